@@ -1,0 +1,18 @@
+{#- The run's window of game dates: min_date <= game_date < max_date (end exclusive). -#}
+{% macro window_start() -%}
+    cast('{{ var("min_date") }}' as date)
+{%- endmacro %}
+
+{% macro window_end() -%}
+    cast('{{ var("max_date") }}' as date)
+{%- endmacro %}
+
+{% macro in_window(column) -%}
+    ({{ column }} >= {{ window_start() }} and {{ column }} < {{ window_end() }})
+{%- endmacro %}
+
+{#- Before the window's end: history a model may read (never the window's later dates' outcomes
+    matter here, each feature row filters strictly before its own date). -#}
+{% macro before_window_end(column) -%}
+    ({{ column }} < {{ window_end() }})
+{%- endmacro %}

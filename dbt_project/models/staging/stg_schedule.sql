@@ -1,0 +1,12 @@
+-- One row per game; a game is final once both scores are known.
+select
+    game_date,
+    game_id,
+    season,
+    season_type,
+    home_team_abbr,
+    away_team_abbr,
+    home_points,
+    away_points,
+    (home_points is not null and away_points is not null) as is_final
+from {{ source('nba_raw', 'schedule') }}

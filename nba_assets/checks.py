@@ -1,0 +1,113 @@
+"""Asset checks that read the warehouse over the run's window (dbt tests cover keys and values).
+
+- `line_match_rate` (prop_lines_consensus): share of the window's points lines (player and date)
+  whose player is a known box-score player (any game up to that date); WARN below 99%, unmatched
+  sportsbook names listed (add them to the `player_aliases` seed). A known player absent from the
+  date's box score (ruled out before tip-off) is matched: his prediction is graded VOID.
+- `grading_coverage` (grading_coverage_daily): graded / gradable per date; WARN below 90%, ERROR
+  below 70%, naming the dates.
+"""
+
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from nba_assets.partitions import daily_partitions
+from nba_assets.window import window_bounds
+from resources.warehouse import DuckDBWarehouse
+
+MATCH_RATE_WARN_BELOW = 99.0
+COVERAGE_WARN_BELOW = 90.0
+COVERAGE_ERROR_BELOW = 70.0
+
+
+@asset_check(
+    asset="prop_lines_consensus",
+    partitions_def=daily_partitions,
+    additional_deps=["player_game_summary"],
+    pool="duckdb",
+    description="At least 99% of the window's points lines name a known box-score player; lists "
+    "the unmatched names.",
+)
+def line_match_rate(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> AssetCheckResult:
+    start, end = window_bounds(context)
+    lines = warehouse.query(
+        f"""
+        WITH points_lines AS (
+            SELECT DISTINCT game_date, player_lookup, player_name
+            FROM {warehouse.relation('nba_staging', 'stg_prop_lines')}
+            WHERE market = 'player_points' AND game_date >= ? AND game_date < ?
+        ),
+        known_players AS (
+            SELECT player_lookup, min(game_date) AS first_game_date
+            FROM {warehouse.relation('nba_analytics', 'player_game_summary')}
+            WHERE game_date < ?
+            GROUP BY player_lookup
+        )
+        SELECT l.game_date, l.player_lookup, l.player_name,
+               k.player_lookup IS NOT NULL AS matched
+        FROM points_lines l
+        LEFT JOIN known_players k
+            ON k.player_lookup = l.player_lookup AND k.first_game_date <= l.game_date
+        """,
+        [start, end, end],
+    )
+    total = len(lines)
+    matched = int(lines["matched"].sum()) if total else 0
+    rate = 100.0 * matched / total if total else 100.0
+    unmatched = lines[~lines["matched"]] if total else lines
+    names = (unmatched.groupby("player_name")["game_date"].count().sort_values(ascending=False)
+             if len(unmatched) else None)
+    listing = "\n".join(f"- {name}: {n} date(s)" for name, n in names.head(50).items()) if names is not None else "none"
+    return AssetCheckResult(
+        passed=rate >= MATCH_RATE_WARN_BELOW,
+        severity=AssetCheckSeverity.WARN,
+        description=f"{matched} of {total} player-date points lines match a box-score player ({rate:.2f}%).",
+        metadata={
+            "match_rate_pct": round(rate, 2),
+            "lines": total,
+            "unmatched": total - matched,
+            "unmatched_names": MetadataValue.md(listing),
+        },
+    )
+
+
+@asset_check(
+    asset="grading_coverage_daily",
+    partitions_def=daily_partitions,
+    pool="duckdb",
+    description="Graded / gradable predictions per date: WARN below 90%, ERROR below 70%.",
+)
+def grading_coverage(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> AssetCheckResult:
+    start, end = window_bounds(context)
+    daily = warehouse.query(
+        f"SELECT game_date, gradable, graded, coverage_pct, status "
+        f"FROM {warehouse.relation('nba_grading', 'grading_coverage_daily')} "
+        "WHERE game_date >= ? AND game_date < ? ORDER BY game_date",
+        [start, end],
+    )
+    low = daily[daily["coverage_pct"] < COVERAGE_WARN_BELOW]
+    very_low = daily[daily["coverage_pct"] < COVERAGE_ERROR_BELOW]
+    severity = AssetCheckSeverity.ERROR if len(very_low) else AssetCheckSeverity.WARN
+    listing = "\n".join(f"- {r.game_date:%Y-%m-%d}: {r.graded}/{r.gradable} ({r.coverage_pct}%, {r.status})"
+                        for r in low.head(50).itertuples())
+    overall = 100.0 * daily["graded"].sum() / daily["gradable"].sum() if len(daily) else None
+    return AssetCheckResult(
+        passed=low.empty,
+        severity=severity,
+        description=(f"{len(daily)} dates, all at or above {COVERAGE_WARN_BELOW:.0f}%." if low.empty else
+                     f"{len(low)} of {len(daily)} dates below {COVERAGE_WARN_BELOW:.0f}% "
+                     f"({len(very_low)} below {COVERAGE_ERROR_BELOW:.0f}%)."),
+        metadata={
+            "dates": len(daily),
+            "dates_below_90": len(low),
+            "dates_below_70": len(very_low),
+            "overall_coverage_pct": round(float(overall), 2) if overall is not None else None,
+            "low_dates": MetadataValue.md(listing or "none"),
+        },
+    )

@@ -1,0 +1,154 @@
+"""dbt phases: analytics + feature store (before predictions) and grading (after them).
+
+Two partitioned `@dbt_assets` because the Python predictions sit between them in the graph; each
+runs one `dbt build` per run over the run's whole window (single-run backfill), the window passed
+as `--vars` (end exclusive). The alias seed is unpartitioned and has its own definition.
+
+dbt holds the DuckDB file lock while it runs, so row counts and previews are read after dbt has
+exited, then attached to each model's materialization.
+"""
+
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    BackfillPolicy,
+    Output,
+)
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from nba_assets.metadata import preview_metadata
+from nba_assets.partitions import daily_partitions
+from nba_assets.window import window_bounds
+from resources.warehouse import DuckDBWarehouse
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+GROUP_BY_FOLDER = {"staging": "analytics", "analytics": "analytics", "features": "features",
+                   "grading": "grading"}
+
+
+class NbaDbtTranslator(DagsterDbtTranslator):
+    """Models and seeds keyed by their name; groups by folder; sources keyed through their meta."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
+            return AssetKey(dbt_resource_props["name"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "analytics"
+        folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
+        return GROUP_BY_FOLDER.get(folder, "analytics")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        return ["team:nba-data"]
+
+
+translator = NbaDbtTranslator()
+
+
+def dbt_executable() -> str:
+    """dbt from this interpreter's environment (the venv), whatever PATH says."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def _relation_names(manifest: Mapping[str, Any]) -> dict[AssetKey, str]:
+    return {
+        AssetKey(node["name"]): node["relation_name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed") and node.get("relation_name")
+    }
+
+
+def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
+                             warehouse: DuckDBWarehouse, partitioned: bool) -> Iterator:
+    """Re-emits dbt's events, adding the window's row count and a preview to each model."""
+    relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()))
+    where, params = "", []
+    if partitioned:
+        start, end = window_bounds(context)
+        where, params = " WHERE game_date >= ? AND game_date < ?", [start, end]
+    for event in events:
+        if isinstance(event, (Output, AssetMaterialization)):
+            key = event.asset_key if isinstance(event, AssetMaterialization) else (
+                context.asset_key_for_output(event.output_name))
+            relation = relations.get(key)
+            if relation:
+                preview = warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params)
+                count = warehouse.query(f"SELECT count(*) AS n FROM {relation}{where}", params)["n"].iloc[0]
+                extra = {"dagster/row_count": int(count), **preview_metadata(preview)}
+                if isinstance(event, Output):
+                    event = event.with_metadata({**event.metadata, **extra})
+                else:
+                    event = event.with_metadata({**event.metadata, **extra})
+        yield event
+
+
+def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
+            partitioned: bool) -> Iterator:
+    args = ["build"]
+    if partitioned:
+        start, end = window_bounds(context)
+        args += ["--vars", json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    try:
+        # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.
+        events = list(invocation.stream())
+        succeeded = invocation.is_successful()
+        if succeeded:
+            yield from _with_warehouse_metadata(events, context, warehouse, partitioned)
+        else:
+            yield from events
+            errors = invocation.get_error()
+            raise errors if errors else RuntimeError("dbt build failed")
+    finally:
+        # Each invocation leaves target/<asset>-<run>-<hash>/ behind (~1.3 MB): keep the disk clean.
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
+                  dagster_dbt_translator=translator, pool="duckdb")
+
+
+@dbt_assets(select="resource_type:seed", name="dbt_reference_seeds", **DBT_KWARGS)
+def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource,
+                        warehouse: DuckDBWarehouse):
+    """Reference data shipped as dbt seeds (the player alias table); not partitioned."""
+    yield from run_dbt(context, dbt, warehouse, partitioned=False)
+
+
+@dbt_assets(
+    select="path:models/staging path:models/analytics path:models/features",
+    name="dbt_analytics_and_features",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    **DBT_KWARGS,
+)
+def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource,
+                               warehouse: DuckDBWarehouse):
+    """Player/team game summaries, consensus lines and the feature store for the run's window."""
+    yield from run_dbt(context, dbt, warehouse, partitioned=True)
+
+
+@dbt_assets(
+    select="path:models/grading",
+    name="dbt_grading",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    **DBT_KWARGS,
+)
+def dbt_grading(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+    """Grades the window's predictions against box scores; daily grading coverage."""
+    yield from run_dbt(context, dbt, warehouse, partitioned=True)

@@ -1,0 +1,32 @@
+"""Partitions: one per US-Eastern game date.
+
+History starts with the 2024-25 season (2024-10-22) so that early 2025-26 features have a prior
+season behind them. The replay archive ends with the 2025-26 playoffs (last box score 2026-04-23),
+so by default the partitions end there (`end_date` is exclusive). Set `NBA_PARTITIONS_END`
+(YYYY-MM-DD, exclusive) to extend them when you add archive files with later dates, or to `open`
+for a live deployment where today's partition must exist before tip-off.
+"""
+
+import os
+
+from dagster import DailyPartitionsDefinition
+
+FIRST_GAME_DATE = "2024-10-22"
+ARCHIVE_END_EXCLUSIVE = "2026-04-24"
+GAME_TIMEZONE = "America/New_York"
+
+
+def _end_date() -> str | None:
+    configured = os.environ.get("NBA_PARTITIONS_END", ARCHIVE_END_EXCLUSIVE)
+    return None if configured == "open" else configured
+
+
+_end = _end_date()
+
+daily_partitions = DailyPartitionsDefinition(
+    start_date=FIRST_GAME_DATE,
+    end_date=_end,
+    timezone=GAME_TIMEZONE,
+    # Live: today's partition must exist before tip-off, when lines are posted.
+    end_offset=1 if _end is None else 0,
+)

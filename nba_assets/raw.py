@@ -1,0 +1,256 @@
+"""Raw phase: land each source payload as a file, then load typed rows into `nba_raw`.
+
+One run covers a window of dates (a single-run backfill): every date's payload is landed as
+`landing/<source>/<date>.csv.gz`, the window's rows are validated together, and the window is
+replaced in one transaction. A validation or load failure writes nothing, so a date keeps its
+previous rows; re-running a date replaces it, never duplicates it.
+"""
+
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING, Callable
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from nba_assets.partitions import daily_partitions
+from nba_assets.raw_tables import (
+    PLAYER_BOXSCORES,
+    PROP_LINES,
+    RAW_SCHEMA,
+    SCHEDULE,
+    RawTable,
+    RawValidationError,
+    validate,
+)
+from nba_assets.metadata import preview_metadata
+from nba_assets.window import window_dates
+from resources.object_store import LocalObjectStore
+from resources.replay_source import ReplaySource
+from resources.warehouse import DuckDBWarehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OWNERS = ["team:nba-data"]
+RAW_KWARGS = dict(
+    group_name="raw",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="duckdb",  # DuckDB allows one writing process: every asset that opens it shares this pool
+    owners=OWNERS,
+    kinds={"duckdb", "pandas"},
+)
+
+
+def _land(store: LocalObjectStore, source_name: str, day: dt.date, rows: "pd.DataFrame") -> str:
+    buffer = io.BytesIO()
+    rows.to_csv(buffer, index=False, compression={"method": "gzip", "mtime": 0})
+    return store.put_bytes(f"landing/{source_name}/{day.isoformat()}.csv.gz", buffer.getvalue())
+
+
+def fetch_window(
+    context: AssetExecutionContext,
+    store: LocalObjectStore,
+    source_name: str,
+    fetch: Callable[[dt.date], object],
+) -> "tuple[pd.DataFrame, list[str], list[str], list[str]]":
+    """Fetches and lands every date of the run's window; returns rows, landing URIs, empty dates, notes."""
+    import pandas as pd
+
+    frames, landed, empty_dates, notes = [], [], [], []
+    for day in window_dates(context):
+        payload = fetch(day)
+        landed.append(_land(store, source_name, day, payload.rows))
+        notes.extend(f"{day}: {note}" for note in payload.notes)
+        if payload.rows.empty:
+            empty_dates.append(day.isoformat())
+        else:
+            frames.append(payload.rows)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return rows, landed, empty_dates, notes
+
+
+def load_window(
+    context: AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    table: RawTable,
+    rows: "pd.DataFrame",
+    landed: list[str],
+) -> "pd.DataFrame":
+    import pandas as pd
+
+    start, end = window_dates(context)[0], window_dates(context)[-1] + dt.timedelta(days=1)
+    if rows.empty:
+        rows = pd.DataFrame({name: pd.Series(dtype=object) for name in table.column_types})
+    try:
+        typed = validate(table, rows[list(table.column_types)], start, end, landed)
+    except RawValidationError as err:
+        raise Failure(description=str(err)) from None
+    warehouse.replace_window(RAW_SCHEMA, table.name, typed, table.column_types, start, end)
+    return typed
+
+
+def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> AssetCheckResult:
+    """Counts duplicate keys in the warehouse for the run's window (after the load)."""
+    days = window_dates(context)
+    keys = ", ".join(table.key)
+    duplicates = warehouse.query(
+        f"SELECT {keys}, count(*) AS n FROM {warehouse.relation(RAW_SCHEMA, table.name)} "
+        "WHERE game_date >= ? AND game_date < ? "
+        f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 20",
+        [days[0], days[-1] + dt.timedelta(days=1)],
+    )
+    return AssetCheckResult(
+        check_name="unique_keys",
+        passed=duplicates.empty,
+        metadata={"key": keys, "duplicate_keys": len(duplicates),
+                  "examples": MetadataValue.md(duplicates.to_string(index=False) if len(duplicates) else "none")},
+    )
+
+
+def _result_metadata(table, typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
+    return {
+        "dagster/row_count": len(typed),
+        "source": source.describe(),
+        "dates": len(landed),
+        "dates_without_rows": len(empty_dates),
+        "dates_without_rows_list": MetadataValue.md(", ".join(empty_dates[:60]) + (" ..." if len(empty_dates) > 60 else "") or "none"),
+        "landing_first": MetadataValue.url(landed[0]) if landed else "none",
+        "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes[:30]) or "none"),
+        **preview_metadata(typed),
+    }
+
+
+def _unique_spec(asset_name: str) -> AssetCheckSpec:
+    return AssetCheckSpec("unique_keys", asset=asset_name,
+                          description="No two rows of the window share the table's key.")
+
+
+@asset(
+    description="Games per US-Eastern game date (teams, final scores when played), from the source "
+    "schedule; landed under landing/schedule/ and loaded into nba_raw.schedule.",
+    check_specs=[_unique_spec("raw_schedule")],
+    **RAW_KWARGS,
+)
+def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
+                 landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+    rows, landed, empty_dates, notes = fetch_window(context, landing, "schedule", nba_source.schedule)
+    typed = load_window(context, warehouse, SCHEDULE, rows, landed)
+    yield MaterializeResult(metadata={
+        "games": len(typed),
+        **_result_metadata(SCHEDULE, typed, landed, empty_dates, notes, nba_source),
+    })
+    yield unique_key_check(warehouse, SCHEDULE, context)
+
+
+def _completeness(warehouse: DuckDBWarehouse, context) -> AssetCheckResult:
+    """Every scheduled game with a final score has box-score rows for both teams."""
+    days = window_dates(context)
+    missing = warehouse.query(
+        f"""
+        WITH scheduled AS (
+            SELECT game_date, game_id, home_team_abbr AS team_abbr FROM {RAW_SCHEMA}.schedule
+            WHERE game_date >= ? AND game_date < ? AND home_points IS NOT NULL
+            UNION ALL
+            SELECT game_date, game_id, away_team_abbr FROM {RAW_SCHEMA}.schedule
+            WHERE game_date >= ? AND game_date < ? AND away_points IS NOT NULL
+        ),
+        present AS (
+            SELECT DISTINCT game_id, team_abbr FROM {RAW_SCHEMA}.player_boxscores
+            WHERE game_date >= ? AND game_date < ?
+        )
+        SELECT s.game_date, s.game_id, s.team_abbr
+        FROM scheduled s LEFT JOIN present p ON p.game_id = s.game_id AND p.team_abbr = s.team_abbr
+        WHERE p.game_id IS NULL
+        ORDER BY s.game_date, s.game_id, s.team_abbr
+        """,
+        [days[0], days[-1] + dt.timedelta(days=1)] * 3,
+    )
+    scheduled = warehouse.query(
+        f"SELECT count(*) AS n FROM {RAW_SCHEMA}.schedule WHERE game_date >= ? AND game_date < ? "
+        "AND home_points IS NOT NULL",
+        [days[0], days[-1] + dt.timedelta(days=1)],
+    )["n"].iloc[0]
+    listing = "\n".join(
+        f"- {r.game_date:%Y-%m-%d} game {r.game_id}: no rows for {r.team_abbr}"
+        for r in missing.head(50).itertuples()
+    )
+    return AssetCheckResult(
+        check_name="completeness",
+        passed=missing.empty,
+        severity=AssetCheckSeverity.ERROR,
+        description=("All final games have box scores for both teams." if missing.empty else
+                     f"{missing['game_id'].nunique()} of {scheduled} final games lack box scores: "
+                     + ", ".join(f"{g} ({t})" for g, t in zip(missing["game_id"], missing["team_abbr"]))[:500]),
+        metadata={
+            "final_games": int(scheduled),
+            "games_missing_box_scores": int(missing["game_id"].nunique()),
+            "missing": MetadataValue.md(listing or "none"),
+        },
+    )
+
+
+@asset(
+    description="Player box scores of each date's games (minutes 0 = listed, did not play), keyed "
+    "by game and player, with the normalized `player_lookup`; loaded into nba_raw.player_boxscores.",
+    deps=["raw_schedule"],
+    check_specs=[
+        AssetCheckSpec(
+            "completeness", asset="raw_player_boxscores", blocking=True,
+            description="Every scheduled game with a final score has box-score rows for both "
+            "teams. Blocking: downstream assets of the window do not run on incomplete data.",
+        ),
+        _unique_spec("raw_player_boxscores"),
+    ],
+    **RAW_KWARGS,
+)
+def raw_player_boxscores(context: AssetExecutionContext, nba_source: ReplaySource,
+                         landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+    from nba_assets.identity import player_lookup
+
+    rows, landed, empty_dates, notes = fetch_window(context, landing, "player_boxscores",
+                                                    nba_source.player_boxscores)
+    if not rows.empty:
+        rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
+    typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
+    yield MaterializeResult(metadata={
+        "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
+        **_result_metadata(PLAYER_BOXSCORES, typed, landed, empty_dates, notes, nba_source),
+    })
+    yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
+    yield _completeness(warehouse, context)
+
+
+@asset(
+    description="Pre-game player prop lines of every book and market, one row per snapshot, book, "
+    "player and line, snapshot time kept; loaded into nba_raw.prop_lines.",
+    check_specs=[_unique_spec("raw_prop_lines")],
+    **RAW_KWARGS,
+)
+def raw_prop_lines(context: AssetExecutionContext, nba_source: ReplaySource,
+                   landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+    from nba_assets.identity import player_lookup
+
+    rows, landed, empty_dates, notes = fetch_window(context, landing, "prop_lines",
+                                                    nba_source.prop_lines)
+    if not rows.empty:
+        rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
+    typed = load_window(context, warehouse, PROP_LINES, rows, landed)
+    points = typed[typed["market"] == "player_points"] if len(typed) else typed
+    yield MaterializeResult(metadata={
+        "points_lines": len(points),
+        "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
+        **_result_metadata(PROP_LINES, typed, landed, empty_dates, notes, nba_source),
+    })
+    yield unique_key_check(warehouse, PROP_LINES, context)

@@ -1,0 +1,179 @@
+"""The three raw tables: warehouse column types, keys and the pandera schemas that guard them.
+
+Column types are plain data (read when the code location loads); pandera is imported only when a
+frame is validated, so loading the definitions stays light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RAW_SCHEMA = "nba_raw"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    column_types: dict[str, str]  # warehouse column -> SQL type
+    key: tuple[str, ...]  # unique per row, checked before and after the load
+
+
+SCHEDULE = RawTable(
+    name="schedule",
+    column_types={
+        "game_date": "DATE",
+        "game_id": "VARCHAR",
+        "season": "VARCHAR",
+        "season_type": "VARCHAR",
+        "home_team_abbr": "VARCHAR",
+        "away_team_abbr": "VARCHAR",
+        "home_points": "INTEGER",
+        "away_points": "INTEGER",
+        "source_file": "VARCHAR",
+    },
+    key=("game_id",),
+)
+
+PLAYER_BOXSCORES = RawTable(
+    name="player_boxscores",
+    column_types={
+        "game_date": "DATE",
+        "game_id": "VARCHAR",
+        "player_id": "BIGINT",
+        "player_name": "VARCHAR",
+        "player_lookup": "VARCHAR",
+        "team_abbr": "VARCHAR",
+        "opponent_abbr": "VARCHAR",
+        "home_away": "VARCHAR",
+        "minutes": "DOUBLE",
+        "points": "INTEGER",
+        "rebounds": "INTEGER",
+        "assists": "INTEGER",
+        "steals": "INTEGER",
+        "blocks": "INTEGER",
+        "turnovers": "INTEGER",
+        "fgm": "INTEGER",
+        "fga": "INTEGER",
+        "fg3m": "INTEGER",
+        "fg3a": "INTEGER",
+        "ftm": "INTEGER",
+        "fta": "INTEGER",
+        "source_file": "VARCHAR",
+    },
+    key=("game_id", "player_id"),
+)
+
+PROP_LINES = RawTable(
+    name="prop_lines",
+    column_types={
+        "game_date": "DATE",
+        "snapshot_time": "TIMESTAMPTZ",
+        "snapshot_file": "VARCHAR",
+        "event_id": "VARCHAR",
+        "commence_time": "TIMESTAMPTZ",
+        "home_team_abbr": "VARCHAR",
+        "away_team_abbr": "VARCHAR",
+        "bookmaker": "VARCHAR",
+        "market": "VARCHAR",
+        "player_name": "VARCHAR",
+        "player_lookup": "VARCHAR",
+        "line": "DOUBLE",
+        "over_odds": "DOUBLE",
+        "under_odds": "DOUBLE",
+        "source_file": "VARCHAR",
+    },
+    # Some books (Bovada) post alternate lines: one row per line.
+    key=("snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
+         "player_name", "line"),
+)
+
+_INT_TYPES = {"INTEGER", "BIGINT"}
+
+
+def pandera_schema(table: RawTable, start: "pd.Timestamp", end: "pd.Timestamp"):
+    """The validation schema of `table` for rows of the window start <= game_date < end."""
+    import pandera.pandas as pa
+
+    def col(sql_type: str, nullable: bool = True, checks=None):
+        dtype = {
+            "DATE": "datetime64[ns]",
+            "VARCHAR": str,
+            "INTEGER": "Int64",
+            "BIGINT": "Int64",
+            "DOUBLE": float,
+            "TIMESTAMPTZ": "datetime64[ns, UTC]",
+        }[sql_type]
+        return pa.Column(dtype, nullable=nullable, coerce=True, checks=checks)
+
+    required = {
+        "schedule": {"game_date", "game_id", "season", "season_type", "home_team_abbr",
+                     "away_team_abbr", "source_file"},
+        "player_boxscores": {"game_date", "game_id", "player_id", "player_name", "player_lookup",
+                             "team_abbr", "minutes", "points", "rebounds", "assists",
+                             "source_file"},
+        "prop_lines": {"game_date", "snapshot_file", "commence_time", "home_team_abbr",
+                       "away_team_abbr", "bookmaker", "market", "player_name", "player_lookup",
+                       "source_file"},
+    }[table.name]
+    non_negative = pa.Check.ge(0)
+    extra_checks = {
+        "game_date": [pa.Check.ge(start), pa.Check.lt(end)],
+        "game_id": [pa.Check.str_matches(r"^\d{10}$")],
+        "season_type": [pa.Check.isin(["regular", "play-in", "playoffs"])],
+        "home_away": [pa.Check.isin(["HOME", "AWAY"])],
+        "player_lookup": [pa.Check.str_length(min_value=1)],
+        "minutes": [pa.Check.in_range(0, 70)],
+        "points": [pa.Check.in_range(0, 100)],
+        "home_points": [pa.Check.in_range(0, 250)],
+        "away_points": [pa.Check.in_range(0, 250)],
+        "line": [pa.Check.in_range(0, 100)],
+    }
+    columns = {}
+    for name, sql_type in table.column_types.items():
+        checks = list(extra_checks.get(name, []))
+        if sql_type in _INT_TYPES and name not in extra_checks:
+            checks.append(non_negative)
+        if name in ("team_abbr", "opponent_abbr", "home_team_abbr", "away_team_abbr"):
+            checks.append(pa.Check.str_matches(r"^[A-Z]{3}$"))
+        columns[name] = col(sql_type, nullable=name not in required, checks=checks)
+    return pa.DataFrameSchema(columns, strict=True, unique=list(table.key), report_duplicates="all")
+
+
+def prepare_for_validation(table: RawTable, rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Source values arrive as text; "11.0" is a valid integer there, pandas' Int64 disagrees."""
+    rows = rows.copy()
+    for name, sql_type in table.column_types.items():
+        if sql_type in _INT_TYPES and rows[name].dtype == object:
+            rows[name] = rows[name].str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return rows
+
+
+class RawValidationError(ValueError):
+    pass
+
+
+def validate(table: RawTable, rows: "pd.DataFrame", start, end, landing: list[str]) -> "pd.DataFrame":
+    """Validates and types `rows`; on failure raises naming the source files and the rows."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    schema = pandera_schema(table, pd.Timestamp(start), pd.Timestamp(end))
+    try:
+        return schema.validate(prepare_for_validation(table, rows), lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        bad_index = [i for i in cases["index"].dropna().unique().tolist() if i in rows.index]
+        bad_rows = rows.loc[bad_index]
+        files = sorted(bad_rows["source_file"].dropna().unique().tolist()) if len(bad_rows) else []
+        landed = ", ".join(landing[:3]) + (" ..." if len(landing) > 3 else "")
+        summary = cases[["column", "check", "failure_case", "index"]].head(10).to_string(index=False)
+        raise RawValidationError(
+            f"nba_raw.{table.name}: {len(cases)} validation failures in source file(s) "
+            f"{files or ['(whole frame)']} (landing: {landed}); nothing of this window was "
+            f"written.\nFailures:\n{summary}\nFirst offending rows:\n"
+            f"{bad_rows.head(5).to_string()}"
+        ) from None

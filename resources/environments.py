@@ -1,0 +1,41 @@
+"""Resources per environment, chosen by one variable: NBA_ENV (hooli's pattern).
+
+`local` (default): DuckDB file + local landing folder + the replay archive, all under the project's
+git-ignored `.data/` (override with NBA_DATA_DIR, NBA_DUCKDB_PATH, NBA_REPLAY_ARCHIVE).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED = ("local",)
+
+
+def local_resources() -> dict:
+    from dagster_dbt import DbtCliResource
+
+    from nba_assets.dbt_models import DBT_PROJECT_DIR, dbt_executable
+    from resources.object_store import LocalObjectStore
+    from resources.replay_source import ReplaySource
+    from resources.warehouse import DuckDBWarehouse
+
+    data_dir = Path(os.environ.get("NBA_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
+    duckdb_path = Path(os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
+    # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
+    os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
+    os.environ.setdefault("NBA_DBT_TARGET", "duckdb")
+    return {
+        "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
+        "landing": LocalObjectStore(base_dir=str(data_dir)),
+        "nba_source": ReplaySource.from_env(),
+        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                              target="duckdb", dbt_executable=dbt_executable()),
+    }
+
+
+def resources_for(env: str) -> dict:
+    if env == "local":
+        return local_resources()
+    raise ValueError(f"NBA_ENV={env!r} is not supported; supported: {', '.join(SUPPORTED)}")

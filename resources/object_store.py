@@ -1,0 +1,35 @@
+"""Object store for landing files: a local folder by default (GCS in production, same interface)."""
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+
+class LocalObjectStore(ConfigurableResource):
+    """Keys are slash-separated paths under `base_dir`; writes are atomic (temp file + rename)."""
+
+    base_dir: str = Field(description="Folder that plays the bucket.")
+
+    def _path(self, key: str) -> Path:
+        path = (Path(self.base_dir) / key).resolve()
+        if Path(self.base_dir).resolve() not in path.parents:
+            raise ValueError(f"object key {key!r} escapes the store root")
+        return path
+
+    def put_bytes(self, key: str, data: bytes) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return self.uri(key)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def uri(self, key: str) -> str:
+        return self._path(key).as_uri()

@@ -1,0 +1,206 @@
+"""The replay source: serves, for one game date, what a live source would have returned then.
+
+It is the embedded default source. It reads the archive folder (`NBA_REPLAY_ARCHIVE`, default
+`data/replay`) and answers three questions per date: the schedule, the player box scores of that
+date's games and the prop-line snapshots taken for that date's games.
+
+Shapes of the shipped archive that shape the answers:
+- 2024-25 player logs have no game id: it comes from the schedule files by date and team.
+- 2025-26 has a schedule file only up to 2025-11-23: later games (and any game a schedule file
+  lacks) are derived from the complete box scores, scores summed per team.
+- The schedule only lists games of the season types and dates the archive holds box scores for
+  (regular season, play-in, playoffs inside each season's box-score date range): the 2024-25
+  playoffs are in the schedule files but not in the partial 2024-25 logs, so replaying them would
+  only report what the archive lacks. The NBA Cup final (not counted in player statistics),
+  preseason and All-Star games are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from resources.replay_archive import (
+    BOX_COLUMNS,
+    PROP_COLUMNS,
+    Archive,
+    ArchiveError,
+    archive_fingerprint,
+    read_archive,
+)
+
+DEFAULT_ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
+
+# Third digit of an NBA game id: 1 preseason, 2 regular season, 3 All-Star, 4 playoffs,
+# 5 play-in, 6 NBA Cup final.
+SERVED_SEASON_TYPES = {"2": "regular", "4": "playoffs", "5": "play-in"}
+
+SCHEDULE_COLUMNS = [
+    "game_date", "game_id", "season", "season_type", "home_team_abbr", "away_team_abbr",
+    "home_points", "away_points", "source_file",
+]
+
+
+def season_of(day: dt.date) -> str:
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+@dataclass
+class SourcePayload:
+    """What a source returned for one date, plus notes a user should see in the UI."""
+
+    rows: pd.DataFrame
+    notes: list[str]
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = frame[values.isna() & frame[column].notna()]
+    if len(bad):
+        raise ArchiveError(
+            f"{bad['source_file'].iloc[0]}: {len(bad)} rows have a non-numeric {column!r}, "
+            f"first rows:\n{bad.head(5).to_string()}"
+        )
+    return values
+
+
+class ReplayIndex:
+    """The archive reshaped per date: built once per archive version, then looked up."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        schedule = self._schedule(archive)
+        self.schedule_by_date = dict(tuple(schedule.groupby("game_date")))
+        self.box_by_date = dict(tuple(self._boxscores(archive, schedule).groupby("game_date")))
+        self.props_by_date = dict(tuple(archive.prop_lines.groupby("game_date")))
+
+    @staticmethod
+    def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
+        """One row per game from team-perspective rows (one or two per game)."""
+        rows = rows.assign(points_num=_numeric(rows, "points"),
+                           plus_minus_num=_numeric(rows, "plus_minus"))
+        # A game listed by two files (a season file and a calendar) counts once.
+        rows = rows.drop_duplicates(["game_id", "home_away"])
+        home = rows[rows["home_away"] == "HOME"].set_index("game_id")
+        away = rows[rows["home_away"] == "AWAY"].set_index("game_id")
+        games = home.join(away, how="outer", lsuffix="_home", rsuffix="_away")
+        # With one side's row only, the other side's score is points minus the plus-minus.
+        return pd.DataFrame({
+            "game_date": games["game_date_home"].fillna(games["game_date_away"]),
+            "game_id": games.index,
+            "home_team_abbr": games["team_abbr_home"].fillna(games["opponent_abbr_away"]),
+            "away_team_abbr": games["team_abbr_away"].fillna(games["opponent_abbr_home"]),
+            "home_points": games["points_num_home"].fillna(
+                games["points_num_away"] - games["plus_minus_num_away"]),
+            "away_points": games["points_num_away"].fillna(
+                games["points_num_home"] - games["plus_minus_num_home"]),
+            "source_file": games["source_file_home"].fillna(games["source_file_away"]),
+        }).reset_index(drop=True)
+
+    @classmethod
+    def _games_from_boxscores(cls, box: pd.DataFrame) -> pd.DataFrame:
+        box = box[box["game_id"].notna() & box["home_away"].notna()]
+        if box.empty:
+            return pd.DataFrame(columns=SCHEDULE_COLUMNS)
+        box = box.assign(points_num=_numeric(box, "points"))
+        teams = (box.groupby(["game_id", "game_date", "team_abbr", "opponent_abbr", "home_away"],
+                             as_index=False)
+                 .agg(points=("points_num", "sum"), source_file=("source_file", "first")))
+        teams["plus_minus"] = 0  # both teams' rows exist, so it is never used
+        return cls._games_from_team_rows(teams.astype({"points": str, "plus_minus": str}))
+
+    def _schedule(self, archive: Archive) -> pd.DataFrame:
+        from_files = self._games_from_team_rows(archive.team_games) if len(archive.team_games) else (
+            pd.DataFrame(columns=SCHEDULE_COLUMNS))
+        derived = self._games_from_boxscores(archive.boxscores)
+        derived = derived[~derived["game_id"].isin(from_files["game_id"])]
+        games = pd.concat([from_files, derived], ignore_index=True)
+        if games.empty:
+            return pd.DataFrame(columns=SCHEDULE_COLUMNS)
+        games["season_type"] = games["game_id"].str[2].map(SERVED_SEASON_TYPES)
+        games["season"] = games["game_date"].map(season_of)
+        games = games[games["season_type"].notna()]
+        # Only dates inside each season's box-score coverage (see the module docstring).
+        box_dates = archive.boxscores.assign(season=archive.boxscores["game_date"].map(season_of))
+        coverage = box_dates.groupby("season")["game_date"].agg(["min", "max"])
+        games = games.join(coverage, on="season", how="inner")
+        games = games[(games["game_date"] >= games["min"]) & (games["game_date"] <= games["max"])]
+        return games[SCHEDULE_COLUMNS].reset_index(drop=True)
+
+    @staticmethod
+    def _boxscores(archive: Archive, schedule: pd.DataFrame) -> pd.DataFrame:
+        box = archive.boxscores
+        missing_id = box["game_id"].isna()
+        if missing_id.any():
+            by_team = pd.concat([
+                schedule[["game_date", "game_id", "home_team_abbr"]].rename(columns={"home_team_abbr": "team_abbr"}),
+                schedule[["game_date", "game_id", "away_team_abbr"]].rename(columns={"away_team_abbr": "team_abbr"}),
+            ])
+            key = dict(zip(zip(by_team["game_date"], by_team["team_abbr"]), by_team["game_id"]))
+            filled = [key.get(k) for k in zip(box.loc[missing_id, "game_date"], box.loc[missing_id, "team_abbr"])]
+            box = box.copy()
+            box.loc[missing_id, "game_id"] = filled
+        return box
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
+    # Reading and reshaping the archive takes a few seconds: once per process and archive version.
+    return ReplayIndex(read_archive(root, fingerprint))
+
+
+class ReplaySource(ConfigurableResource):
+    """Serves real past NBA data from the replay archive, one game date at a time."""
+
+    archive_dir: str = Field(
+        default=str(DEFAULT_ARCHIVE),
+        description="Folder of archive CSV(.gz) files; every file of a known shape is read.",
+    )
+
+    @classmethod
+    def from_env(cls) -> "ReplaySource":
+        return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)))
+
+    def _index(self) -> ReplayIndex:
+        root = Path(self.archive_dir).resolve()
+        return _cached_index(root, archive_fingerprint(root))
+
+    def describe(self) -> str:
+        return f"replay archive {Path(self.archive_dir).resolve()}"
+
+    def schedule(self, game_date: dt.date) -> SourcePayload:
+        rows = self._index().schedule_by_date.get(game_date)
+        return SourcePayload(_or_empty(rows, SCHEDULE_COLUMNS), [])
+
+    def player_boxscores(self, game_date: dt.date) -> SourcePayload:
+        index = self._index()
+        rows = index.box_by_date.get(game_date)
+        notes = []
+        scheduled = index.schedule_by_date.get(game_date)
+        if rows is not None and scheduled is not None:
+            # Rows of games outside the served schedule (e.g. the NBA Cup final) are not served.
+            served = rows["game_id"].isin(scheduled["game_id"]) | rows["game_id"].isna()
+            if (~served).any():
+                notes.append(f"{int((~served).sum())} rows of unscheduled games not served")
+            rows = rows[served]
+        elif rows is not None:
+            notes.append(f"{len(rows)} rows on a date without scheduled games not served")
+            rows = None
+        return SourcePayload(_or_empty(rows, BOX_COLUMNS), notes)
+
+    def prop_lines(self, game_date: dt.date) -> SourcePayload:
+        return SourcePayload(_or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS), [])
+
+
+def _or_empty(rows: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    if rows is None:
+        return pd.DataFrame(columns=columns)
+    return rows[columns].reset_index(drop=True)

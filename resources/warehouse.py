@@ -1,0 +1,82 @@
+"""The warehouse: DuckDB by default, through dagster-duckdb's resource.
+
+Two additions to `DuckDBResource`: the connection is closed even when the work inside fails (the
+library's context manager skips `close()` on error, which keeps the file lock and blocks the next
+dbt call), and `replace_window` writes a date window's rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from dagster_duckdb import DuckDBResource
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+
+class DuckDBWarehouse(DuckDBResource):
+    @contextmanager
+    def get_connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        if self.database != ":memory:":
+            Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with super().get_connection() as conn:
+            try:
+                yield conn
+            finally:
+                conn.close()
+
+    def relation(self, schema: str, table: str) -> str:
+        return f"{schema}.{table}"
+
+    def replace_window(
+        self,
+        schema: str,
+        table: str,
+        rows: "pd.DataFrame",
+        column_types: dict[str, str],
+        start: dt.date,
+        end: dt.date,
+        date_column: str = "game_date",
+    ) -> int:
+        """Replaces the rows with start <= date_column < end by `rows`, atomically.
+
+        A failure anywhere rolls back: the window keeps its previous rows. Returns the rows written.
+        """
+        columns = ", ".join(f"{name} {sql_type}" for name, sql_type in column_types.items())
+        names = ", ".join(column_types)
+        relation = self.relation(schema, table)
+        with self.get_connection() as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {relation} ({columns})")
+            conn.register("incoming_rows", rows[list(column_types)])
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                conn.execute(
+                    f"DELETE FROM {relation} WHERE {date_column} >= ? AND {date_column} < ?",
+                    [start, end],
+                )
+                conn.execute(f"INSERT INTO {relation} ({names}) SELECT {names} FROM incoming_rows")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.unregister("incoming_rows")
+        return len(rows)
+
+    def query(self, sql: str, params: list | None = None) -> "pd.DataFrame":
+        with self.get_connection() as conn:
+            return conn.execute(sql, params or []).df()
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        with self.get_connection() as conn:
+            found = conn.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [schema, table],
+            ).fetchone()
+        return bool(found and found[0])
