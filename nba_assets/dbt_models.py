@@ -118,8 +118,9 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Duck
         shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
+# dbt unit tests run in pytest (tests/test_dbt_unit.py), not in every pipeline run.
 DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
-                  dagster_dbt_translator=translator, pool="duckdb")
+                  dagster_dbt_translator=translator, pool="duckdb", exclude="test_type:unit")
 
 
 @dbt_assets(select="resource_type:seed", name="dbt_reference_seeds", **DBT_KWARGS)

@@ -31,11 +31,17 @@ reference_data = define_asset_job(
     description="dbt seeds (player aliases); run before the first daily run and after seed edits.",
 )
 
-defs = Definitions(
-    assets=[*DAILY_ASSETS, dbt_reference_seeds],
-    asset_checks=[line_match_rate, grading_coverage],
-    jobs=[daily_pipeline, reference_data],
-    resources=resources_for(os.environ.get("NBA_ENV", "local")),
-    # DuckDB work is milliseconds; step processes cost seconds each. One process per run.
-    executor=in_process_executor,
-)
+
+
+def build_definitions(resources: dict) -> Definitions:
+    return Definitions(
+        assets=[*DAILY_ASSETS, dbt_reference_seeds],
+        asset_checks=[line_match_rate, grading_coverage],
+        jobs=[daily_pipeline, reference_data],
+        resources=resources,
+        # DuckDB work is milliseconds; step processes cost seconds each. One process per run.
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions(resources_for(os.environ.get("NBA_ENV", "local")))

@@ -102,7 +102,8 @@ class Progress(threading.Thread):
         from dagster import DagsterEventType
 
         seen = set()
-        while not self.finished.wait(1.0):
+        while True:
+            done = self.finished.wait(1.0)
             try:
                 records = self.instance.get_records_for_run(
                     self.run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
@@ -117,6 +118,8 @@ class Progress(threading.Thread):
                 status = "done" if entry.dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
                 print(f"[replay] {len(seen)}/{self.total} steps: {entry.step_key} {status} "
                       f"({time.monotonic() - self.started:.0f}s)", flush=True)
+            if done:
+                return
 
 
 def run_window(instance, start: dt.date, end: dt.date):
@@ -130,11 +133,11 @@ def run_window(instance, start: dt.date, end: dt.date):
     from nba_assets.definitions import defs
 
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    seeds = defs.get_job_def("reference_data").execute_in_process(
+    seeds = defs.resolve_job_def("reference_data").execute_in_process(
         instance=instance, raise_on_error=False, run_config=quiet)
     if not seeds.success:
         raise SystemExit("[replay] reference data (dbt seeds) failed: see the run in the UI")
-    job = defs.get_job_def("daily_pipeline")
+    job = defs.resolve_job_def("daily_pipeline")
     run_id = make_new_run_id()
     total = len(job.graph.node_defs)
     print(f"[replay] {start}..{end}: one run ({run_id}), {total} steps", flush=True)

@@ -13,7 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED = ("local",)
 
 
-def local_resources() -> dict:
+def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
+                    archive_dir: str | Path | None = None) -> dict:
+    """Arguments override the environment (tests point them at a temporary folder)."""
     from dagster_dbt import DbtCliResource
 
     from nba_assets.dbt_models import DBT_PROJECT_DIR, dbt_executable
@@ -21,15 +23,15 @@ def local_resources() -> dict:
     from resources.replay_source import ReplaySource
     from resources.warehouse import DuckDBWarehouse
 
-    data_dir = Path(os.environ.get("NBA_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
-    duckdb_path = Path(os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
+    data_dir = Path(data_dir or os.environ.get("NBA_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
+    duckdb_path = Path(duckdb_path or os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
     # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
     os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
     os.environ.setdefault("NBA_DBT_TARGET", "duckdb")
     return {
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
-        "nba_source": ReplaySource.from_env(),
+        "nba_source": ReplaySource(archive_dir=str(archive_dir)) if archive_dir else ReplaySource.from_env(),
         "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                               target="duckdb", dbt_executable=dbt_executable()),
     }

@@ -1,0 +1,121 @@
+"""Shared fixtures: slices of the real archive in a temp folder, and runs of the real pipeline on a
+real DuckDB file there (dbt included)."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHIVE = ROOT / "data" / "replay"
+MANIFEST = ROOT / "dbt_project" / "target" / "manifest.json"
+
+warnings.filterwarnings("ignore", module="dagster")
+
+if not MANIFEST.exists():  # `make test` prepares it; plain `pytest` may not have
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+                   cwd=ROOT / "dbt_project", check=True)
+
+BOX_FILE = "boxscores/player_game_logs_2025_26.csv.gz"
+CALENDAR_FILE = "schedule/calendar_2025_26_partial.csv.gz"
+PROPS_FILE = "props/oddsapi_player_props_2025-10-21_to_2025-11-23.csv.gz"
+
+
+def read_text(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def props_game_date(frame: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(frame["game_time"], utc=True).dt.tz_convert("America/New_York").dt.date.astype(str)
+
+
+def write_archive_slice(target: Path, first: str, last: str, drop_game_id: str | None = None) -> Path:
+    """The shipped 2025-26 box scores, calendar and props for first..last (inclusive), as files of
+    the archive's own shapes. `drop_game_id` removes that game's box-score rows."""
+    target.mkdir(parents=True, exist_ok=True)
+    box = read_text(ARCHIVE / BOX_FILE)
+    box = box[(box["GAME_DATE"] >= first) & (box["GAME_DATE"] <= last)]
+    if drop_game_id:
+        box = box[box["GAME_ID"].str.lstrip("0") != drop_game_id.lstrip("0")]
+    calendar = read_text(ARCHIVE / CALENDAR_FILE)
+    calendar = calendar[(calendar["GAME_DATE"] >= first) & (calendar["GAME_DATE"] <= last)]
+    props = read_text(ARCHIVE / PROPS_FILE)
+    dates = props_game_date(props)
+    props = props[(dates >= first) & (dates <= last)]
+    for rel, frame in ((BOX_FILE, box), (CALENDAR_FILE, calendar), (PROPS_FILE, props)):
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(target / rel, index=False)
+    return target
+
+
+class Pipeline:
+    """The project's definitions bound to one temp folder: data dir, DuckDB file, archive."""
+
+    def __init__(self, root: Path, archive: Path):
+        from dagster import DagsterInstance
+
+        from nba_assets.definitions import build_definitions
+        from resources.environments import local_resources
+
+        self.root = root
+        self.duckdb_path = root / "warehouse.duckdb"
+        self.resources = local_resources(data_dir=root / "data", duckdb_path=self.duckdb_path,
+                                         archive_dir=archive)
+        self.defs = build_definitions(self.resources)
+        self.warehouse = self.resources["warehouse"]
+        self.instance = DagsterInstance.ephemeral()
+
+    def _point_dbt_here(self):
+        # dbt runs as a subprocess and finds the DuckDB file through this variable.
+        os.environ["NBA_DUCKDB_PATH"] = str(self.duckdb_path)
+
+    def seed(self):
+        self._point_dbt_here()
+        result = self.defs.resolve_job_def("reference_data").execute_in_process(instance=self.instance)
+        assert result.success
+
+    def run(self, start: str, end: str, assets=None, raise_on_error=False):
+        """One run of the daily pipeline over start..end (inclusive) as a single-run backfill."""
+        from dagster import AssetKey
+
+        self._point_dbt_here()
+        tags = {"dagster/asset_partition_range_start": start,
+                "dagster/asset_partition_range_end": end}
+        job = self.defs.resolve_job_def("daily_pipeline")
+        selection = [AssetKey(a) for a in assets] if assets else None
+        return job.execute_in_process(instance=self.instance, tags=tags, raise_on_error=raise_on_error,
+                                      asset_selection=selection)
+
+    def query(self, sql: str, params=None) -> pd.DataFrame:
+        return self.warehouse.query(sql, params)
+
+    def dbt(self, *args: str) -> subprocess.CompletedProcess:
+        self._point_dbt_here()
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
+            cwd=ROOT / "dbt_project", capture_output=True, text=True,
+        )
+
+
+def day(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+@pytest.fixture(scope="session")
+def replayed(tmp_path_factory):
+    """The real pipeline over a slice of the archive: a history run 2025-10-29..2025-11-01, then the
+    3-day window 2025-11-02..2025-11-04 (the window the tests look at)."""
+    root = tmp_path_factory.mktemp("replayed")
+    archive = write_archive_slice(root / "archive", "2025-10-29", "2025-11-04")
+    pipeline = Pipeline(root, archive)
+    pipeline.seed()
+    history = pipeline.run("2025-10-29", "2025-11-01")
+    assert history.success
+    pipeline.window_result = pipeline.run("2025-11-02", "2025-11-04")
+    assert pipeline.window_result.success
+    return pipeline
