@@ -36,6 +36,7 @@ from nba_assets.raw_tables import (
 from nba_assets.metadata import preview_metadata
 from nba_assets.window import window_dates
 from resources.object_store import LocalObjectStore
+from resources.replay_archive import ArchiveError
 from resources.replay_source import ReplaySource
 from resources.warehouse import DuckDBWarehouse
 
@@ -70,7 +71,10 @@ def fetch_window(
 
     frames, landed, empty_dates, notes = [], [], [], []
     for day in window_dates(context):
-        payload = fetch(day)
+        try:
+            payload = fetch(day)
+        except ArchiveError as err:  # names the file; shown as the step's failure in the UI
+            raise Failure(description=f"{source_name} for {day}: {err}") from None
         landed.append(_land(store, source_name, day, payload.rows))
         notes.extend(f"{day}: {note}" for note in payload.notes)
         if payload.rows.empty:
