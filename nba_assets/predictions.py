@@ -78,12 +78,14 @@ def confidence(edge: "pd.Series", points_std: "pd.Series") -> "pd.Series":
     """P(the result lands on the pick's side) if errors were normal with the player's L10 spread."""
     spread = points_std.fillna(DEFAULT_POINTS_STD).clip(lower=2.0)
     z = edge.abs() / spread
-    return z.map(lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2))) if v == v else None)
+    return z.map(lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2))) if v == v else math.nan).astype(float)
 
 
 def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.DataFrame":
     import pandas as pd
 
+    numeric = list(MOVING_AVERAGE_WEIGHTS) + ["vegas_points_line", "points_std_last_10"]
+    features = features.astype({column: float for column in numeric})
     predicted = moving_average(features).round(2)
     line = features["vegas_points_line"]
     edge = (predicted - line).round(2)

@@ -87,8 +87,16 @@ class ReplayIndex:
         """One row per game from team-perspective rows (one or two per game)."""
         rows = rows.assign(points_num=_numeric(rows, "points"),
                            plus_minus_num=_numeric(rows, "plus_minus"))
-        # A game listed by two files (a season file and a calendar) counts once.
-        rows = rows.drop_duplicates(["game_id", "home_away"])
+        # A team's row listed by two files (a season file and a calendar) counts once.
+        rows = rows.drop_duplicates(["game_id", "team_abbr"])
+        # Neutral-site games (Berlin, Paris) may list both teams as away: the source names no home
+        # team, so the later team code is taken as home, to keep one row per side.
+        teams = rows.groupby("game_id")["team_abbr"].transform("nunique")
+        sides = rows.groupby("game_id")["home_away"].transform("nunique")
+        neutral = (teams == 2) & (sides == 1)
+        if neutral.any():
+            later = rows["team_abbr"] == rows[neutral].groupby("game_id")["team_abbr"].transform("max").reindex(rows.index)
+            rows = rows.assign(home_away=rows["home_away"].mask(neutral, later.map({True: "HOME", False: "AWAY"})))
         home = rows[rows["home_away"] == "HOME"].set_index("game_id")
         away = rows[rows["home_away"] == "AWAY"].set_index("game_id")
         games = home.join(away, how="outer", lsuffix="_home", rsuffix="_away")

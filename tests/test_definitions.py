@@ -1,0 +1,67 @@
+"""The code location loads, and its graph is what users and other work rely on."""
+
+from pathlib import Path
+
+from dagster import AssetKey, BackfillPolicy
+
+from nba_assets.definitions import defs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+def graph_lines() -> list[str]:
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=AssetKey.to_user_string):
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        partitioned = "daily" if node.partitions_def else "unpartitioned"
+        lines.append(f"{key.to_user_string()} group={node.group_name} {partitioned}")
+    return lines
+
+
+def test_asset_graph_matches_snapshot():
+    # Update deliberately: python -c "from tests.test_definitions import *; write_snapshot()"
+    assert graph_lines() == SNAPSHOT.read_text().splitlines()
+
+
+def write_snapshot():
+    SNAPSHOT.write_text("\n".join(graph_lines()) + "\n")
+
+
+def test_every_partitioned_asset_backfills_in_a_single_run():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable and node.partitions_def:
+            assert node.backfill_policy == BackfillPolicy.single_run(), key
+
+
+def test_every_step_that_opens_duckdb_is_in_the_duckdb_pool():
+    for assets_def in defs.assets:
+        assert assets_def.op.pool == "duckdb", assets_def.op.name
+    for check in defs.asset_checks:
+        assert check.op.pool == "duckdb", check.op.name
+
+
+def test_lineage_runs_raw_to_grading():
+    graph = defs.resolve_asset_graph()
+    upstream_of_grading = graph.upstream_key_iterator(AssetKey("prediction_accuracy"))
+    assert {AssetKey("player_prop_predictions"), AssetKey("player_game_summary")} <= set(upstream_of_grading)
+    assert AssetKey("ml_feature_store") in graph.get(AssetKey("player_prop_predictions")).parent_keys
+    assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("stg_player_boxscores")).parent_keys
+
+
+def test_blocking_completeness_check_is_declared():
+    from nba_assets.raw import raw_player_boxscores
+
+    specs = {spec.name: spec for spec in raw_player_boxscores.check_specs}
+    assert specs["completeness"].blocking
+
+
+def test_project_dagster_yaml_limits_the_pool_to_one():
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).parent.parent / "dagster.yaml").read_text())
+    assert config["concurrency"]["pools"]["default_limit"] == 1
