@@ -39,9 +39,9 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: DuckDBWareho
     lines = warehouse.query(
         f"""
         WITH points_lines AS (
-            SELECT DISTINCT game_date, player_lookup, player_name
-            FROM {warehouse.relation('nba_staging', 'stg_prop_lines')}
-            WHERE market = 'player_points' AND game_date >= ? AND game_date < ?
+            SELECT game_date, player_lookup, player_name
+            FROM {warehouse.relation('nba_analytics', 'prop_lines_consensus')}
+            WHERE game_date >= ? AND game_date < ?
         ),
         known_players AS (
             SELECT player_lookup, min(game_date) AS first_game_date
