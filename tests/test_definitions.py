@@ -50,7 +50,8 @@ def test_lineage_runs_raw_to_grading():
     upstream_of_grading = graph.upstream_key_iterator(AssetKey("prediction_accuracy"))
     assert {AssetKey("player_prop_predictions"), AssetKey("player_game_summary")} <= set(upstream_of_grading)
     assert AssetKey("ml_feature_store") in graph.get(AssetKey("player_prop_predictions")).parent_keys
-    assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("stg_player_boxscores")).parent_keys
+    assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("player_game_summary")).parent_keys
+    assert AssetKey("player_aliases") in graph.get(AssetKey("prop_lines_consensus")).parent_keys
 
 
 def test_blocking_completeness_check_is_declared():
