@@ -29,7 +29,8 @@ graded AS (
     SELECT
         game_date,
         count(*) FILTER (WHERE line IS NOT NULL) AS lines,
-        count(*) FILTER (WHERE line IS NOT NULL AND predicted_points IS NOT NULL) AS predictions,
+        count(*) FILTER (WHERE line IS NOT NULL) AS predictions,
+        count(*) FILTER (WHERE line IS NOT NULL AND predicted_points IS NULL) AS no_history,
         count(*) FILTER (WHERE line IS NOT NULL AND is_graded) AS graded,
         count(*) FILTER (WHERE result = 'WIN') AS wins,
         count(*) FILTER (WHERE result = 'LOSS') AS losses,
@@ -42,6 +43,7 @@ graded AS (
 )
 SELECT g.game_date, g.games, coalesce(p.player_rows, 0) AS player_rows,
        coalesce(a.lines, 0) AS lines, coalesce(a.predictions, 0) AS predictions,
+       coalesce(a.no_history, 0) AS no_history,
        coalesce(a.graded, 0) AS graded, coalesce(a.wins, 0) AS wins,
        coalesce(a.losses, 0) AS losses, coalesce(a.compared, 0) AS compared,
        coalesce(a.prediction_error, 0) AS prediction_error,
@@ -52,7 +54,7 @@ LEFT JOIN graded a USING (game_date)
 ORDER BY g.game_date
 """
 
-COUNTS = ["games", "player_rows", "lines", "predictions", "graded", "wins", "losses", "compared",
+COUNTS = ["games", "player_rows", "lines", "predictions", "no_history", "graded", "wins", "losses", "compared",
           "prediction_error", "line_error"]
 
 
@@ -66,14 +68,15 @@ def _row(label: str, r) -> str:
     mae = f"{r['prediction_error'] / r['compared']:.2f}" if r["compared"] else ""
     mae_line = f"{r['line_error'] / r['compared']:.2f}" if r["compared"] else ""
     return (f"{label:<11}{int(r['games']):>6}{int(r['player_rows']):>8}{int(r['lines']):>7}"
-            f"{int(r['predictions']):>7}{int(r['graded']):>7}{int(bets):>6}{hit:>8}{mae:>7}{mae_line:>9}")
+            f"{int(r['predictions']):>7}{int(r['no_history']):>7}{int(r['graded']):>7}{int(bets):>6}"
+            f"{hit:>8}{mae:>7}{mae_line:>9}")
 
 
 def format_summary(table) -> str:
     """Dates with lines one per row, then the total; dates without lines (history) in one line."""
     with_lines = table[table["lines"] > 0]
     history = table[table["lines"] == 0]
-    header = (f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'graded':>7}"
+    header = (f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'nohist':>7}{'graded':>7}"
               f"{'bets':>6}{'hit':>8}{'MAE':>7}{'MAE line':>9}")
     out = [header, "-" * len(header)]
     for _, r in with_lines.iterrows():
@@ -84,8 +87,9 @@ def format_summary(table) -> str:
         out.append(f"history without lines: {len(history)} dates, {int(history['games'].sum())} games, "
                    f"{int(history['player_rows'].sum())} player rows "
                    f"({history['game_date'].min():%Y-%m-%d}..{history['game_date'].max():%Y-%m-%d})")
-    out.append("hit = wins / (wins + losses) of OVER/UNDER picks at |edge| >= 2 (pushes excluded); "
-               "MAE of the predictions and of the consensus line on the same rows.")
+    out.append("preds = predictions of players with a line (nohist: no earlier game, so no predicted "
+               "points, PASS); hit = wins / (wins + losses) of OVER/UNDER picks at |edge| >= 2; MAE "
+               "of the predictions and of the consensus line on the same rows.")
     return "\n".join(out)
 
 
