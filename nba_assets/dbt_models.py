@@ -11,7 +11,6 @@ exited, then attached to each model's materialization.
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -56,12 +55,6 @@ class NbaDbtTranslator(DagsterDbtTranslator):
 
 
 translator = NbaDbtTranslator()
-
-
-def dbt_executable() -> str:
-    """dbt from this interpreter's environment (the venv), whatever PATH says."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 def _relation_names(manifest: Mapping[str, Any]) -> dict[AssetKey, str]:

@@ -36,7 +36,6 @@ from nba_assets.raw_tables import (
 from nba_assets.metadata import preview_metadata
 from nba_assets.window import window_dates
 from resources.object_store import LocalObjectStore
-from resources.replay_archive import ArchiveError
 from resources.replay_source import ReplaySource
 from resources.warehouse import DuckDBWarehouse
 
@@ -68,6 +67,8 @@ def fetch_window(
 ) -> "tuple[pd.DataFrame, list[str], list[str], list[str]]":
     """Fetches and lands every date of the run's window; returns rows, landing URIs, empty dates, notes."""
     import pandas as pd
+
+    from resources.replay_archive import ArchiveError
 
     frames, landed, empty_dates, notes = [], [], [], []
     for day in window_dates(context):

@@ -126,21 +126,41 @@ class Progress(threading.Thread):
                 return
 
 
+def seeds_needed(instance, warehouse) -> bool:
+    """The dbt seed runs when the instance has never materialized it or the table differs from
+    the CSV (an edited alias file): a dbt call costs seconds, most replays need none."""
+    import pandas as pd
+    from dagster import AssetKey
+
+    from nba_assets.dbt_models import DBT_PROJECT_DIR
+
+    if instance.get_latest_materialization_event(AssetKey("player_aliases")) is None:
+        return True
+    if not warehouse.table_exists("nba_reference", "player_aliases"):
+        return True
+    expected = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "player_aliases.csv", dtype=str)
+    loaded = warehouse.query("SELECT * FROM nba_reference.player_aliases")
+    columns = list(expected.columns)
+    return not expected.sort_values(columns).reset_index(drop=True).equals(
+        loaded[columns].astype(str).sort_values(columns).reset_index(drop=True))
+
+
 def run_window(instance, start: dt.date, end: dt.date):
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
     )
-
     from dagster._core.utils import make_new_run_id
 
     from nba_assets.definitions import defs
 
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    seeds = defs.resolve_job_def("reference_data").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=quiet)
-    if not seeds.success:
-        raise SystemExit("[replay] reference data (dbt seeds) failed: see the run in the UI")
+    if seeds_needed(instance, defs.resources["warehouse"]):
+        print("[replay] loading the dbt seed (player aliases)", flush=True)
+        seeds = defs.resolve_job_def("reference_data").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet)
+        if not seeds.success:
+            raise SystemExit("[replay] reference data (dbt seeds) failed: see the run in the UI")
     job = defs.resolve_job_def("daily_pipeline")
     run_id = make_new_run_id()
     total = len(job.graph.node_defs)

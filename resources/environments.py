@@ -16,9 +16,8 @@ SUPPORTED = ("local",)
 def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
                     archive_dir: str | Path | None = None) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
-    from dagster_dbt import DbtCliResource
-
-    from nba_assets.dbt_models import DBT_PROJECT_DIR, dbt_executable
+    from nba_assets.dbt_models import DBT_PROJECT_DIR
+    from resources.dbt_cli import ProjectDbtCliResource, dbt_executable
     from resources.object_store import LocalObjectStore
     from resources.replay_source import ReplaySource
     from resources.warehouse import DuckDBWarehouse
@@ -32,7 +31,7 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
         "nba_source": ReplaySource(archive_dir=str(archive_dir)) if archive_dir else ReplaySource.from_env(),
-        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+        "dbt": ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                               target="duckdb", dbt_executable=dbt_executable()),
     }
 

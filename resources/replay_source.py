@@ -23,18 +23,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from resources.replay_archive import (
-    BOX_COLUMNS,
-    PROP_COLUMNS,
-    Archive,
-    ArchiveError,
-    archive_fingerprint,
-    read_archive,
-)
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from resources.replay_archive import Archive
 
 DEFAULT_ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
 
@@ -57,11 +54,15 @@ def season_of(day: dt.date) -> str:
 class SourcePayload:
     """What a source returned for one date, plus notes a user should see in the UI."""
 
-    rows: pd.DataFrame
+    rows: "pd.DataFrame"
     notes: list[str]
 
 
-def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+def _numeric(frame: "pd.DataFrame", column: str) -> "pd.Series":
+    import pandas as pd
+
+    from resources.replay_archive import ArchiveError
+
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = frame[values.isna() & frame[column].notna()]
     if len(bad):
@@ -75,7 +76,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 class ReplayIndex:
     """The archive reshaped per date: built once per archive version, then looked up."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: "Archive"):
         self.archive = archive
         schedule = self._schedule(archive)
         self.schedule_by_date = dict(tuple(schedule.groupby("game_date")))
@@ -83,8 +84,10 @@ class ReplayIndex:
         self.props_by_date = dict(tuple(archive.prop_lines.groupby("game_date")))
 
     @staticmethod
-    def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    def _games_from_team_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
         """One row per game from team-perspective rows (one or two per game)."""
+        import pandas as pd
+
         rows = rows.assign(points_num=_numeric(rows, "points"),
                            plus_minus_num=_numeric(rows, "plus_minus"))
         # A team's row listed by two files (a season file and a calendar) counts once.
@@ -114,7 +117,9 @@ class ReplayIndex:
         }).reset_index(drop=True)
 
     @classmethod
-    def _games_from_boxscores(cls, box: pd.DataFrame) -> pd.DataFrame:
+    def _games_from_boxscores(cls, box: "pd.DataFrame") -> "pd.DataFrame":
+        import pandas as pd
+
         box = box[box["game_id"].notna() & box["home_away"].notna()]
         if box.empty:
             return pd.DataFrame(columns=SCHEDULE_COLUMNS)
@@ -125,7 +130,9 @@ class ReplayIndex:
         teams["plus_minus"] = 0  # both teams' rows exist, so it is never used
         return cls._games_from_team_rows(teams.astype({"points": str, "plus_minus": str}))
 
-    def _schedule(self, archive: Archive) -> pd.DataFrame:
+    def _schedule(self, archive: "Archive") -> "pd.DataFrame":
+        import pandas as pd
+
         from_files = self._games_from_team_rows(archive.team_games) if len(archive.team_games) else (
             pd.DataFrame(columns=SCHEDULE_COLUMNS))
         derived = self._games_from_boxscores(archive.boxscores)
@@ -144,7 +151,9 @@ class ReplayIndex:
         return games[SCHEDULE_COLUMNS].reset_index(drop=True)
 
     @staticmethod
-    def _boxscores(archive: Archive, schedule: pd.DataFrame) -> pd.DataFrame:
+    def _boxscores(archive: "Archive", schedule: "pd.DataFrame") -> "pd.DataFrame":
+        import pandas as pd
+
         box = archive.boxscores
         missing_id = box["game_id"].isna()
         if missing_id.any():
@@ -162,6 +171,8 @@ class ReplayIndex:
 @functools.lru_cache(maxsize=4)
 def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
     # Reading and reshaping the archive takes a few seconds: once per process and archive version.
+    from resources.replay_archive import read_archive
+
     return ReplayIndex(read_archive(root, fingerprint))
 
 
@@ -178,6 +189,8 @@ class ReplaySource(ConfigurableResource):
         return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)))
 
     def _index(self) -> ReplayIndex:
+        from resources.replay_archive import archive_fingerprint
+
         root = Path(self.archive_dir).resolve()
         return _cached_index(root, archive_fingerprint(root))
 
@@ -189,6 +202,8 @@ class ReplaySource(ConfigurableResource):
         return SourcePayload(_or_empty(rows, SCHEDULE_COLUMNS), [])
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
+        from resources.replay_archive import BOX_COLUMNS
+
         index = self._index()
         rows = index.box_by_date.get(game_date)
         notes = []
@@ -205,10 +220,14 @@ class ReplaySource(ConfigurableResource):
         return SourcePayload(_or_empty(rows, BOX_COLUMNS), notes)
 
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
+        from resources.replay_archive import PROP_COLUMNS
+
         return SourcePayload(_or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS), [])
 
 
-def _or_empty(rows: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+def _or_empty(rows: "pd.DataFrame | None", columns: list[str]) -> "pd.DataFrame":
+    import pandas as pd
+
     if rows is None:
         return pd.DataFrame(columns=columns)
     return rows[columns].reset_index(drop=True)
