@@ -22,6 +22,36 @@ from nba_assets.window import window_bounds
 from resources.warehouse import DuckDBWarehouse
 
 MATCH_RATE_WARN_BELOW = 99.0
+
+
+@asset_check(
+    asset="ml_feature_store",
+    partitions_def=daily_partitions,
+    blocking=True,
+    pool="duckdb",
+    description="Leakage guard: no feature row uses a game on or after its own date "
+    "(last_feature_game_date < game_date). Blocking: predictions do not run on leaked features.",
+)
+def features_before_game_date(context: AssetCheckExecutionContext,
+                              warehouse: DuckDBWarehouse) -> AssetCheckResult:
+    start, end = window_bounds(context)
+    leaked = warehouse.query(
+        f"SELECT game_date, player_lookup, last_feature_game_date "
+        f"FROM {warehouse.relation('nba_features', 'ml_feature_store')} "
+        "WHERE game_date >= ? AND game_date < ? AND last_feature_game_date >= game_date "
+        "ORDER BY game_date, player_lookup",
+        [start, end],
+    )
+    listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.player_lookup}: used a game of "
+                        f"{r.last_feature_game_date:%Y-%m-%d}" for r in leaked.head(50).itertuples())
+    return AssetCheckResult(
+        passed=leaked.empty,
+        severity=AssetCheckSeverity.ERROR,
+        description=("No feature row uses its own date or later." if leaked.empty else
+                     f"{len(leaked)} feature rows use games on or after their date: "
+                     + ", ".join(f"{r.player_lookup} {r.game_date:%Y-%m-%d}" for r in leaked.head(10).itertuples())),
+        metadata={"leaked_rows": len(leaked), "rows": MetadataValue.md(listing or "none")},
+    )
 COVERAGE_WARN_BELOW = 90.0
 COVERAGE_ERROR_BELOW = 70.0
 

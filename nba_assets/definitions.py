@@ -1,43 +1,66 @@
 """The code location: one `Definitions` for the whole graph.
 
-raw (Python) -> analytics + features (dbt) -> predictions (Python) -> grading (dbt), every asset
-partitioned by US-Eastern game date with single-run backfills; resources chosen by NBA_ENV.
+raw (Python) -> analytics + features (dbt) -> weekly points model -> predictions, best bets
+(Python) -> grading (dbt) -> exports (JSON) and the backtest report. Daily assets are partitioned
+by US-Eastern game date, the model by week; every partitioned asset backfills a range in one run.
+Resources are chosen by NBA_ENV.
 """
 
 import os
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
-from nba_assets.checks import grading_coverage, line_match_rate
+from nba_assets.backtest import backtest_report
+from nba_assets.best_bets import best_bets
+from nba_assets.checks import features_before_game_date, grading_coverage, line_match_rate
 from nba_assets.dbt_models import dbt_analytics_and_features, dbt_grading, dbt_reference_seeds
-from nba_assets.partitions import daily_partitions
+from nba_assets.exports import (
+    export_best_bets,
+    export_predictions,
+    export_results,
+    export_system_performance,
+)
+from nba_assets.partitions import daily_partitions, weekly_partitions
+from nba_assets.points_model import points_model
 from nba_assets.predictions import player_prop_predictions
 from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
 from resources.environments import resources_for
 
-DAILY_ASSETS = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_analytics_and_features,
-                player_prop_predictions, dbt_grading]
+INGEST_AND_FEATURES = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_analytics_and_features]
+PREDICT_GRADE_EXPORT = [player_prop_predictions, best_bets, dbt_grading, export_predictions,
+                        export_best_bets, export_results]
+REPORTS = [backtest_report, export_system_performance]
 
-daily_pipeline = define_asset_job(
-    "daily_pipeline",
-    selection=AssetSelection.assets(*DAILY_ASSETS),
+# A run holds assets of one partitions definition: the weekly model splits a replay into phases.
+ingest_and_features = define_asset_job(
+    "ingest_and_features", selection=AssetSelection.assets(*INGEST_AND_FEATURES),
     partitions_def=daily_partitions,
-    description="Every partitioned asset, raw to grading, for a date or a range of dates.",
-)
-
+    description="Raw sources, analytics and the feature store for a date or a range of dates.")
+weekly_points_model = define_asset_job(
+    "weekly_points_model", selection=AssetSelection.assets(points_model),
+    partitions_def=weekly_partitions, description="Train the points model of a week or range of weeks.")
+predict_grade_export = define_asset_job(
+    "predict_grade_export", selection=AssetSelection.assets(*PREDICT_GRADE_EXPORT),
+    partitions_def=daily_partitions,
+    description="Predictions, best bets, grading and JSON exports for a date or a range of dates.")
+daily_pipeline = define_asset_job(
+    "daily_pipeline", selection=AssetSelection.assets(*INGEST_AND_FEATURES, *PREDICT_GRADE_EXPORT),
+    partitions_def=daily_partitions,
+    description="Every daily asset, raw to exports, once the week's model exists.")
+reports = define_asset_job(
+    "reports", selection=AssetSelection.assets(*REPORTS),
+    description="Backtest report over all graded dates and v1/systems/performance.json.")
 reference_data = define_asset_job(
-    "reference_data",
-    selection=AssetSelection.assets(dbt_reference_seeds),
-    description="dbt seeds (player aliases); run before the first daily run and after seed edits.",
-)
-
+    "reference_data", selection=AssetSelection.assets(dbt_reference_seeds),
+    description="dbt seeds (player aliases); run before the first daily run and after seed edits.")
 
 
 def build_definitions(resources: dict) -> Definitions:
     return Definitions(
-        assets=[*DAILY_ASSETS, dbt_reference_seeds],
-        asset_checks=[line_match_rate, grading_coverage],
-        jobs=[daily_pipeline, reference_data],
+        assets=[*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS, dbt_reference_seeds],
+        asset_checks=[line_match_rate, features_before_game_date, grading_coverage],
+        jobs=[ingest_and_features, weekly_points_model, predict_grade_export, daily_pipeline, reports,
+              reference_data],
         resources=resources,
         # DuckDB work is milliseconds; step processes cost seconds each. One process per run.
         executor=in_process_executor,

@@ -9,7 +9,9 @@ for a live deployment where today's partition must exist before tip-off.
 
 import os
 
-from dagster import DailyPartitionsDefinition
+import datetime as dt
+
+from dagster import DailyPartitionsDefinition, WeeklyPartitionsDefinition
 
 FIRST_GAME_DATE = "2024-10-22"
 ARCHIVE_END_EXCLUSIVE = "2026-04-24"
@@ -28,5 +30,25 @@ daily_partitions = DailyPartitionsDefinition(
     end_date=_end,
     timezone=GAME_TIMEZONE,
     # Live: today's partition must exist before tip-off, when lines are posted.
+    end_offset=1 if _end is None else 0,
+)
+
+
+def _weekly_end(daily_end: str | None) -> str | None:
+    """The Monday after the week holding the last daily partition (exclusive end)."""
+    if daily_end is None:
+        return None
+    last_day = dt.date.fromisoformat(daily_end) - dt.timedelta(days=1)
+    return (last_day + dt.timedelta(days=7 - last_day.weekday())).isoformat()
+
+
+# Weeks start on Monday (US Eastern): the points model of a week is trained before its Monday.
+FIRST_WEEK = "2024-10-21"
+
+weekly_partitions = WeeklyPartitionsDefinition(
+    start_date=FIRST_WEEK,
+    end_date=_weekly_end(_end),
+    day_offset=1,
+    timezone=GAME_TIMEZONE,
     end_offset=1 if _end is None else 0,
 )

@@ -4,6 +4,9 @@ System `moving_average_v1` is the seed system's baseline: 0.5·L5 + 0.3·L10 + 0
 When a component is missing (early season: no current-season game yet) the weights of the present
 ones are renormalized; with no history at all there is no prediction (predicted_points is null,
 recommendation PASS). Every feature-store row gets a row, so every player with a line is listed.
+
+System `ml_points_v1` uses the points model of the date's week (trained before its Monday). Players
+whose features are incomplete (no usable history) get no ML row; the count is in the metadata.
 """
 
 
@@ -11,17 +14,21 @@ import math
 from typing import TYPE_CHECKING
 
 from dagster import (
+    AssetDep,
     AssetExecutionContext,
     BackfillPolicy,
     Config,
     MaterializeResult,
+    MetadataValue,
     asset,
 )
 from pydantic import Field
 
 from nba_assets.metadata import preview_metadata
+from nba_assets.ml_features import complete, model_matrix
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
+from resources.object_store import LocalObjectStore
 from resources.warehouse import DuckDBWarehouse
 
 if TYPE_CHECKING:
@@ -45,6 +52,7 @@ COLUMN_TYPES = {
     "features_complete": "BOOLEAN",
 }
 
+ML_SYSTEM = "ml_points_v1"
 MOVING_AVERAGE_WEIGHTS = {"points_avg_last_5": 0.5, "points_avg_last_10": 0.3,
                           "points_avg_season": 0.2}
 # Scoring spread assumed when a player has too few games for his own L10 deviation.
@@ -81,13 +89,13 @@ def confidence(edge: "pd.Series", points_std: "pd.Series") -> "pd.Series":
     return z.map(lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2))) if v == v else math.nan).astype(float)
 
 
-def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.DataFrame":
+def prediction_rows(features: "pd.DataFrame", system_id: str, predicted: "pd.Series",
+                    threshold: float) -> "pd.DataFrame":
+    """The prediction columns for `predicted` points: line, edge, pick and confidence."""
     import pandas as pd
 
-    numeric = list(MOVING_AVERAGE_WEIGHTS) + ["vegas_points_line", "points_std_last_10"]
-    features = features.astype({column: float for column in numeric})
-    predicted = moving_average(features).round(2)
-    line = features["vegas_points_line"]
+    predicted = predicted.astype(float).round(2)
+    line = features["vegas_points_line"].astype(float)
     edge = (predicted - line).round(2)
     recommendation = pd.Series(recommend(edge, threshold), index=features.index)
     recommendation = recommendation.where(predicted.notna() & line.notna(), "PASS")
@@ -97,14 +105,40 @@ def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.Da
         "player_name": features["player_name"],
         "team_abbr": features["team_abbr"],
         "opponent_abbr": features["opponent_abbr"],
-        "system_id": "moving_average_v1",
+        "system_id": system_id,
         "predicted_points": predicted,
         "line": line,
         "edge": edge,
         "recommendation": recommendation,
-        "confidence": confidence(edge, features["points_std_last_10"]).round(3),
-        "features_complete": features[list(MOVING_AVERAGE_WEIGHTS)].notna().all(axis=1),
+        "confidence": confidence(edge, features["points_std_last_10"].astype(float)).round(3),
+        "features_complete": complete(features),
     })
+
+
+def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.DataFrame":
+    numeric = list(MOVING_AVERAGE_WEIGHTS) + ["vegas_points_line", "points_std_last_10"]
+    features = features.astype({column: float for column in numeric})
+    return prediction_rows(features, "moving_average_v1", moving_average(features), threshold)
+
+
+def predict_ml(features: "pd.DataFrame", store: LocalObjectStore, threshold: float):
+    """(predictions, players without complete features, weeks without a model)."""
+    import pandas as pd
+
+    from nba_assets.points_model import load_model
+
+    usable = features[complete(features)]
+    week_of = pd.to_datetime(usable["game_date"]).dt.to_period("W-SUN").dt.start_time.dt.date
+    frames, missing_weeks = [], []
+    for week, rows in usable.groupby(week_of):
+        model = load_model(store, week)
+        if model is None:
+            missing_weeks.append(week.isoformat())
+            continue
+        predicted = pd.Series(model.predict(model_matrix(rows)), index=rows.index)
+        frames.append(prediction_rows(rows, ML_SYSTEM, predicted, threshold))
+    predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMN_TYPES))
+    return predictions, len(features) - len(usable), missing_weeks
 
 
 @asset(
@@ -114,24 +148,32 @@ def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.Da
     pool="duckdb",
     owners=["team:nba-data"],
     kinds={"python", "pandas", "duckdb"},
-    deps=["ml_feature_store"],
+    deps=["ml_feature_store", AssetDep("points_model")],
     description="Predicted points per player, date and system with the consensus line, edge, "
     "OVER/UNDER/PASS and confidence; written to nba_predictions.player_prop_predictions.",
 )
 def player_prop_predictions(context: AssetExecutionContext, config: PredictionConfig,
-                            warehouse: DuckDBWarehouse) -> MaterializeResult:
+                            warehouse: DuckDBWarehouse, landing: LocalObjectStore) -> MaterializeResult:
+    import pandas as pd
+
     start, end = window_bounds(context)
     features = warehouse.query(
         f"SELECT * FROM {warehouse.relation('nba_features', 'ml_feature_store')} "
         "WHERE game_date >= ? AND game_date < ?",
         [start, end],
     )
-    predictions = predict_moving_average(features, config.edge_threshold)
+    baseline = predict_moving_average(features, config.edge_threshold)
+    ml, incomplete, missing_weeks = predict_ml(features, landing, config.edge_threshold)
+    predictions = pd.concat([baseline, ml], ignore_index=True)
     written = warehouse.replace_window(PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, predictions,
                                        COLUMN_TYPES, start, end)
     with_line = predictions[predictions["line"].notna()]
     return MaterializeResult(metadata={
         "dagster/row_count": written,
+        "moving_average_v1_rows": len(baseline),
+        "ml_points_v1_rows": len(ml),
+        "ml_skipped_incomplete_features": incomplete,
+        "ml_weeks_without_model": MetadataValue.md(", ".join(missing_weeks) or "none"),
         "with_line": len(with_line),
         "with_line_no_prediction": int(with_line["predicted_points"].isna().sum()),
         "picks_over": int((predictions["recommendation"] == "OVER").sum()),

@@ -1,11 +1,15 @@
-"""`make replay`: replays a window of the archive through the whole graph as ONE run, then prints
-a per-date summary. Runs go into the Dagster instance at DAGSTER_HOME, so the UI shows them.
+"""`make replay`: replays a window of the archive through the whole graph, then prints a per-date
+summary. Runs go into the Dagster instance at DAGSTER_HOME, so the UI shows them.
 
     python -m nba_assets.replay --start 2024-10-22 --end 2025-11-23
 
-1. the `reference_data` job (dbt seeds: player aliases), one small run;
-2. the `daily_pipeline` job over START..END (inclusive) as a single-run backfill: every asset
-   processes the whole window at once; progress (steps done of total) is printed as it goes.
+A run holds assets of one partitions definition, and the points model is weekly, so the window goes
+through four runs, each a single-run backfill of its whole range (progress printed as it goes):
+1. `ingest_and_features` over START..END (daily): raw sources, analytics, feature store;
+2. `weekly_points_model` over the weeks of START..END: one model per week, trained before it;
+3. `predict_grade_export` over START..END (daily): predictions, best bets, grading, JSON exports;
+4. `reports`: the backtest report over all graded dates and v1/systems/performance.json.
+The dbt seed (`reference_data`) runs first when it was never loaded or its CSV changed.
 """
 
 import argparse
@@ -145,42 +149,63 @@ def seeds_needed(instance, warehouse) -> bool:
         loaded[columns].astype(str).sort_values(columns).reset_index(drop=True))
 
 
-def run_window(instance, start: dt.date, end: dt.date):
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def run_job(instance, job, first: str | None = None, last: str | None = None):
+    """One run of `job` (over first..last, a single-run backfill when partitioned), with progress."""
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
     )
     from dagster._core.utils import make_new_run_id
 
-    from nba_assets.definitions import defs
-
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if seeds_needed(instance, defs.resources["warehouse"]):
-        print("[replay] loading the dbt seed (player aliases)", flush=True)
-        seeds = defs.resolve_job_def("reference_data").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=quiet)
-        if not seeds.success:
-            raise SystemExit("[replay] reference data (dbt seeds) failed: see the run in the UI")
-    job = defs.resolve_job_def("daily_pipeline")
     run_id = make_new_run_id()
     total = len(job.graph.node_defs)
-    print(f"[replay] {start}..{end}: one run ({run_id}), {total} steps", flush=True)
+    window = f" {first}..{last}" if first else ""
+    print(f"[replay] {job.name}{window}: one run ({run_id}), {total} steps", flush=True)
+    tags = ({ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last} if first else {})
     progress = Progress(instance, run_id, total)
     progress.start()
     try:
-        result = job.execute_in_process(
-            instance=instance,
-            # Step logs stay in the run's event log (the UI); the console shows progress.
-            run_config=quiet,
-            run_id=run_id,
-            raise_on_error=False,
-            tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-                  ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
-        )
+        # Step logs stay in the run's event log (the UI); the console shows progress.
+        return job.execute_in_process(instance=instance, run_config=QUIET, run_id=run_id,
+                                      raise_on_error=False, tags=tags)
     finally:
         progress.finished.set()
         progress.join()
-    return result
+
+
+def weeks_of(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """First and last Monday of the weeks holding start..end."""
+    first = start - dt.timedelta(days=start.weekday())
+    last = end - dt.timedelta(days=end.weekday())
+    return first.isoformat(), last.isoformat()
+
+
+def run_window(instance, start: dt.date, end: dt.date, defs=None) -> list:
+    """The replay's runs in order; stops at the first failed run. Returns the results."""
+    if defs is None:
+        from nba_assets.definitions import defs
+
+    if seeds_needed(instance, defs.resources["warehouse"]):
+        print("[replay] loading the dbt seed (player aliases)", flush=True)
+        seeds = defs.resolve_job_def("reference_data").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET)
+        if not seeds.success:
+            return [seeds]
+    phases = [
+        ("ingest_and_features", start.isoformat(), end.isoformat()),
+        ("weekly_points_model", *weeks_of(start, end)),
+        ("predict_grade_export", start.isoformat(), end.isoformat()),
+        ("reports", None, None),
+    ]
+    results = []
+    for name, first, last in phases:
+        results.append(run_job(instance, defs.resolve_job_def(name), first, last))
+        if not results[-1].success:
+            break
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,17 +222,18 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     instance = DagsterInstance.get()
-    result = run_window(instance, args.start, args.end)
-    warehouse = defs.resources["warehouse"]
-    if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        for event in failures:
-            print(f"[replay] step {event.step_key} failed: "
-                  f"{event.step_failure_data.error.message.strip()[:2000]}", file=sys.stderr)
-        print("[replay] run failed; the summary below shows what landed", file=sys.stderr)
-    print(format_summary(summary(warehouse, args.start, args.end)))
+    results = run_window(instance, args.start, args.end)
+    succeeded = all(result.success for result in results)
+    for result in results:
+        for event in result.get_step_failure_events():
+            error = event.step_failure_data.error
+            message = error.cause.message if error.cause else error.message
+            print(f"[replay] step {event.step_key} failed: {message.strip()[:3000]}", file=sys.stderr)
+    if not succeeded:
+        print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
+    print(format_summary(summary(defs.resources["warehouse"], args.start, args.end)))
     print(f"[replay] finished in {time.monotonic() - started:.1f}s", flush=True)
-    return 0 if result.success else 1
+    return 0 if succeeded else 1
 
 
 if __name__ == "__main__":

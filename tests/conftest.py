@@ -74,6 +74,13 @@ class Pipeline:
         # dbt runs as a subprocess and finds the DuckDB file through this variable.
         os.environ["NBA_DUCKDB_PATH"] = str(self.duckdb_path)
 
+    def replay(self, start: str, end: str) -> list:
+        """The same runs as `make replay` (phases: features, weekly model, predictions, reports)."""
+        from nba_assets.replay import run_window
+
+        self._point_dbt_here()
+        return run_window(self.instance, day(start), day(end), defs=self.defs)
+
     def seed(self):
         self._point_dbt_here()
         result = self.defs.resolve_job_def("reference_data").execute_in_process(instance=self.instance)
@@ -113,9 +120,7 @@ def replayed(tmp_path_factory):
     root = tmp_path_factory.mktemp("replayed")
     archive = write_archive_slice(root / "archive", "2025-10-29", "2025-11-04")
     pipeline = Pipeline(root, archive)
-    pipeline.seed()
-    history = pipeline.run("2025-10-29", "2025-11-01")
-    assert history.success
-    pipeline.window_result = pipeline.run("2025-11-02", "2025-11-04")
-    assert pipeline.window_result.success
+    assert all(result.success for result in pipeline.replay("2025-10-29", "2025-11-01"))
+    pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04")
+    assert all(result.success for result in pipeline.window_results)
     return pipeline

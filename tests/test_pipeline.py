@@ -66,7 +66,8 @@ def test_known_player_points_and_consensus_line(replayed):
 
 def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
     lines = per_date(replayed, "nba_analytics.prop_lines_consensus")
-    predicted = per_date(replayed, "nba_predictions.player_prop_predictions", "AND line IS NOT NULL")
+    predicted = per_date(replayed, "nba_predictions.player_prop_predictions",
+                         "AND line IS NOT NULL AND system_id = 'moving_average_v1'")
     assert lines == predicted and sum(lines.values()) > 300
     coverage = replayed.query(
         f"SELECT game_date, coverage_pct, status FROM nba_grading.grading_coverage_daily WHERE {WINDOW_SQL}"
@@ -76,8 +77,10 @@ def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
 
 
 def test_checks_pass_on_real_data(replayed):
-    evaluations = {e.check_name: e for e in replayed.window_result.get_asset_check_evaluations()}
-    for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage"):
+    evaluations = {e.check_name: e for result in replayed.window_results
+                   for e in result.get_asset_check_evaluations()}
+    for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage",
+                 "features_before_game_date", "training_before_week"):
         assert evaluations[name].passed, (name, evaluations[name].description)
     assert evaluations["line_match_rate"].metadata["match_rate_pct"].value >= 99.0
 
@@ -103,7 +106,7 @@ def test_rerunning_the_window_is_idempotent(replayed):
               "nba_analytics.player_game_summary", "nba_features.ml_feature_store",
               "nba_predictions.player_prop_predictions", "nba_grading.prediction_accuracy"]
     before = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
-    assert replayed.run(*WINDOW).success
+    assert all(result.success for result in replayed.replay(*WINDOW))
     after = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
     assert after == before
     duplicates = replayed.query(

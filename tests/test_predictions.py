@@ -10,7 +10,8 @@ def features(**columns):
     base = {"game_date": ["2025-11-02"], "player_lookup": ["p"], "player_name": ["P"],
             "team_abbr": ["AAA"], "opponent_abbr": ["BBB"], "points_avg_last_5": [20.0],
             "points_avg_last_10": [18.0], "points_avg_season": [16.0],
-            "points_std_last_10": [5.0], "vegas_points_line": [15.5]}
+            "points_std_last_10": [5.0], "vegas_points_line": [15.5], "minutes_avg_last_10": [30.0],
+            "ppm_avg_last_10": [0.6], "days_rest": [2]}
     base.update({k: [v] for k, v in columns.items()})
     return pd.DataFrame(base)
 
@@ -26,7 +27,6 @@ def test_weights_are_the_seed_systems():
 def test_missing_season_average_renormalizes_the_weights():
     row = predict_moving_average(features(points_avg_season=None), 2.0).iloc[0]
     assert row["predicted_points"] == pytest.approx((0.5 * 20 + 0.3 * 18) / 0.8)
-    assert not row["features_complete"]
 
 
 @pytest.mark.parametrize("line,threshold,expected", [

@@ -1,8 +1,9 @@
 -- One row per player and game date: the consensus points line across books.
 -- Per book: its latest snapshot for the date, and of that snapshot its main line (the one whose
 -- over and under prices are closest to even; Bovada posts alternate lines too). Across books: the
--- median main line (exact, portable SQL), the number of books, and the average prices of the
--- books whose main line equals the consensus (null when the median falls between two lines).
+-- median main line (exact, portable SQL), the number of books, and the average prices (averaged
+-- as decimal odds, shown as American) of the books whose main line equals the consensus (null
+-- when the median falls between two lines).
 with points_lines as (
     select *
     from {{ ref('stg_prop_lines') }}
@@ -69,8 +70,8 @@ select
     count(*) as n_books,
     min(b.line) as min_line,
     max(b.line) as max_line,
-    avg(case when b.line = c.consensus_line then b.over_odds end) as over_odds,
-    avg(case when b.line = c.consensus_line then b.under_odds end) as under_odds
+    {{ decimal_to_american("avg(case when b.line = c.consensus_line then " ~ american_to_decimal("b.over_odds") ~ " end)") }} as over_odds,
+    {{ decimal_to_american("avg(case when b.line = c.consensus_line then " ~ american_to_decimal("b.under_odds") ~ " end)") }} as under_odds
 from books as b
 inner join consensus as c
     on c.game_date = b.game_date and c.player_lookup = b.player_lookup

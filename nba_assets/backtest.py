@@ -1,0 +1,210 @@
+"""Backtest report over every graded date: each system and the consensus line on the SAME rows.
+
+Same rows: player-dates where every system has a predicted value, the player played and there is a
+real consensus line. On them: MAE of each system and of the line; per edge bucket (by |edge|, the
+pick's side from the edge's sign) the bets, hit rate with a 95% Wilson interval, and ROI at the real
+over/under prices of the consensus books (at -110 when a price is missing, counted and said so).
+Plots (hit rate by edge bucket, calibration) are PNGs attached to the materialization and written
+next to the exports (`v1/systems/plots/`).
+"""
+
+import base64
+import io
+import math
+from typing import TYPE_CHECKING
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from resources.object_store import LocalObjectStore
+from resources.warehouse import DuckDBWarehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BUCKETS = [(1.0, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, None)]
+BREAK_EVEN = 0.524  # at -110 odds
+DEFAULT_ODDS = -110.0
+
+
+def graded_rows(warehouse: DuckDBWarehouse) -> "pd.DataFrame":
+    return warehouse.query(
+        f"""
+        SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
+               a.actual_points, c.over_odds, c.under_odds
+        FROM {warehouse.relation('nba_grading', 'prediction_accuracy')} a
+        LEFT JOIN {warehouse.relation('nba_analytics', 'prop_lines_consensus')} c
+          USING (game_date, player_lookup)
+        WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL
+        """
+    )
+
+
+def same_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Only player-dates that every system predicted."""
+    systems = rows["system_id"].nunique()
+    counts = rows.groupby(["game_date", "player_lookup"])["system_id"].transform("nunique")
+    return rows[counts == systems]
+
+
+def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
+    if n == 0:
+        return None, None
+    p = wins / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def profit(odds: float) -> float:
+    """Profit of a winning 1-unit bet at American odds."""
+    return odds / 100 if odds > 0 else 100 / -odds
+
+
+def bucket_stats(rows: "pd.DataFrame") -> list[dict]:
+    import numpy as np
+
+    stats = []
+    magnitude = rows["edge"].abs()
+    for low, high in BUCKETS:
+        bucket = rows[(magnitude >= low) & ((magnitude < high) if high else True)]
+        over = bucket["edge"] > 0
+        odds = np.where(over, bucket["over_odds"], bucket["under_odds"])
+        defaulted = int(np.isnan(odds.astype(float)).sum())
+        odds = np.where(np.isnan(odds.astype(float)), DEFAULT_ODDS, odds).astype(float)
+        won = np.where(over, bucket["actual_points"] > bucket["line"], bucket["actual_points"] < bucket["line"])
+        push = (bucket["actual_points"] == bucket["line"]).to_numpy()
+        wins, pushes = int((won & ~push).sum()), int(push.sum())
+        losses = len(bucket) - wins - pushes
+        returns = np.where(push, 0.0, np.where(won, [profit(o) for o in odds] if len(odds) else [], -1.0))
+        low_ci, high_ci = wilson(wins, wins + losses)
+        stats.append({
+            "edge_min": low, "edge_max": high, "bets": int(len(bucket)), "wins": wins,
+            "losses": int(losses), "pushes": pushes,
+            "hit_rate": wins / (wins + losses) if wins + losses else None,
+            "hit_rate_low": low_ci, "hit_rate_high": high_ci,
+            "roi": float(returns.sum() / (wins + losses)) if wins + losses else None,
+            "roi_at_default_odds": defaulted,
+        })
+    return stats
+
+
+def report(rows: "pd.DataFrame") -> dict:
+    """The backtest numbers: per system on the same rows, and the line's MAE on them."""
+    compared = same_rows(rows)
+    systems = []
+    for system_id, part in compared.groupby("system_id"):
+        systems.append({
+            "system_id": system_id,
+            "rows": int(len(part)),
+            "mae": float((part["predicted_points"] - part["actual_points"]).abs().mean()),
+            "line_mae": float((part["line"] - part["actual_points"]).abs().mean()),
+            "buckets": bucket_stats(part),
+        })
+    dates = compared["game_date"]
+    return {
+        "graded_dates": {"first": None if compared.empty else f"{dates.min():%Y-%m-%d}",
+                         "last": None if compared.empty else f"{dates.max():%Y-%m-%d}",
+                         "count": int(dates.nunique())},
+        "same_rows": int(compared.groupby(["game_date", "player_lookup"]).ngroups) if len(compared) else 0,
+        "line": {"mae": float((compared["line"] - compared["actual_points"]).abs().mean()) if len(compared) else None},
+        "systems": systems,
+        "break_even_hit_rate": BREAK_EVEN,
+    }
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def plots(result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    out = {}
+    figure, axis = plt.subplots(figsize=(7, 4))
+    labels = [f"{b[0]:g}-{b[1]:g}" if b[1] else f"{b[0]:g}+" for b in BUCKETS]
+    width = 0.8 / max(1, len(result["systems"]))
+    for i, system in enumerate(result["systems"]):
+        rates = [b["hit_rate"] if b["hit_rate"] is not None else np.nan for b in system["buckets"]]
+        low = [r - b["hit_rate_low"] if b["hit_rate"] is not None else 0 for r, b in zip(rates, system["buckets"])]
+        high = [b["hit_rate_high"] - r if b["hit_rate"] is not None else 0 for r, b in zip(rates, system["buckets"])]
+        x = np.arange(len(labels)) + i * width
+        axis.bar(x, rates, width, yerr=[low, high], capsize=3, label=system["system_id"])
+    axis.axhline(BREAK_EVEN, color="black", linestyle="--", linewidth=1, label="break-even at -110")
+    axis.set_xticks(np.arange(len(labels)) + width * (len(result["systems"]) - 1) / 2, labels)
+    axis.set_xlabel("|edge| (points)")
+    axis.set_ylabel("hit rate (95% interval)")
+    axis.set_ylim(0.3, 0.8)
+    axis.legend(fontsize=8)
+    axis.set_title("Hit rate by edge bucket, same graded rows")
+    out["hit_rate_by_edge.png"] = _png(figure)
+    plt.close(figure)
+
+    figure, axis = plt.subplots(figsize=(5, 5))
+    compared = same_rows(rows)
+    for system_id, part in compared.groupby("system_id"):
+        bins = np.clip((part["predicted_points"] // 5) * 5, 0, 40)
+        means = part.groupby(bins).agg(predicted=("predicted_points", "mean"), actual=("actual_points", "mean"))
+        axis.plot(means["predicted"], means["actual"], marker="o", label=system_id)
+    axis.plot([0, 45], [0, 45], color="black", linestyle="--", linewidth=1, label="perfect")
+    axis.set_xlabel("predicted points (bin mean)")
+    axis.set_ylabel("actual points (bin mean)")
+    axis.legend(fontsize=8)
+    axis.set_title("Calibration")
+    out["calibration.png"] = _png(figure)
+    plt.close(figure)
+    return out
+
+
+def markdown(result: dict) -> str:
+    lines = [f"Same rows: {result['same_rows']} player-dates over {result['graded_dates']['count']} dates "
+             f"({result['graded_dates']['first']}..{result['graded_dates']['last']}); "
+             f"consensus line MAE {result['line']['mae']:.3f}." if result["same_rows"] else "No graded rows yet.", ""]
+    lines.append("| system | rows | MAE | line MAE | edge | bets | hit rate (95%) | ROI |")
+    lines.append("|---|---:|---:|---:|---|---:|---|---:|")
+    for system in result["systems"]:
+        for b in system["buckets"]:
+            label = f"{b['edge_min']:g}-{b['edge_max']:g}" if b["edge_max"] else f"{b['edge_min']:g}+"
+            hit = ("" if b["hit_rate"] is None else
+                   f"{100 * b['hit_rate']:.1f}% ({100 * b['hit_rate_low']:.1f}-{100 * b['hit_rate_high']:.1f})")
+            roi = "" if b["roi"] is None else f"{100 * b['roi']:+.1f}%" + (" *" if b["roi_at_default_odds"] else "")
+            lines.append(f"| {system['system_id']} | {system['rows']} | {system['mae']:.3f} | "
+                         f"{system['line_mae']:.3f} | {label} | {b['bets']} | {hit} | {roi} |")
+    lines.append("")
+    lines.append("ROI at the consensus books' real prices; * = some bets priced at -110 (no price).")
+    return "\n".join(lines)
+
+
+@asset(
+    group_name="grading",
+    deps=["prediction_accuracy", "prop_lines_consensus"],
+    pool="duckdb",
+    owners=["team:nba-data"],
+    kinds={"python", "pandas"},
+    description="Backtest over all graded dates: MAE of each system and of the line on the same rows, "
+    "hit rate with 95% intervals and ROI per edge bucket; PNG plots attached and written to v1/systems/plots/.",
+)
+def backtest_report(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
+                    landing: LocalObjectStore) -> MaterializeResult:
+    import json
+
+    rows = graded_rows(warehouse)
+    result = report(rows)
+    images = plots(result, rows) if result["same_rows"] else {}
+    uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
+    landing.put_bytes("backtest/report.json", json.dumps(result, indent=2).encode())
+    embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
+                           for name, data in images.items())
+    return MaterializeResult(metadata={
+        "report": MetadataValue.md(markdown(result)),
+        "plots": MetadataValue.md(embedded or "no graded rows"),
+        "same_rows": result["same_rows"],
+        **{f"{s['system_id']}_mae": s["mae"] for s in result["systems"]},
+        "line_mae": result["line"]["mae"],
+        **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
+    })
