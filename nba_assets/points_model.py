@@ -5,7 +5,7 @@ from the 52 weeks before W (so the previous season is in it), never from W itsel
 check fails, naming the rows, if any training row is dated on or after W's Monday. The artifact
 (a pickled scikit-learn `HistGradientBoostingRegressor`) is stored in the object store at
 `models/points_model/<week>.pkl`; the metadata shows the training rows, date range and the
-validation MAE of a fit on all but the last 14 days, scored on those 14 days.
+validation MAE of a fit on all but the last 14 game dates, scored on those dates.
 
 Why HistGradientBoostingRegressor rather than LightGBM: it handles missing values natively (early
 season, no line), is deterministic with a fixed seed, comes with scikit-learn (no extra native
@@ -83,16 +83,19 @@ def training_matrix(rows: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def train(rows: "pd.DataFrame", week_start: dt.date):
-    """(model, validation MAE, validation rows): validated on the last 14 days, refit on all."""
+    """(model, validation MAE, validation rows, training rows): validated on the last 14 game
+    dates (a quarter of them when fewer than 56), then refit on all rows."""
     import numpy as np
     import pandas as pd
 
     rows = rows[complete(rows)]
-    cutoff = pd.Timestamp(week_start - dt.timedelta(days=VALIDATION_DAYS))
     dates = pd.to_datetime(rows["game_date"])
+    distinct = np.sort(dates.unique())
+    holdout_dates = min(VALIDATION_DAYS, max(1, len(distinct) // 4))
+    cutoff = distinct[-holdout_dates]
     fit, holdout = rows[dates < cutoff], rows[dates >= cutoff]
     validation_mae = None
-    if len(fit) >= MIN_TRAINING_ROWS and len(holdout):
+    if len(fit) >= MIN_TRAINING_ROWS // 2 and len(holdout):
         probe = new_model().fit(training_matrix(fit), fit["actual_points"])
         validation_mae = float(np.mean(np.abs(probe.predict(model_matrix(holdout)) - holdout["actual_points"])))
     model = new_model().fit(training_matrix(rows), rows["actual_points"])

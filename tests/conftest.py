@@ -115,12 +115,12 @@ def day(value: str) -> dt.date:
 
 @pytest.fixture(scope="session")
 def replayed(tmp_path_factory):
-    """The real pipeline over a slice of the archive: a history run 2025-10-29..2025-11-01, then the
+    """The real pipeline over a slice of the archive: a history run 2025-10-21..2025-11-01, then the
     3-day window 2025-11-02..2025-11-04 (the window the tests look at)."""
     root = tmp_path_factory.mktemp("replayed")
-    archive = write_archive_slice(root / "archive", "2025-10-29", "2025-11-04")
+    archive = write_archive_slice(root / "archive", "2025-10-21", "2025-11-04")
     pipeline = Pipeline(root, archive)
-    assert all(result.success for result in pipeline.replay("2025-10-29", "2025-11-01"))
+    assert all(result.success for result in pipeline.replay("2025-10-21", "2025-11-01"))
     pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04")
     assert all(result.success for result in pipeline.window_results)
     return pipeline
