@@ -11,7 +11,7 @@ END ?= 2025-11-23
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay test ui install clean benchmark
+.PHONY: run replay test ui install clean benchmark ml-benchmark
 
 run: replay ui
 
@@ -49,3 +49,7 @@ clean:
 # Wall time and peak memory of load, one date, 30 dates (one run vs 30 runs), a season; see README.
 benchmark: $(VENV)/.installed $(MANIFEST)
 	$(BIN)/python benchmarks/run.py
+
+# Walk-forward backtest of every system against the real lines (numbers, not assertions).
+ml-benchmark: $(VENV)/.installed $(MANIFEST)
+	$(BIN)/python benchmarks/ml_backtest.py

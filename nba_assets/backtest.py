@@ -112,6 +112,27 @@ def report(rows: "pd.DataFrame") -> dict:
     }
 
 
+def at_least(system: dict, min_edge: float) -> dict:
+    """Bets, wins, losses and hit rate of a system's picks with |edge| >= min_edge."""
+    buckets = [b for b in system["buckets"] if b["edge_min"] >= min_edge]
+    wins, losses = sum(b["wins"] for b in buckets), sum(b["losses"] for b in buckets)
+    return {"bets": sum(b["bets"] for b in buckets), "wins": wins, "losses": losses,
+            "hit_rate": wins / (wins + losses) if wins + losses else None}
+
+
+def systems_table(result: dict) -> str:
+    """Plain-text summary: per system on the same rows, MAE vs the line, hit rate at edge >= 2 / 3."""
+    lines = [f"{'system':<20}{'rows':>6}{'MAE':>8}{'line MAE':>10}{'bets>=2':>9}{'hit>=2':>8}"
+             f"{'bets>=3':>9}{'hit>=3':>8}"]
+    for system in result["systems"]:
+        two, three = at_least(system, 2.0), at_least(system, 3.0)
+        pct = lambda v: "" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+        lines.append(f"{system['system_id']:<20}{system['rows']:>6}{system['mae']:>8.3f}"
+                     f"{system['line_mae']:>10.3f}{two['bets']:>9}{pct(two['hit_rate']):>8}"
+                     f"{three['bets']:>9}{pct(three['hit_rate']):>8}")
+    return "\n".join(lines)
+
+
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")

@@ -3,7 +3,7 @@
 The model of week W is trained on feature-store rows with a known outcome (the player played)
 from the 52 weeks before W (so the previous season is in it), never from W itself: a blocking
 check fails, naming the rows, if any training row is dated on or after W's Monday. The artifact
-(a pickled scikit-learn `HistGradientBoostingRegressor`) is stored in the object store at
+(a pickled `PointsModel`: a scikit-learn `HistGradientBoostingRegressor` and its line weight) is stored in the object store at
 `models/points_model/<week>.pkl`; the metadata shows the training rows, date range and the
 validation MAE of a fit on all but the last 14 game dates, scored on those dates.
 
@@ -82,9 +82,44 @@ def training_matrix(rows: "pd.DataFrame") -> "pd.DataFrame":
     return matrix.fillna({column: 0.0 for column in unseen})
 
 
+class PointsModel:
+    """The regressor plus how far to trust it against the market: where a line exists the
+    prediction is line + line_weight * (model - line). The weight is chosen on the validation
+    dates (out of sample, before the week); 1.0 when they hold no lines."""
+
+    def __init__(self, regressor, line_weight: float):
+        self.regressor, self.line_weight = regressor, line_weight
+
+    def predict(self, features: "pd.DataFrame"):
+        import numpy as np
+
+        raw = self.regressor.predict(model_matrix(features))
+        line = features["vegas_points_line"].astype(float).to_numpy()
+        return np.where(np.isnan(line), raw, line + self.line_weight * (raw - line))
+
+
+MIN_LINE_ROWS_FOR_WEIGHT = 100
+
+
+def line_weight(predicted, rows: "pd.DataFrame") -> float:
+    """The weight in [0, 1] (steps of 0.05) minimizing MAE of line + w * (model - line)."""
+    import numpy as np
+
+    line = rows["vegas_points_line"].astype(float).to_numpy()
+    has_line = ~np.isnan(line)
+    if has_line.sum() < MIN_LINE_ROWS_FOR_WEIGHT:
+        return 1.0
+    actual = rows["actual_points"].to_numpy()[has_line]
+    line, predicted = line[has_line], np.asarray(predicted)[has_line]
+    grid = np.linspace(0, 1, 21)
+    errors = [np.mean(np.abs(line + w * (predicted - line) - actual)) for w in grid]
+    return float(grid[int(np.argmin(errors))])
+
+
 def train(rows: "pd.DataFrame", week_start: dt.date):
-    """(model, validation MAE, validation rows, training rows): validated on the last 14 game
-    dates (a quarter of them when fewer than 56), then refit on all rows."""
+    """(model, validation MAE, validation rows, training rows): the last 14 game dates (a quarter of
+    them when fewer than 56) are held out to validate the regressor and choose the line weight,
+    then the regressor is refit on all rows."""
     import numpy as np
     import pandas as pd
 
@@ -94,12 +129,14 @@ def train(rows: "pd.DataFrame", week_start: dt.date):
     holdout_dates = min(VALIDATION_DAYS, max(1, len(distinct) // 4))
     cutoff = distinct[-holdout_dates]
     fit, holdout = rows[dates < cutoff], rows[dates >= cutoff]
-    validation_mae = None
+    validation_mae, weight = None, 1.0
     if len(fit) >= MIN_TRAINING_ROWS // 2 and len(holdout):
         probe = new_model().fit(training_matrix(fit), fit["actual_points"])
-        validation_mae = float(np.mean(np.abs(probe.predict(model_matrix(holdout)) - holdout["actual_points"])))
-    model = new_model().fit(training_matrix(rows), rows["actual_points"])
-    return model, validation_mae, len(holdout), len(rows)
+        predicted = probe.predict(model_matrix(holdout))
+        validation_mae = float(np.mean(np.abs(predicted - holdout["actual_points"])))
+        weight = line_weight(predicted, holdout)
+    regressor = new_model().fit(training_matrix(rows), rows["actual_points"])
+    return PointsModel(regressor, weight), validation_mae, len(holdout), len(rows)
 
 
 def load_model(store: LocalObjectStore, week_start: dt.date):
@@ -157,17 +194,20 @@ def points_model(context: AssetExecutionContext, warehouse: DuckDBWarehouse, lan
     for week, rows in training.items():
         usable = rows[complete(rows)] if len(rows) else rows
         if len(usable) < MIN_TRAINING_ROWS:
-            lines.append(f"| {week} | {len(usable)} | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
+            lines.append(f"| {week} | {len(usable)} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
             continue
         model, validation_mae, validation_rows, trained_rows = train(rows, week)
         uri = landing.put_bytes(model_key(week), pickle.dumps(model))
         first, latest = usable["game_date"].min(), usable["game_date"].max()
         mae = "" if validation_mae is None else f"{validation_mae:.2f}"
-        lines.append(f"| {week} | {trained_rows} | {first:%Y-%m-%d}..{latest:%Y-%m-%d} | {mae} | {uri} |")
+        lines.append(f"| {week} | {trained_rows} | {first:%Y-%m-%d}..{latest:%Y-%m-%d} | {mae} | "
+                     f"{model.line_weight:.2f} | {uri} |")
         last = {"training_rows": trained_rows, "training_first_date": f"{first:%Y-%m-%d}",
                 "training_last_date": f"{latest:%Y-%m-%d}", "validation_rows": validation_rows,
-                "validation_mae": validation_mae, "artifact": MetadataValue.url(uri)}
-    header = "| week | training rows | training dates | validation MAE | artifact |\n|---|---:|---|---:|---|\n"
+                "validation_mae": validation_mae, "line_weight": model.line_weight,
+                "artifact": MetadataValue.url(uri)}
+    header = ("| week | training rows | training dates | validation MAE | line weight | artifact |\n"
+              "|---|---:|---|---:|---:|---|\n")
     yield MaterializeResult(metadata={
         "weeks": MetadataValue.md(header + "\n".join(lines)),
         "weeks_trained": sum(1 for line in lines if "no model" not in line),

@@ -25,7 +25,7 @@ from dagster import (
 from pydantic import Field
 
 from nba_assets.metadata import preview_metadata
-from nba_assets.ml_features import complete, model_matrix
+from nba_assets.ml_features import complete
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
 from resources.object_store import LocalObjectStore
@@ -135,7 +135,7 @@ def predict_ml(features: "pd.DataFrame", store: LocalObjectStore, threshold: flo
         if model is None:
             missing_weeks.append(week.isoformat())
             continue
-        predicted = pd.Series(model.predict(model_matrix(rows)), index=rows.index)
+        predicted = pd.Series(model.predict(rows), index=rows.index)
         frames.append(prediction_rows(rows, ML_SYSTEM, predicted, threshold))
     predictions = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COLUMN_TYPES))
     return predictions, len(features) - len(usable), missing_weeks

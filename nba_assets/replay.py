@@ -231,7 +231,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[replay] step {event.step_key} failed: {message.strip()[:3000]}", file=sys.stderr)
     if not succeeded:
         print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
-    print(format_summary(summary(defs.resources["warehouse"], args.start, args.end)))
+    warehouse = defs.resources["warehouse"]
+    print(format_summary(summary(warehouse, args.start, args.end)))
+    if warehouse.table_exists("nba_grading", "prediction_accuracy"):
+        import pandas as pd
+
+        from nba_assets.backtest import graded_rows, report, systems_table
+
+        rows = graded_rows(warehouse)
+        dates = pd.to_datetime(rows["game_date"]).dt.date
+        rows = rows[(dates >= args.start) & (dates <= args.end)]
+        print("\nSystems on the same graded rows of the window (every system predicted, player played, "
+              "real line):")
+        print(systems_table(report(rows)))
     print(f"[replay] finished in {time.monotonic() - started:.1f}s", flush=True)
     return 0 if succeeded else 1
 

@@ -155,3 +155,26 @@ def test_export_json_schemas_are_published():
     assert set(documents) == {"predictions/{date}.json", "best-bets/{date}.json", "results/{date}.json",
                               "systems/performance.json"}
     assert json.dumps(documents)
+
+
+def test_a_dropped_in_snapshot_file_gets_graded_ml_predictions(replayed):
+    """A user adds files of known shapes (the night's box scores and an Odds API snapshot) for a date
+    after the archive slice and replays it: no code change, graded ML predictions, updated report."""
+    from tests.conftest import ARCHIVE, BOX_FILE, CALENDAR_FILE, PROPS_FILE, props_game_date, read_text
+
+    archive = replayed.resources["nba_source"].archive_dir
+    day = "2025-11-05"
+    box = read_text(ARCHIVE / BOX_FILE)
+    box[box["GAME_DATE"] == day].to_csv(f"{archive}/boxscores/added_{day}.csv.gz", index=False)
+    calendar = read_text(ARCHIVE / CALENDAR_FILE)
+    calendar[calendar["GAME_DATE"] == day].to_csv(f"{archive}/schedule/added_{day}.csv.gz", index=False)
+    props = read_text(ARCHIVE / PROPS_FILE)
+    props[props_game_date(props) == day].to_csv(f"{archive}/props/raw_20251105_170000.csv.gz", index=False)
+
+    assert all(result.success for result in replayed.replay(day, day))
+    graded = replayed.query(
+        "SELECT result, count(*) AS n FROM nba_grading.prediction_accuracy "
+        f"WHERE game_date = DATE '{day}' AND system_id = 'ml_points_v1' AND line IS NOT NULL GROUP BY 1")
+    assert graded["n"].sum() > 50 and "PENDING" not in set(graded["result"])
+    report = json.loads((replayed.root / "data" / "v1" / "systems" / "performance.json").read_text())
+    assert report["graded_dates"]["last"] == day
