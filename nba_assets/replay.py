@@ -82,7 +82,7 @@ def format_summary(table) -> str:
     history = table[table["lines"] == 0]
     header = (f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'nohist':>7}{'graded':>7}"
               f"{'bets':>6}{'hit':>8}{'MAE':>7}{'MAE line':>9}")
-    out = [header, "-" * len(header)]
+    out = ["Per date, baseline system moving_average_v1:", header, "-" * len(header)]
     for _, r in with_lines.iterrows():
         out.append(_row(f"{r['game_date']:%Y-%m-%d}", r))
     if len(with_lines):
