@@ -62,6 +62,7 @@ def training_rows(warehouse: DuckDBWarehouse, week_start: dt.date) -> "pd.DataFr
         JOIN {warehouse.relation('nba_analytics', 'player_game_summary')} g
           ON g.game_date = f.game_date AND g.player_lookup = f.player_lookup
         WHERE g.played AND f.game_date >= ? AND f.game_date < ?
+        ORDER BY f.game_date, f.player_lookup  -- same rows, same order: a reproducible model
         """,
         [first, week_start],
     )
