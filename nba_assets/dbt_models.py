@@ -82,10 +82,7 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                 preview = warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params)
                 count = warehouse.query(f"SELECT count(*) AS n FROM {relation}{where}", params)["n"].iloc[0]
                 extra = {"dagster/row_count": int(count), **preview_metadata(preview)}
-                if isinstance(event, Output):
-                    event = event.with_metadata({**event.metadata, **extra})
-                else:
-                    event = event.with_metadata({**event.metadata, **extra})
+                event = event.with_metadata({**event.metadata, **extra})
         yield event
 
 

@@ -124,7 +124,7 @@ def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> As
     )
 
 
-def _result_metadata(table, typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
+def _result_metadata(typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
     return {
         "dagster/row_count": len(typed),
         "source": source.describe(),
@@ -154,7 +154,7 @@ def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
     yield MaterializeResult(metadata={
         "games": len(typed),
-        **_result_metadata(SCHEDULE, typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, SCHEDULE, context)
 
@@ -231,7 +231,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: ReplaySourc
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
     yield MaterializeResult(metadata={
         "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
-        **_result_metadata(PLAYER_BOXSCORES, typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
     yield _completeness(warehouse, context)
@@ -256,6 +256,6 @@ def raw_prop_lines(context: AssetExecutionContext, nba_source: ReplaySource,
     yield MaterializeResult(metadata={
         "points_lines": len(points),
         "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
-        **_result_metadata(PROP_LINES, typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PROP_LINES, context)
