@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.asset_defaults import OWNERS
 from resources.object_store import LocalObjectStore
 from resources.warehouse import DuckDBWarehouse
 
@@ -205,7 +206,7 @@ def markdown(result: dict) -> str:
     group_name="grading",
     deps=["prediction_accuracy", "prop_lines_consensus"],
     pool="duckdb",
-    owners=["team:nba-data"],
+    owners=OWNERS,
     kinds={"python", "pandas"},
     description="Backtest over all graded dates: MAE of each system and of the line on the same rows, "
     "hit rate with 95% intervals and ROI per edge bucket; PNG plots attached and written to v1/systems/plots/.",

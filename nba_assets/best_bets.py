@@ -3,10 +3,10 @@ tiers premium (|edge| >= 5), strong (3-5), value (below 3); at most 2 picks per 
 
 from typing import TYPE_CHECKING
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from nba_assets.metadata import preview_metadata
-from nba_assets.partitions import daily_partitions
+from nba_assets.asset_defaults import partitioned
 from nba_assets.predictions import ML_SYSTEM, PREDICTIONS_SCHEMA
 from nba_assets.window import window_bounds
 from resources.warehouse import DuckDBWarehouse
@@ -58,12 +58,7 @@ def select_best_bets(picks: "pd.DataFrame") -> "pd.DataFrame":
 
 
 @asset(
-    group_name="predictions",
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
-    owners=["team:nba-data"],
-    kinds={"python", "pandas", "duckdb"},
+    **partitioned("predictions", {"python", "pandas", "duckdb"}),
     deps=["player_prop_predictions"],
     description="The day's best bets from the ML system: tiers premium / strong / value by |edge|, "
     "at most 2 per team and 15 per day; nba_predictions.best_bets.",

@@ -23,6 +23,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from nba_assets.asset_defaults import OWNERS
 from nba_assets.metadata import preview_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
@@ -51,7 +52,7 @@ class NbaDbtTranslator(DagsterDbtTranslator):
         return GROUP_BY_FOLDER.get(folder, "analytics")
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
-        return ["team:nba-data"]
+        return OWNERS
 
 
 translator = NbaDbtTranslator()

@@ -11,10 +11,10 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets import export_schemas as schemas
-from nba_assets.partitions import daily_partitions
+from nba_assets.asset_defaults import OWNERS, partitioned
 from nba_assets.window import window_dates
 from resources.object_store import LocalObjectStore
 from resources.warehouse import DuckDBWarehouse
@@ -22,9 +22,7 @@ from resources.warehouse import DuckDBWarehouse
 if TYPE_CHECKING:
     import pandas as pd
 
-DAILY = dict(group_name="exports", partitions_def=daily_partitions,
-             backfill_policy=BackfillPolicy.single_run(), pool="duckdb", owners=["team:nba-data"],
-             kinds={"python", "json"})
+DAILY = partitioned("exports", {"python", "json"})
 
 
 def _none(value):
@@ -120,7 +118,7 @@ def export_results(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
     return _daily_result(written)
 
 
-@asset(group_name="exports", deps=["backtest_report"], pool="duckdb", owners=["team:nba-data"],
+@asset(group_name="exports", deps=["backtest_report"], pool="duckdb", owners=OWNERS,
        kinds={"python", "json"},
        description="v1/systems/performance.json: each system's backtest on the same graded rows.")
 def export_system_performance(context: AssetExecutionContext, landing: LocalObjectStore) -> MaterializeResult:

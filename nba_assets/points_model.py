@@ -13,7 +13,6 @@ library), and on ~30,000 rows trains in about a second.
 """
 
 import datetime as dt
-import io
 import pickle
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -31,6 +29,7 @@ from dagster import (
     asset,
 )
 
+from nba_assets.asset_defaults import partitioned
 from nba_assets.ml_features import FEATURES, complete, model_matrix
 from nba_assets.partitions import weekly_partitions
 from resources.object_store import LocalObjectStore
@@ -162,12 +161,7 @@ def _leak_check(rows: "pd.DataFrame", week_start: dt.date) -> AssetCheckResult:
 
 
 @asset(
-    group_name="predictions",
-    partitions_def=weekly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
-    owners=["team:nba-data"],
-    kinds={"scikitlearn", "python"},
+    **partitioned("predictions", {"scikitlearn", "python"}, weekly_partitions),
     deps=[AssetDep("ml_feature_store", partition_mapping=BEFORE_THE_WEEK),
           AssetDep("player_game_summary", partition_mapping=BEFORE_THE_WEEK)],
     check_specs=[AssetCheckSpec(

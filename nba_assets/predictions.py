@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from dagster import (
     AssetDep,
     AssetExecutionContext,
-    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -26,7 +25,7 @@ from pydantic import Field
 
 from nba_assets.metadata import preview_metadata
 from nba_assets.ml_features import complete
-from nba_assets.partitions import daily_partitions
+from nba_assets.asset_defaults import partitioned
 from nba_assets.window import window_bounds
 from resources.object_store import LocalObjectStore
 from resources.warehouse import DuckDBWarehouse
@@ -142,12 +141,7 @@ def predict_ml(features: "pd.DataFrame", store: LocalObjectStore, threshold: flo
 
 
 @asset(
-    group_name="predictions",
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",
-    owners=["team:nba-data"],
-    kinds={"python", "pandas", "duckdb"},
+    **partitioned("predictions", {"python", "pandas", "duckdb"}),
     deps=["ml_feature_store", AssetDep("points_model")],
     description="Predicted points per player, date and system with the consensus line, edge, "
     "OVER/UNDER/PASS and confidence; written to nba_predictions.player_prop_predictions.",

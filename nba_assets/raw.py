@@ -16,14 +16,13 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
-from nba_assets.partitions import daily_partitions
+from nba_assets.asset_defaults import partitioned
 from nba_assets.raw_tables import (
     PLAYER_BOXSCORES,
     PROP_LINES,
@@ -42,15 +41,7 @@ from resources.warehouse import DuckDBWarehouse
 if TYPE_CHECKING:
     import pandas as pd
 
-OWNERS = ["team:nba-data"]
-RAW_KWARGS = dict(
-    group_name="raw",
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="duckdb",  # DuckDB allows one writing process: every asset that opens it shares this pool
-    owners=OWNERS,
-    kinds={"duckdb", "pandas"},
-)
+RAW_KWARGS = partitioned("raw", {"duckdb", "pandas"})
 
 
 def _land(store: LocalObjectStore, source_name: str, day: dt.date, rows: "pd.DataFrame") -> str:

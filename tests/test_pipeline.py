@@ -1,7 +1,6 @@
 """The whole graph on a slice of the real archive: counts, real values, checks, idempotency, and
 features that never look at their own date."""
 
-import pandas as pd
 import pytest
 
 from tests.conftest import ARCHIVE, BOX_FILE, CALENDAR_FILE, PROPS_FILE, props_game_date, read_text
