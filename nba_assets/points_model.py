@@ -20,12 +20,12 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetDep,
     AssetExecutionContext,
     Failure,
     MaterializeResult,
     MetadataValue,
     TimeWindowPartitionMapping,
-    AssetDep,
     asset,
 )
 

@@ -33,7 +33,7 @@ from nba_assets.raw_tables import (
     validate,
 )
 from nba_assets.metadata import preview_metadata
-from nba_assets.window import window_dates
+from nba_assets.window import window_bounds, window_dates
 from resources.object_store import LocalObjectStore
 from resources.replay_source import ReplaySource
 from resources.warehouse import DuckDBWarehouse
@@ -86,7 +86,7 @@ def load_window(
 ) -> "pd.DataFrame":
     import pandas as pd
 
-    start, end = window_dates(context)[0], window_dates(context)[-1] + dt.timedelta(days=1)
+    start, end = window_bounds(context)
     if rows.empty:
         rows = pd.DataFrame({name: pd.Series(dtype=object) for name in table.column_types})
     try:
@@ -99,13 +99,13 @@ def load_window(
 
 def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> AssetCheckResult:
     """Counts duplicate keys in the warehouse for the run's window (after the load)."""
-    days = window_dates(context)
+    start, end = window_bounds(context)
     keys = ", ".join(table.key)
     duplicates = warehouse.query(
         f"SELECT {keys}, count(*) AS n FROM {warehouse.relation(RAW_SCHEMA, table.name)} "
         "WHERE game_date >= ? AND game_date < ? "
         f"GROUP BY {keys} HAVING count(*) > 1 LIMIT 20",
-        [days[0], days[-1] + dt.timedelta(days=1)],
+        [start, end],
     )
     return AssetCheckResult(
         check_name="unique_keys",
@@ -152,7 +152,7 @@ def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
 
 def _completeness(warehouse: DuckDBWarehouse, context) -> AssetCheckResult:
     """Every scheduled game with a final score has box-score rows for both teams."""
-    days = window_dates(context)
+    start, end = window_bounds(context)
     missing = warehouse.query(
         f"""
         WITH scheduled AS (
@@ -171,12 +171,12 @@ def _completeness(warehouse: DuckDBWarehouse, context) -> AssetCheckResult:
         WHERE p.game_id IS NULL
         ORDER BY s.game_date, s.game_id, s.team_abbr
         """,
-        [days[0], days[-1] + dt.timedelta(days=1)] * 3,
+        [start, end] * 3,
     )
     scheduled = warehouse.query(
         f"SELECT count(*) AS n FROM {RAW_SCHEMA}.schedule WHERE game_date >= ? AND game_date < ? "
         "AND home_points IS NOT NULL",
-        [days[0], days[-1] + dt.timedelta(days=1)],
+        [start, end],
     )["n"].iloc[0]
     listing = "\n".join(
         f"- {r.game_date:%Y-%m-%d} game {r.game_id}: no rows for {r.team_abbr}"

@@ -10,9 +10,3 @@
 {% macro in_window(column) -%}
     ({{ column }} >= {{ window_start() }} and {{ column }} < {{ window_end() }})
 {%- endmacro %}
-
-{#- Before the window's end: history a model may read (never the window's later dates' outcomes
-    matter here, each feature row filters strictly before its own date). -#}
-{% macro before_window_end(column) -%}
-    ({{ column }} < {{ window_end() }})
-{%- endmacro %}
