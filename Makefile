@@ -9,6 +9,10 @@ export DAGSTER_HOME := $(CURDIR)/$(DATA)/dagster_home
 START ?= 2024-10-22
 END ?= 2025-11-23
 MANIFEST := dbt_project/target/manifest.json
+# The BigQuery emulator (tests of the production path) runs on Python 3.13 in its own venv.
+EMULATORS := .emulators
+# The first of these that runs (a pyenv shim may exist and not run); PYTHON313=... overrides.
+PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
 .PHONY: run replay test ui install clean benchmark ml-benchmark
@@ -21,7 +25,7 @@ replay: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 ui: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-test: $(VENV)/.installed $(MANIFEST)
+test: $(VENV)/.installed $(MANIFEST) $(EMULATORS)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 install: $(VENV)/.installed
@@ -34,6 +38,20 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
+# The BigQuery emulator's venv (local-bigquery on Python 3.13, tests/emulators/requirements.lock).
+# Without Python 3.13 it says why in $(EMULATORS)/UNAVAILABLE and the emulator tests skip with
+# that reason (the stamp is not written, so a later run tries again).
+$(EMULATORS)/.installed: tests/emulators/requirements.lock $(VENV)/.installed
+	@mkdir -p $(EMULATORS)
+	@rm -f $(EMULATORS)/UNAVAILABLE
+	@if [ -z "$(PYTHON313)" ]; then \
+		echo "Python 3.13 not found (python3.13 on PATH or ~/.pyenv/versions/3.13*; set PYTHON313=...): the BigQuery emulator tests are skipped" | tee $(EMULATORS)/UNAVAILABLE; \
+	else \
+		$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON313) $(EMULATORS)/bigquery && \
+		$(BIN)/uv pip install --quiet --python $(EMULATORS)/bigquery/bin/python --no-deps -r tests/emulators/requirements.lock && \
+		touch $@; \
+	fi
+
 # The dbt manifest is prepared once, not parsed at every code-location load.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb
@@ -44,7 +62,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $@
 
 clean:
-	rm -rf $(DATA) dbt_project/target dbt_project/logs
+	rm -rf $(DATA) dbt_project/target dbt_project/logs $(EMULATORS)
 
 # Wall time and peak memory of load, one date, 30 dates (one run vs 30 runs), a season; see README.
 benchmark: $(VENV)/.installed $(MANIFEST)

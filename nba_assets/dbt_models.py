@@ -58,9 +58,11 @@ class NbaDbtTranslator(DagsterDbtTranslator):
 translator = NbaDbtTranslator()
 
 
-def _relation_names(manifest: Mapping[str, Any]) -> dict[AssetKey, str]:
+def _relation_names(manifest: Mapping[str, Any], warehouse: DuckDBWarehouse) -> dict[AssetKey, str]:
+    """Each model's and seed's table as the warehouse names it (the manifest's relation names are
+    those of the target it was parsed for)."""
     return {
-        AssetKey(node["name"]): node["relation_name"]
+        AssetKey(node["name"]): warehouse.relation(node["config"]["schema"], node["alias"])
         for node in manifest["nodes"].values()
         if node["resource_type"] in ("model", "seed") and node.get("relation_name")
     }
@@ -69,7 +71,7 @@ def _relation_names(manifest: Mapping[str, Any]) -> dict[AssetKey, str]:
 def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                              warehouse: DuckDBWarehouse, partitioned: bool) -> Iterator:
     """Re-emits dbt's events, adding the window's row count and a preview to each model."""
-    relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()))
+    relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()), warehouse)
     where, params = "", []
     if partitioned:
         start, end = window_bounds(context)
@@ -89,10 +91,12 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
 
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
             partitioned: bool) -> Iterator:
-    args = ["build"]
+    # dbt names the schemas with the warehouse's prefix (NBA_DATASET_PREFIX in prod).
+    dbt_vars = {"dataset_prefix": warehouse.dataset_prefix}
     if partitioned:
         start, end = window_bounds(context)
-        args += ["--vars", json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})]
+        dbt_vars.update(min_date=start.isoformat(), max_date=end.isoformat())
+    args = ["build", "--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.

@@ -153,17 +153,18 @@ def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
 def _completeness(warehouse: DuckDBWarehouse, context) -> AssetCheckResult:
     """Every scheduled game with a final score has box-score rows for both teams."""
     start, end = window_bounds(context)
+    schedule = warehouse.relation(RAW_SCHEMA, SCHEDULE.name)
     missing = warehouse.query(
         f"""
         WITH scheduled AS (
-            SELECT game_date, game_id, home_team_abbr AS team_abbr FROM {RAW_SCHEMA}.schedule
+            SELECT game_date, game_id, home_team_abbr AS team_abbr FROM {schedule}
             WHERE game_date >= ? AND game_date < ? AND home_points IS NOT NULL
             UNION ALL
-            SELECT game_date, game_id, away_team_abbr FROM {RAW_SCHEMA}.schedule
+            SELECT game_date, game_id, away_team_abbr FROM {schedule}
             WHERE game_date >= ? AND game_date < ? AND away_points IS NOT NULL
         ),
         present AS (
-            SELECT DISTINCT game_id, team_abbr FROM {RAW_SCHEMA}.player_boxscores
+            SELECT DISTINCT game_id, team_abbr FROM {warehouse.relation(RAW_SCHEMA, PLAYER_BOXSCORES.name)}
             WHERE game_date >= ? AND game_date < ?
         )
         SELECT s.game_date, s.game_id, s.team_abbr
@@ -174,7 +175,7 @@ def _completeness(warehouse: DuckDBWarehouse, context) -> AssetCheckResult:
         [start, end] * 3,
     )
     scheduled = warehouse.query(
-        f"SELECT count(*) AS n FROM {RAW_SCHEMA}.schedule WHERE game_date >= ? AND game_date < ? "
+        f"SELECT count(*) AS n FROM {schedule} WHERE game_date >= ? AND game_date < ? "
         "AND home_points IS NOT NULL",
         [start, end],
     )["n"].iloc[0]

@@ -19,29 +19,30 @@ import threading
 import time
 import warnings
 
+# Portable SQL (DuckDB and BigQuery); tables named through the warehouse (dataset prefix, project).
 SUMMARY_SQL = """
 WITH games AS (
-    SELECT game_date, count(*) AS games FROM nba_raw.schedule
+    SELECT game_date, count(*) AS games FROM {schedule}
     WHERE game_date BETWEEN ? AND ? GROUP BY game_date
 ),
 players AS (
-    SELECT game_date, count(*) AS player_rows FROM nba_raw.player_boxscores
+    SELECT game_date, count(*) AS player_rows FROM {boxscores}
     WHERE game_date BETWEEN ? AND ? GROUP BY game_date
 ),
 graded AS (
     -- MAE of the predictions and of the line on the same rows (played, with both).
     SELECT
         game_date,
-        count(*) FILTER (WHERE line IS NOT NULL) AS lines,
-        count(*) FILTER (WHERE line IS NOT NULL) AS predictions,
-        count(*) FILTER (WHERE line IS NOT NULL AND predicted_points IS NULL) AS no_history,
-        count(*) FILTER (WHERE line IS NOT NULL AND is_graded) AS graded,
-        count(*) FILTER (WHERE result = 'WIN') AS wins,
-        count(*) FILTER (WHERE result = 'LOSS') AS losses,
-        count(*) FILTER (WHERE absolute_error IS NOT NULL AND line_absolute_error IS NOT NULL) AS compared,
-        sum(absolute_error) FILTER (WHERE line_absolute_error IS NOT NULL) AS prediction_error,
-        sum(line_absolute_error) FILTER (WHERE absolute_error IS NOT NULL) AS line_error
-    FROM nba_grading.prediction_accuracy
+        sum(CASE WHEN line IS NOT NULL THEN 1 ELSE 0 END) AS lines,
+        sum(CASE WHEN line IS NOT NULL THEN 1 ELSE 0 END) AS predictions,
+        sum(CASE WHEN line IS NOT NULL AND predicted_points IS NULL THEN 1 ELSE 0 END) AS no_history,
+        sum(CASE WHEN line IS NOT NULL AND is_graded THEN 1 ELSE 0 END) AS graded,
+        sum(CASE WHEN result = 'WIN' THEN 1 ELSE 0 END) AS wins,
+        sum(CASE WHEN result = 'LOSS' THEN 1 ELSE 0 END) AS losses,
+        sum(CASE WHEN absolute_error IS NOT NULL AND line_absolute_error IS NOT NULL THEN 1 ELSE 0 END) AS compared,
+        sum(CASE WHEN line_absolute_error IS NOT NULL THEN absolute_error END) AS prediction_error,
+        sum(CASE WHEN absolute_error IS NOT NULL THEN line_absolute_error END) AS line_error
+    FROM {accuracy}
     WHERE game_date BETWEEN ? AND ? AND system_id = 'moving_average_v1'
     GROUP BY game_date
 )
@@ -63,7 +64,10 @@ COUNTS = ["games", "player_rows", "lines", "predictions", "no_history", "graded"
 
 
 def summary(warehouse, start: dt.date, end: dt.date):
-    return warehouse.query(SUMMARY_SQL, [start, end] * 3)
+    sql = SUMMARY_SQL.format(schedule=warehouse.relation("nba_raw", "schedule"),
+                             boxscores=warehouse.relation("nba_raw", "player_boxscores"),
+                             accuracy=warehouse.relation("nba_grading", "prediction_accuracy"))
+    return warehouse.query(sql, [start, end] * 3)
 
 
 def _row(label: str, r) -> str:
@@ -143,7 +147,7 @@ def seeds_needed(instance, warehouse) -> bool:
     if not warehouse.table_exists("nba_reference", "player_aliases"):
         return True
     expected = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "player_aliases.csv", dtype=str)
-    loaded = warehouse.query("SELECT * FROM nba_reference.player_aliases")
+    loaded = warehouse.query(f"SELECT * FROM {warehouse.relation('nba_reference', 'player_aliases')}")
     columns = list(expected.columns)
     return not expected.sort_values(columns).reset_index(drop=True).equals(
         loaded[columns].astype(str).sort_values(columns).reset_index(drop=True))

@@ -2,6 +2,16 @@
 
 `local` (default): DuckDB file + local landing folder + the replay archive, all under the project's
 git-ignored `.data/` (override with NBA_DATA_DIR, NBA_DUCKDB_PATH, NBA_REPLAY_ARCHIVE).
+
+`prod`: BigQuery (`BigQueryWarehouse`, on dagster-gcp's `BigQueryResource`) + GCS
+(`GCSObjectStore`, on `GCSResource`) + the source chosen by NBA_SOURCE (`live`, the default: the
+HTTP APIs; `replay`: the archive, e.g. to replay into a test dataset of the production project) +
+dbt's `bigquery` target. Settings come from the environment at run time (dagster `EnvVar`):
+NBA_GCP_PROJECT, NBA_GCS_BUCKET, NBA_DATASET_PREFIX (e.g. `test_`: every dataset and object key
+gets it, so a replay never touches production tables), NBA_BIGQUERY_LOCATION. Credentials are
+Google's application default credentials (GOOGLE_APPLICATION_CREDENTIALS: a key file path, or
+the workload identity of the machine); nothing secret is in this repository or in run config.
+The Google clients honour BIGQUERY_EMULATOR_HOST and STORAGE_EMULATOR_HOST (the tests' emulators).
 """
 
 from __future__ import annotations
@@ -10,14 +20,24 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED = ("local",)
+SUPPORTED = ("local", "prod")
+SOURCES = ("live", "replay")
+
+
+def _dbt(target: str):
+    from nba_assets.dbt_models import DBT_PROJECT_DIR
+    from resources.dbt_cli import ProjectDbtCliResource, dbt_executable
+
+    # Plain `dbt` commands started from this process (not the assets: they pass --target) use
+    # the environment's target too.
+    os.environ.setdefault("NBA_DBT_TARGET", target)
+    return ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
+                                 target=target, dbt_executable=dbt_executable())
 
 
 def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
                     archive_dir: str | Path | None = None) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
-    from nba_assets.dbt_models import DBT_PROJECT_DIR
-    from resources.dbt_cli import ProjectDbtCliResource, dbt_executable
     from resources.object_store import LocalObjectStore
     from resources.replay_source import ReplaySource
     from resources.warehouse import DuckDBWarehouse
@@ -26,17 +46,65 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
     duckdb_path = Path(duckdb_path or os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
     # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
     os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
-    os.environ.setdefault("NBA_DBT_TARGET", "duckdb")
     return {
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
         "nba_source": ReplaySource(archive_dir=str(archive_dir)) if archive_dir else ReplaySource.from_env(),
-        "dbt": ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                              target="duckdb", dbt_executable=dbt_executable()),
+        "dbt": _dbt("duckdb"),
+    }
+
+
+def prod_source(source: str | None = None):
+    """The source named by NBA_SOURCE: `live` (HTTP APIs) or `replay` (the archive)."""
+    source = source or os.environ.get("NBA_SOURCE", "live")
+    if source == "live":
+        # Imported here: the live sources (and their HTTP stack) load only when chosen.
+        from resources.live_sources import live_source_from_env
+
+        return live_source_from_env()
+    if source == "replay":
+        from resources.replay_source import ReplaySource
+
+        return ReplaySource.from_env()
+    raise ValueError(f"NBA_SOURCE={source!r} is not supported; supported: {', '.join(SOURCES)}")
+
+
+def prod_resources(*, project: str | None = None, bucket: str | None = None,
+                   dataset_prefix: str | None = None, location: str | None = None,
+                   source=None) -> dict:
+    """BigQuery + GCS + a source + dbt's bigquery target.
+
+    Each argument left out is read from its environment variable when a run starts (EnvVar);
+    tests pass values (the emulators' project and bucket, a test prefix, a replay source).
+    """
+    from dagster import EnvVar
+
+    from resources.bigquery_warehouse import BigQueryWarehouse
+    from resources.gcs_store import GCSObjectStore
+
+    # Unset means no prefix and the US location, not an error at launch.
+    os.environ.setdefault("NBA_DATASET_PREFIX", "")
+    os.environ.setdefault("NBA_BIGQUERY_LOCATION", "US")
+    prefix = EnvVar("NBA_DATASET_PREFIX") if dataset_prefix is None else dataset_prefix
+    return {
+        "warehouse": BigQueryWarehouse(
+            project=project or EnvVar("NBA_GCP_PROJECT"),
+            location=location or EnvVar("NBA_BIGQUERY_LOCATION"),
+            dataset_prefix=prefix,
+        ),
+        "landing": GCSObjectStore(
+            project=project or EnvVar("NBA_GCP_PROJECT"),
+            bucket=bucket or EnvVar("NBA_GCS_BUCKET"),
+            prefix=prefix,
+        ),
+        "nba_source": source if source is not None else prod_source(),
+        "dbt": _dbt("bigquery"),
     }
 
 
 def resources_for(env: str) -> dict:
     if env == "local":
         return local_resources()
+    if env == "prod":
+        return prod_resources()
     raise ValueError(f"NBA_ENV={env!r} is not supported; supported: {', '.join(SUPPORTED)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 if TYPE_CHECKING:
     import duckdb
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 
 class DuckDBWarehouse(DuckDBResource):
+    dataset_prefix: str = Field(
+        default="", description="Prepended to every schema, as dbt's generate_schema_name does.")
+
     @contextmanager
     def get_connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
         if self.database != ":memory:":
@@ -31,7 +35,7 @@ class DuckDBWarehouse(DuckDBResource):
                 conn.close()
 
     def relation(self, schema: str, table: str) -> str:
-        return f"{schema}.{table}"
+        return f"{self.dataset_prefix}{schema}.{table}"
 
     def replace_window(
         self,
@@ -51,7 +55,7 @@ class DuckDBWarehouse(DuckDBResource):
         names = ", ".join(column_types)
         relation = self.relation(schema, table)
         with self.get_connection() as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.dataset_prefix}{schema}")
             conn.execute(f"CREATE TABLE IF NOT EXISTS {relation} ({columns})")
             conn.register("incoming_rows", rows[list(column_types)])
             conn.execute("BEGIN TRANSACTION")
@@ -77,6 +81,6 @@ class DuckDBWarehouse(DuckDBResource):
         with self.get_connection() as conn:
             found = conn.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                [schema, table],
+                [f"{self.dataset_prefix}{schema}", table],
             ).fetchone()
         return bool(found and found[0])

@@ -54,9 +54,10 @@ def write_archive_slice(target: Path, first: str, last: str, drop_game_id: str |
 
 
 class Pipeline:
-    """The project's definitions bound to one temp folder: data dir, DuckDB file, archive."""
+    """The project's definitions bound to one temp folder: data dir, DuckDB file, archive; or to
+    the given `resources` (the production resources on the emulators)."""
 
-    def __init__(self, root: Path, archive: Path):
+    def __init__(self, root: Path, archive: Path, resources: dict | None = None):
         from dagster import DagsterInstance
 
         from nba_assets.definitions import build_definitions
@@ -64,8 +65,8 @@ class Pipeline:
 
         self.root = root
         self.duckdb_path = root / "warehouse.duckdb"
-        self.resources = local_resources(data_dir=root / "data", duckdb_path=self.duckdb_path,
-                                         archive_dir=archive)
+        self.resources = resources or local_resources(data_dir=root / "data", duckdb_path=self.duckdb_path,
+                                                      archive_dir=archive)
         self.defs = build_definitions(self.resources)
         self.warehouse = self.resources["warehouse"]
         self.instance = DagsterInstance.ephemeral()
@@ -124,3 +125,24 @@ def replayed(tmp_path_factory):
     pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04")
     assert all(result.success for result in pipeline.window_results)
     return pipeline
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator(tmp_path_factory):
+    """fake-gcs-server on a free loopback port (tests/emulators), its bucket created."""
+    from tests.emulators import running_gcs
+
+    with running_gcs(tmp_path_factory.mktemp("gcs")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory):
+    """local-bigquery on free loopback ports (tests/emulators); skips, saying why, without its venv."""
+    from tests.emulators import running_bigquery, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"BigQuery emulator unavailable: {reason}")
+    with running_bigquery(tmp_path_factory.mktemp("bigquery")) as server:
+        yield server

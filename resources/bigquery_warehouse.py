@@ -1,0 +1,176 @@
+"""The warehouse on BigQuery: the interface of `DuckDBWarehouse`, on dagster-gcp's resource.
+
+- `relation(schema, table)` is the fully qualified table, the dataset carrying the prefix exactly
+  as dbt's `generate_schema_name` gives it (`<prefix><schema>`), so Python and dbt meet.
+- `replace_window` loads the rows into a staging table, then one MERGE deletes the window's rows and
+  inserts the new ones: a single DML statement, so atomic (a failure leaves the window's previous
+  rows); re-running a window replaces it, never duplicates it. Tables are partitioned by day on
+  the date column and clustered by `player_lookup` where the table has it.
+- `query` runs the assets' SQL as written: it is portable (ANSI joins and aggregates, `?` positional
+  parameters, which BigQuery supports as they are) and names tables through `relation`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING
+
+from dagster_gcp import BigQueryResource
+from pydantic import Field
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from google.cloud import bigquery
+
+# The SQL types the assets declare (DuckDB's names) and their BigQuery types.
+BIGQUERY_TYPES = {
+    "DATE": "DATE",
+    "VARCHAR": "STRING",
+    "INTEGER": "INT64",
+    "BIGINT": "INT64",
+    "DOUBLE": "FLOAT64",
+    "BOOLEAN": "BOOL",
+    "TIMESTAMPTZ": "TIMESTAMP",
+}
+CLUSTER_COLUMN = "player_lookup"
+# A staging table left behind by a killed process removes itself.
+STAGING_LIFETIME = dt.timedelta(hours=6)
+
+
+class BigQueryWarehouse(BigQueryResource):
+    dataset_prefix: str = Field(
+        default="", description="Prepended to every dataset (e.g. `test_`), as in dbt's schemas.")
+
+    def dataset(self, schema: str) -> str:
+        return f"{self.dataset_prefix}{schema}"
+
+    def _project(self, client: "bigquery.Client") -> str:
+        return self.project or client.project
+
+    def relation(self, schema: str, table: str) -> str:
+        if not self.project:
+            with self.get_client() as client:
+                return f"`{client.project}.{self.dataset(schema)}.{table}`"
+        return f"`{self.project}.{self.dataset(schema)}.{table}`"
+
+    def replace_window(
+        self,
+        schema: str,
+        table: str,
+        rows: "pd.DataFrame",
+        column_types: dict[str, str],
+        start: dt.date,
+        end: dt.date,
+        date_column: str = "game_date",
+    ) -> int:
+        """Replaces the rows with start <= date_column < end by `rows`, atomically.
+
+        Returns the rows written. Rows dated outside the window are refused (they would survive
+        the next replacement of their own date as duplicates).
+        """
+        import pandas as pd
+        from google.cloud import bigquery
+
+        fields = [bigquery.SchemaField(name, _bigquery_type(name, sql_type))
+                  for name, sql_type in column_types.items()]
+        rows = rows[list(column_types)]
+        dates = pd.to_datetime(rows[date_column]).dt.date
+        outside = rows[(dates < start) | (dates >= end)]
+        if len(outside):
+            raise ValueError(
+                f"{self.dataset(schema)}.{table}: {len(outside)} rows are dated outside the window "
+                f"{start}..{end} (end exclusive), first rows:\n{outside.head(5).to_string()}")
+        with self.get_client() as client:
+            project = self._project(client)
+            dataset = self.dataset(schema)
+            client.create_dataset(bigquery.Dataset(f"{project}.{dataset}"), exists_ok=True)
+            target = bigquery.Table(f"{project}.{dataset}.{table}", schema=fields)
+            target.time_partitioning = bigquery.TimePartitioning(
+                type_=bigquery.TimePartitioningType.DAY, field=date_column)
+            if CLUSTER_COLUMN in column_types:
+                target.clustering_fields = [CLUSTER_COLUMN]
+            client.create_table(target, exists_ok=True)
+
+            staging = bigquery.Table(f"{project}.{dataset}.{table}__staging_{uuid.uuid4().hex}",
+                                     schema=fields)
+            staging.expires = dt.datetime.now(dt.timezone.utc) + STAGING_LIFETIME
+            client.create_table(staging)
+            try:
+                if len(rows):
+                    client.load_table_from_dataframe(
+                        rows, staging, job_config=bigquery.LoadJobConfig(
+                            schema=fields, write_disposition="WRITE_APPEND")).result()
+                names = ", ".join(f"`{name}`" for name in column_types)
+                values = ", ".join(f"incoming.`{name}`" for name in column_types)
+                client.query_and_wait(
+                    f"""
+                    MERGE `{target.project}.{target.dataset_id}.{target.table_id}` AS target
+                    USING `{staging.project}.{staging.dataset_id}.{staging.table_id}` AS incoming
+                    ON FALSE
+                    WHEN NOT MATCHED BY SOURCE
+                        AND target.`{date_column}` >= @window_start
+                        AND target.`{date_column}` < @window_end
+                        THEN DELETE
+                    WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})
+                    """,
+                    job_config=bigquery.QueryJobConfig(query_parameters=[
+                        bigquery.ScalarQueryParameter("window_start", "DATE", start),
+                        bigquery.ScalarQueryParameter("window_end", "DATE", end),
+                    ]),
+                )
+            finally:
+                client.delete_table(staging, not_found_ok=True)
+        return len(rows)
+
+    def query(self, sql: str, params: list | None = None) -> "pd.DataFrame":
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in params or []])
+        with self.get_client() as client:
+            result = client.query_and_wait(sql, job_config=config)
+            # Dates as datetime64 like DuckDB's frames (the default is db-dtypes' dbdate).
+            return result.to_dataframe(create_bqstorage_client=False, date_dtype=None)
+
+    def table_exists(self, schema: str, table: str) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        with self.get_client() as client:
+            try:
+                client.get_table(f"{self._project(client)}.{self.dataset(schema)}.{table}")
+            except NotFound:
+                return False
+        return True
+
+
+def _bigquery_type(column: str, sql_type: str) -> str:
+    try:
+        return BIGQUERY_TYPES[sql_type.upper()]
+    except KeyError:
+        raise ValueError(f"column {column!r}: no BigQuery type for {sql_type!r}") from None
+
+
+def _parameter(value) -> "bigquery.ScalarQueryParameter":
+    """A positional (`?`) query parameter typed from its Python value."""
+    import pandas as pd
+    from google.cloud import bigquery
+
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, bool):
+        kind = "BOOL"
+    elif isinstance(value, int):
+        kind = "INT64"
+    elif isinstance(value, float):
+        kind = "FLOAT64"
+    elif isinstance(value, str):
+        kind = "STRING"
+    elif isinstance(value, dt.datetime):
+        kind = "TIMESTAMP" if value.tzinfo else "DATETIME"
+    elif isinstance(value, dt.date):
+        kind = "DATE"
+    else:
+        raise TypeError(f"no BigQuery parameter type for {value!r} ({type(value).__name__})")
+    return bigquery.ScalarQueryParameter(None, kind, value)
