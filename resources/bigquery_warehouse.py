@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,10 @@ class BigQueryWarehouse(BigQueryResource):
             raise ValueError(
                 f"{self.dataset(schema)}.{table}: {len(outside)} rows are dated outside the window "
                 f"{start}..{end} (end exclusive), first rows:\n{outside.head(5).to_string()}")
+        try:
+            data = _parquet(rows, fields) if len(rows) else None
+        except (TypeError, ValueError) as err:  # pyarrow's errors name the column and value
+            raise ValueError(f"{self.dataset(schema)}.{table}: rows do not fit the table's types: {err}") from err
         with self.get_client() as client:
             project = self._project(client)
             dataset = self.dataset(schema)
@@ -97,10 +102,11 @@ class BigQueryWarehouse(BigQueryResource):
             staging.expires = dt.datetime.now(dt.timezone.utc) + STAGING_LIFETIME
             client.create_table(staging)
             try:
-                if len(rows):
-                    client.load_table_from_dataframe(
-                        rows, staging, job_config=bigquery.LoadJobConfig(
-                            schema=fields, write_disposition="WRITE_APPEND")).result()
+                if data is not None:
+                    client.load_table_from_file(
+                        data, staging, rewind=True, job_config=bigquery.LoadJobConfig(
+                            schema=fields, source_format=bigquery.SourceFormat.PARQUET,
+                            write_disposition="WRITE_APPEND")).result()
                 names = ", ".join(f"`{name}`" for name in column_types)
                 values = ", ".join(f"incoming.`{name}`" for name in column_types)
                 client.query_and_wait(
@@ -128,9 +134,9 @@ class BigQueryWarehouse(BigQueryResource):
 
         config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in params or []])
         with self.get_client() as client:
-            result = client.query_and_wait(sql, job_config=config)
-            # Dates as datetime64 like DuckDB's frames (the default is db-dtypes' dbdate).
-            return result.to_dataframe(create_bqstorage_client=False, date_dtype=None)
+            result = client.query_and_wait(sql, job_config=config).to_arrow(create_bqstorage_client=False)
+        # The dtypes of DuckDB's frames: dates as datetime64, nullable integers and booleans.
+        return result.to_pandas(date_as_object=False, types_mapper=_pandas_dtype)
 
     def table_exists(self, schema: str, table: str) -> bool:
         from google.api_core.exceptions import NotFound
@@ -141,6 +147,28 @@ class BigQueryWarehouse(BigQueryResource):
             except NotFound:
                 return False
         return True
+
+
+def _pandas_dtype(arrow_type):
+    """Nullable integers and booleans, like DuckDB's frames (None: pyarrow's default)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get(arrow_type)
+
+
+def _parquet(rows: "pd.DataFrame", fields: list) -> "io.BytesIO":
+    """The rows as a Parquet file typed by the table's schema (a value that does not fit its
+    column's type fails here, naming the column, before anything is written)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_types = {"DATE": pa.date32(), "STRING": pa.string(), "INT64": pa.int64(),
+                   "FLOAT64": pa.float64(), "BOOL": pa.bool_(), "TIMESTAMP": pa.timestamp("us", tz="UTC")}
+    schema = pa.schema([(field.name, arrow_types[field.field_type]) for field in fields])
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(rows, schema=schema, preserve_index=False), buffer)
+    return buffer
 
 
 def _bigquery_type(column: str, sql_type: str) -> str:
