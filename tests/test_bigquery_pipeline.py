@@ -1,0 +1,192 @@
+"""The production path, end to end, on the emulators: the production resources (BigQueryWarehouse,
+GCSObjectStore, dbt's bigquery target) with a test dataset prefix and the replay source replay
+the same archive slice as the DuckDB `replayed` fixture, through every phase (raw, dbt analytics
+and features, weekly points model, predictions, best bets, dbt grading, exports, backtest), and
+every table and export must equal DuckDB's, value for value. Re-running a date changes nothing.
+Finally `NBA_ENV=prod` alone (plus the settings it reads) points the code location at BigQuery/GCS.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, Pipeline, write_archive_slice
+from tests.emulators import BUCKET, PROJECT
+
+FIRST, LAST = "2025-10-21", "2025-11-04"  # the DuckDB fixture's dates
+PREFIX = "test_"
+
+# (schema, table, key): every table of the graph, compared over FIRST..LAST.
+TABLES = [
+    ("nba_raw", "schedule", ["game_id"]),
+    ("nba_raw", "player_boxscores", ["game_id", "player_id"]),
+    ("nba_raw", "prop_lines", ["snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
+                               "player_name", "line"]),
+    ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
+    ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
+    ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),
+    ("nba_features", "ml_feature_store", ["game_date", "player_lookup"]),
+    ("nba_predictions", "player_prop_predictions", ["game_date", "player_lookup", "system_id"]),
+    ("nba_predictions", "best_bets", ["game_date", "rank"]),
+    ("nba_grading", "prediction_accuracy", ["game_date", "player_lookup", "system_id"]),
+    ("nba_grading", "grading_coverage_daily", ["game_date"]),
+]
+
+
+@pytest.fixture(scope="module")
+def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
+    from resources.environments import prod_resources
+    from resources.replay_source import ReplaySource
+
+    root = tmp_path_factory.mktemp("on_bigquery")
+    archive = write_archive_slice(root / "archive", FIRST, LAST)
+    saved = dict(os.environ)
+    try:
+        resources = prod_resources(project=PROJECT, bucket=BUCKET, dataset_prefix=PREFIX, location="US",
+                                   source=ReplaySource(archive_dir=str(archive)))
+    finally:  # prod_resources sets process defaults (NBA_DBT_TARGET): keep the DuckDB tests' own
+        os.environ.clear()
+        os.environ.update(saved)
+    pipeline = Pipeline(root, archive, resources=resources)
+    pipeline.results = pipeline.replay(FIRST, LAST)
+    failures = [f"{e.step_key}: {(e.step_failure_data.error.cause or e.step_failure_data.error).message[:2000]}"
+                for result in pipeline.results for e in result.get_step_failure_events()]
+    assert [r.success for r in pipeline.results] == [True] * 4, failures
+    return pipeline
+
+
+def table(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
+    """The table's rows of FIRST..LAST, normalized for comparison across warehouses."""
+    frame = pipeline.query(
+        f"SELECT * FROM {pipeline.warehouse.relation(schema, name)} WHERE game_date BETWEEN ? AND ?",
+        [pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()])
+    for column in frame:
+        values = frame[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            frame[column] = values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            frame[column] = values.astype("datetime64[us]")
+        elif pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            frame[column] = values.astype("float64")  # int32/Int64/boolean: one numeric type
+        else:
+            frame[column] = values.astype(object).where(values.notna(), None)
+    return frame.sort_values(key).reset_index(drop=True)
+
+
+def test_every_phase_ran_and_every_check_passed(on_bigquery):
+    evaluations = {e.check_name: e for result in on_bigquery.results for e in result.get_asset_check_evaluations()}
+    for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage",
+                 "features_before_game_date", "training_before_week"):
+        assert evaluations[name].passed, (name, evaluations[name].description)
+    materialized = {e.asset_key.to_user_string() for r in on_bigquery.results for e in r.get_asset_materialization_events()}
+    assert {"raw_prop_lines", "ml_feature_store", "points_model", "player_prop_predictions", "best_bets",
+            "prediction_accuracy", "export_results", "backtest_report"} <= materialized
+
+
+@pytest.mark.parametrize("schema,name,key", TABLES, ids=[f"{s}.{t}" for s, t, _ in TABLES])
+def test_table_equals_the_duckdb_run(on_bigquery, replayed, schema, name, key):
+    bigquery = table(on_bigquery, schema, name, key)
+    duckdb = table(replayed, schema, name, key)
+    assert len(bigquery) > 0
+    assert sorted(bigquery.columns) == sorted(duckdb.columns)
+    pd.testing.assert_frame_equal(bigquery[duckdb.columns], duckdb, check_dtype=False, rtol=1e-9)
+
+
+def test_known_values_on_bigquery(on_bigquery):
+    # The facts test_pipeline checks on DuckDB: SGA 30 points on 11-02 and 11-04 (line 31.5);
+    # Jokic 34 points on 11-03 against a consensus of 24.5, graded.
+    w = on_bigquery.warehouse
+    sga = on_bigquery.query(
+        f"SELECT g.game_date, g.points, c.consensus_line FROM {w.relation('nba_analytics', 'player_game_summary')} g "
+        f"JOIN {w.relation('nba_analytics', 'prop_lines_consensus')} c USING (game_date, player_lookup) "
+        "WHERE g.player_lookup = ? AND g.game_date BETWEEN ? AND ? ORDER BY 1",
+        ["shaigilgeousalexander", pd.Timestamp("2025-11-02").date(), pd.Timestamp("2025-11-04").date()])
+    assert sga["points"].tolist() == [30, 30] and sga["consensus_line"].tolist() == [31.5, 31.5]
+    jokic = on_bigquery.query(
+        f"SELECT actual_points, line, result FROM {w.relation('nba_grading', 'prediction_accuracy')} "
+        "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' AND system_id = 'moving_average_v1'")
+    assert jokic["actual_points"].tolist() == [34] and jokic["line"].tolist() == [24.5]
+    assert jokic["result"].iloc[0] in ("WIN", "LOSS")
+
+
+def test_objects_in_gcs_equal_the_local_files(on_bigquery, replayed):
+    store = on_bigquery.resources["landing"]
+    local = replayed.root / "data"
+    keys = [f"landing/{source}/2025-11-03.csv.gz" for source in ("schedule", "player_boxscores", "prop_lines")]
+    keys += [f"v1/{kind}/2025-11-03.json" for kind in ("predictions", "best-bets", "results")]
+    for key in keys:
+        assert store.uri(key) == f"gs://{BUCKET}/{PREFIX}{key}"
+        if key.endswith(".json"):
+            assert json.loads(store.get_bytes(key)) == json.loads((local / key).read_bytes()), key
+        else:
+            assert store.get_bytes(key) == (local / key).read_bytes(), key
+    for week in ("2025-10-27", "2025-11-03"):
+        assert store.exists(f"models/points_model/{week}.pkl")
+    performance = json.loads(store.get_bytes("v1/systems/performance.json"))
+    # Graded dates where every system predicted: the ML system starts with the week of 10-27.
+    assert performance["graded_dates"] == {"first": "2025-10-27", "last": LAST, "count": 9}
+    assert {s["system_id"] for s in performance["systems"]} == {"moving_average_v1", "ml_points_v1"}
+
+
+def test_bigquery_tables_are_partitioned_by_date_and_clustered(on_bigquery):
+    w = on_bigquery.warehouse
+    with w.get_client() as client:
+        for schema, name, _ in TABLES:
+            found = client.get_table(f"{PROJECT}.{PREFIX}{schema}.{name}")
+            assert (found.time_partitioning.type_, found.time_partitioning.field) == ("DAY", "game_date"), name
+            columns = {field.name for field in found.schema}
+            expected = ["player_lookup"] if "player_lookup" in columns else (
+                ["team_abbr"] if name == "team_game_summary" else None)
+            assert found.clustering_fields == expected, name
+        # Nothing was written outside the prefixed datasets.
+        datasets = {d.dataset_id for d in client.list_datasets(PROJECT)}
+    assert {f"{PREFIX}{schema}" for schema, _, _ in TABLES} | {f"{PREFIX}nba_reference"} <= datasets
+    assert not {"nba_raw", "nba_analytics", "nba_features", "nba_predictions", "nba_grading"} & datasets
+
+
+def test_rerunning_a_date_on_bigquery_changes_nothing(on_bigquery):
+    before = {name: table(on_bigquery, schema, name, key) for schema, name, key in TABLES}
+    result = on_bigquery.run("2025-11-03", "2025-11-03")  # the daily pipeline: raw to exports
+    assert result.success
+    for schema, name, key in TABLES:
+        after = table(on_bigquery, schema, name, key)
+        pd.testing.assert_frame_equal(after, before[name], check_dtype=False, obj=f"{schema}.{name}")
+
+
+def test_nba_env_prod_alone_points_the_code_location_at_bigquery_and_gcs(on_bigquery, tmp_path):
+    """The code location as `dagster` loads it (nba_assets.definitions), in a fresh process whose
+    environment says NBA_ENV=prod and the production settings (here: the emulators' project and
+    bucket, another prefix, the replay source): raw_schedule of 2025-11-03 lands in GCS and BigQuery."""
+    archive = on_bigquery.resources["nba_source"].archive_dir
+    env = {**os.environ, "NBA_ENV": "prod", "NBA_SOURCE": "replay", "NBA_REPLAY_ARCHIVE": archive,
+           "NBA_GCS_BUCKET": BUCKET, "NBA_DATASET_PREFIX": "envtest_", "NBA_BIGQUERY_LOCATION": "US",
+           "DAGSTER_HOME": str(tmp_path)}
+    env.pop("NBA_DBT_TARGET", None)
+    script = textwrap.dedent("""
+        from dagster import AssetKey, DagsterInstance
+        from nba_assets.definitions import defs
+        print(sorted(type(r).__name__ for r in defs.resources.values()))
+        job = defs.resolve_job_def("ingest_and_features")
+        result = job.execute_in_process(partition_key="2025-11-03", asset_selection=[AssetKey("raw_schedule")],
+                                        instance=DagsterInstance.ephemeral())
+        print("success", result.success)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "['BigQueryWarehouse', 'GCSObjectStore', 'ProjectDbtCliResource', 'ReplaySource']" in run.stdout
+    assert "success True" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
+    w = on_bigquery.warehouse
+    games = on_bigquery.query(
+        f"SELECT game_id FROM `{PROJECT}.envtest_nba_raw.schedule` WHERE game_date = DATE '2025-11-03' ORDER BY 1")
+    expected = on_bigquery.query(
+        f"SELECT game_id FROM {w.relation('nba_raw', 'schedule')} WHERE game_date = DATE '2025-11-03' ORDER BY 1")
+    assert len(games) > 0 and games["game_id"].tolist() == expected["game_id"].tolist()
+    landed = on_bigquery.resources["landing"].get_client().bucket(BUCKET).blob(
+        "envtest_landing/schedule/2025-11-03.csv.gz")
+    assert landed.exists()
