@@ -114,6 +114,15 @@ def test_known_values_on_bigquery(on_bigquery):
     assert jokic["result"].iloc[0] in ("WIN", "LOSS")
 
 
+def test_replay_summary_equals_the_duckdb_run(on_bigquery, replayed):
+    from nba_assets.replay import format_summary, summary
+
+    first, last = pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()
+    bigquery, duckdb = summary(on_bigquery.warehouse, first, last), summary(replayed.warehouse, first, last)
+    assert len(bigquery) == 15 and int(bigquery["lines"].sum()) > 1000
+    assert format_summary(bigquery) == format_summary(duckdb)
+
+
 def test_objects_in_gcs_equal_the_local_files(on_bigquery, replayed):
     store = on_bigquery.resources["landing"]
     local = replayed.root / "data"
