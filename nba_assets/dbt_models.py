@@ -89,7 +89,8 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
 
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
             partitioned: bool) -> Iterator:
-    args = ["build"]
+    # Unit tests run in pytest; a subsetted run's --select would otherwise pull them back in.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if partitioned:
         start, end = window_bounds(context)
         args += ["--vars", json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})]

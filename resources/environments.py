@@ -13,6 +13,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED = ("local",)
 
 
+def alert_channel():
+    """Slack when SLACK_BOT_TOKEN is set (read through EnvVar, never stored), else the Dagster log."""
+    from dagster import EnvVar
+
+    from resources.alerts import AlertChannel
+
+    token = EnvVar("SLACK_BOT_TOKEN") if os.environ.get("SLACK_BOT_TOKEN") else None
+    return AlertChannel(token=token, channel=os.environ.get("SLACK_CHANNEL", "#nba-props-alerts"))
+
+
 def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
                     archive_dir: str | Path | None = None) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
@@ -28,9 +38,11 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
     os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
     os.environ.setdefault("NBA_DBT_TARGET", "duckdb")
     return {
+        "alerts": alert_channel(),
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
-        "nba_source": ReplaySource(archive_dir=str(archive_dir)) if archive_dir else ReplaySource.from_env(),
+        "nba_source": (ReplaySource(archive_dir=str(archive_dir), now=os.environ.get("NBA_REPLAY_NOW") or None)
+                       if archive_dir else ReplaySource.from_env()),
         "dbt": ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
                               target="duckdb", dbt_executable=dbt_executable()),
     }
