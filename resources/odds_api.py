@@ -8,7 +8,7 @@ Requests (API key as the `apiKey` query parameter: redacted from every message, 
 One call of `prop_lines(day)` is one snapshot: `snapshot_file` is `odds_api_live_YYYYMMDD_HHMMSS`
 (the fetch time, UTC, like the archive's `raw_YYYYMMDD_HHMMSS` files) and `snapshot_time` is the
 market's `last_update`, else the bookmaker's, else the response's own `timestamp` (historical
-responses carry one), else the response's `Date` header: when the book last moved the line, which the
+responses carry one), else the response's `Date` header, else the fetch time: when the book last moved the line, which the
 consensus model uses to take each book's latest line.
 
 Rows: one per event, bookmaker, market, player (`description`) and line (`point`), with the Over and
@@ -71,6 +71,13 @@ def _team_code(name: Any, label: str, what: str) -> str:
     return code
 
 
+def _http_date(value: str | None) -> dt.datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value).astimezone(dt.timezone.utc) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass
 class OddsApiSource:
     """Serves a date's prop-line snapshot from The Odds API through one `JsonHttpClient`."""
@@ -104,7 +111,7 @@ class OddsApiSource:
             odds = self.http.get_json(f"/v4/sports/{SPORT}/events/{event['id']}/odds", {
                 "regions": self.regions, "markets": self.markets, "oddsFormat": "american"})
             last = odds
-            rows.extend(self._rows(odds, event, day, snapshot_file))
+            rows.extend(self._rows(odds, event, day, snapshot_file, fetched_at))
         remaining, used = last.headers.get("x-requests-remaining"), last.headers.get("x-requests-used")
         if remaining is not None or used is not None:
             self.notes.append(f"The Odds API quota: {remaining} requests remaining, {used} used")
@@ -129,7 +136,8 @@ class OddsApiSource:
                            "away": _team_code(values["away_team"], label, what)})
         return events
 
-    def _rows(self, response: JsonResponse, event: dict, day: dt.date, snapshot_file: str) -> list[dict]:
+    def _rows(self, response: JsonResponse, event: dict, day: dt.date, snapshot_file: str,
+              fetched_at: dt.datetime) -> list[dict]:
         label = response.label
         body = response.data
         response_time = None
@@ -141,8 +149,8 @@ class OddsApiSource:
         bookmakers = field_value(body, "bookmakers", label, f"event {event['id']}")
         if not isinstance(bookmakers, list):
             raise SourceError(f"{label}: event {event['id']} 'bookmakers' is not a list")
-        if response_time is None and response.headers.get("date"):
-            response_time = email.utils.parsedate_to_datetime(response.headers["date"]).astimezone(dt.timezone.utc)
+        if response_time is None:
+            response_time = _http_date(response.headers.get("date")) or fetched_at
         lines: dict[tuple, dict] = {}
         for book in bookmakers:
             book_key = field_value(book, "key", label, f"a bookmaker of event {event['id']}")

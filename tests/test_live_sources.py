@@ -195,6 +195,19 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
     assert len(typed) == len(replay) and as_set(typed) == as_set(replay)
 
 
+def test_without_last_update_the_response_date_is_the_snapshot_time(live, odds_api):
+    def strip_times(request, event_id):
+        body = recorded(f"odds_api/event_odds_{event_id}.json")
+        for book in body["bookmakers"]:
+            book.pop("last_update")
+            for market in book["markets"]:
+                market.pop("last_update", None)
+        return httpx.Response(200, json=body, headers={"date": "Sun, 02 Nov 2025 17:00:03 GMT"})
+    odds_api["odds"].side_effect = strip_times
+    rows = live.prop_lines(DAY).rows
+    assert set(rows["snapshot_time"]) == {dt.datetime(2025, 11, 2, 17, 0, 3, tzinfo=dt.timezone.utc)}
+
+
 def test_started_games_are_skipped_and_past_dates_refused(live, odds_api):
     live._now = lambda: dt.datetime(2025, 11, 2, 21, 0, tzinfo=dt.timezone.utc)
     payload = live.prop_lines(DAY)
@@ -416,17 +429,17 @@ def test_the_api_keys_never_appear_in_errors_notes_metadata_or_logs(live, bdl_ap
     messages += payload.notes + payload.rows["source_file"].unique().tolist()
     messages += live.schedule(DAY).rows["source_file"].unique().tolist()
     failures = [
-        (odds_api["events"], httpx.Response(500, text=f"echo apiKey={ODDS_KEY}")),
-        (odds_api["events"], httpx.Response(401, text=f"invalid key {ODDS_KEY}")),
-        (odds_api["events"], httpx.ConnectError(f"cannot reach {ODDS}/v4/sports?apiKey={ODDS_KEY}")),
-        (odds_api["events"], httpx.Response(200, content=f'{{"key": "{ODDS_KEY}", '.encode())),
-        (bdl_api["games"], httpx.Response(500, text=f"bad auth header {BDL_KEY}")),
-        (bdl_api["games"], httpx.Response(403, text=f"Authorization: {BDL_KEY}")),
+        (odds_api["events"], live.prop_lines, httpx.Response(500, text=f"echo apiKey={ODDS_KEY}")),
+        (odds_api["events"], live.prop_lines, httpx.Response(401, text=f"invalid key {ODDS_KEY}")),
+        (odds_api["events"], live.prop_lines, httpx.ConnectError(f"cannot reach {ODDS}/v4/sports?apiKey={ODDS_KEY}")),
+        (odds_api["events"], live.prop_lines, httpx.Response(200, content=f'{{"key": "{ODDS_KEY}", '.encode())),
+        (bdl_api["games"], live.schedule, httpx.Response(500, text=f"bad auth header {BDL_KEY}")),
+        (bdl_api["games"], live.schedule, httpx.Response(403, text=f"Authorization: {BDL_KEY}")),
     ]
-    for route, failure in failures:
+    for route, fetch, failure in failures:
         route.side_effect = [failure] * 3
         with pytest.raises(SourceError) as err:
-            live.prop_lines(DAY) if "odds" in str(route.pattern) or route.name == "events" else live.schedule(DAY)
+            fetch(DAY)
         messages.append(str(err.value))
     assert all("REDACTED" in m for m in messages[-6:])
     assert any("httpx" == r.name and "apiKey=REDACTED" in r.getMessage() for r in caplog.records)
