@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resources.http_client import JsonHttpClient, JsonResponse
+from resources.json_fields import field_value, short
 from resources.source_errors import SourceError
 from resources.teams import TEAM_ABBR_BY_NAME
 
@@ -53,7 +54,6 @@ COUNTING_STATS = (("points", "pts"), ("rebounds", "reb"), ("assists", "ast"), ("
                   ("fg3m", "fg3m"), ("fg3a", "fg3a"), ("ftm", "ftm"), ("fta", "fta"))
 REQUIRED_WHEN_PLAYED = ("points", "rebounds", "assists")
 _MINUTES = re.compile(r"^(\d{1,3})(?::(\d{1,2}))?$")
-_MISSING = object()
 
 
 def live_game_id(balldontlie_id: int) -> str:
@@ -62,21 +62,6 @@ def live_game_id(balldontlie_id: int) -> str:
 
 def season_label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
-
-
-def field_value(record: dict, dotted: str, label: str, what: str) -> Any:
-    """record["a"]["b"] for "a.b"; a documented field that is absent is an error naming the record."""
-    value: Any = record
-    for part in dotted.split("."):
-        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
-        if value is _MISSING:
-            raise SourceError(f"{label}: {what} lacks the documented field {dotted!r}: {_short(record)}")
-    return value
-
-
-def _short(record: Any, limit: int = 300) -> str:
-    text = repr(record)
-    return text[:limit] + (" ..." if len(text) > limit else "")
 
 
 def parse_minutes(value: Any, label: str, what: str) -> float:
@@ -152,7 +137,7 @@ class BalldontlieSource:
     def _page(response: JsonResponse) -> tuple[list, int | None]:
         body = response.data
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise SourceError(f"{response.label}: expected an object with a 'data' list, got {_short(body)}")
+            raise SourceError(f"{response.label}: expected an object with a 'data' list, got {short(body)}")
         data = body["data"]
         meta = body.get("meta")
         if meta is None:
@@ -161,7 +146,7 @@ class BalldontlieSource:
                                   "cannot tell whether more pages follow")
             return data, None
         if not isinstance(meta, dict):
-            raise SourceError(f"{response.label}: 'meta' is not an object: {_short(meta)}")
+            raise SourceError(f"{response.label}: 'meta' is not an object: {short(meta)}")
         next_cursor = meta.get("next_cursor")
         if next_cursor is not None and (isinstance(next_cursor, bool) or not isinstance(next_cursor, int)):
             raise SourceError(f"{response.label}: meta.next_cursor {next_cursor!r} is not an integer")
@@ -171,7 +156,7 @@ class BalldontlieSource:
         rows, _ = self.paginate("/v1/games", day)
         games = []
         for label, record in rows:
-            what = f"game {record.get('id') if isinstance(record, dict) else _short(record)}"
+            what = f"game {record.get('id') if isinstance(record, dict) else short(record)}"
             if not isinstance(record, dict):
                 raise SourceError(f"{label}: {what} is not an object")
             values = {name: field_value(record, name, label, what) for name in GAME_FIELDS}
@@ -185,13 +170,16 @@ class BalldontlieSource:
                 continue
             if unknown:
                 raise SourceError(f"{label}: {what} names team code {unknown[0]!r}, not one of the 30 "
-                                  f"NBA codes: {_short(record)}")
+                                  f"NBA codes: {short(record)}")
             if not isinstance(values["id"], int) or isinstance(values["id"], bool) or not isinstance(values["season"], int):
-                raise SourceError(f"{label}: {what} has a non-integer id or season: {_short(record)}")
+                raise SourceError(f"{label}: {what} has a non-integer id or season: {short(record)}")
+            if not 0 < values["id"] < 10 ** 9:
+                raise SourceError(f"{label}: {what} does not fit the live game id scheme (nine digits after "
+                                  f"{LIVE_GAME_ID_PREFIX!r}); widen it before loading such ids")
             final = str(values["status"]).strip().lower().startswith("final")
             scores = [_count(values[k], label, what, k) for k in ("home_team_score", "visitor_team_score")]
             if final and None in scores:
-                raise SourceError(f"{label}: {what} is final without both scores: {_short(record)}")
+                raise SourceError(f"{label}: {what} is final without both scores: {short(record)}")
             game_id = live_game_id(values["id"])
             games.append(Game(game_id, home, away, final, {
                 "game_date": day,
@@ -211,7 +199,7 @@ class BalldontlieSource:
         rows, _ = self.paginate("/v1/stats", day)
         out, not_final, unscheduled = [], {}, {}
         for label, record in rows:
-            what = f"stat row {record.get('id') if isinstance(record, dict) else _short(record)}"
+            what = f"stat row {record.get('id') if isinstance(record, dict) else short(record)}"
             if not isinstance(record, dict):
                 raise SourceError(f"{label}: {what} is not an object")
             values = {name: field_value(record, name, label, what) for name in STAT_FIELDS}

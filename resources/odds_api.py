@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from resources.balldontlie import _short, field_value
 from resources.http_client import JsonHttpClient, JsonResponse
+from resources.json_fields import field_value, short
 from resources.source_errors import SourceError
 from resources.teams import TEAM_ABBR_BY_NAME
 
@@ -120,10 +120,10 @@ class OddsApiSource:
     def _events(self, response: JsonResponse, day: dt.date) -> list[dict]:
         label = response.label
         if not isinstance(response.data, list):
-            raise SourceError(f"{label}: expected a list of events, got {_short(response.data)}")
+            raise SourceError(f"{label}: expected a list of events, got {short(response.data)}")
         events = []
         for record in response.data:
-            what = f"event {record.get('id') if isinstance(record, dict) else _short(record)}"
+            what = f"event {record.get('id') if isinstance(record, dict) else short(record)}"
             if not isinstance(record, dict):
                 raise SourceError(f"{label}: {what} is not an object")
             values = {name: field_value(record, name, label, what) for name in EVENT_FIELDS}
@@ -145,7 +145,7 @@ class OddsApiSource:
             response_time = parse_time(body["timestamp"], label, "the response")  # historical shape
             body = body["data"]
         if not isinstance(body, dict):
-            raise SourceError(f"{label}: expected an event object, got {_short(body)}")
+            raise SourceError(f"{label}: expected an event object, got {short(body)}")
         bookmakers = field_value(body, "bookmakers", label, f"event {event['id']}")
         if not isinstance(bookmakers, list):
             raise SourceError(f"{label}: event {event['id']} 'bookmakers' is not a list")
@@ -168,9 +168,9 @@ class OddsApiSource:
                     point = field_value(outcome, "point", label, out_what)
                     price = field_value(outcome, "price", label, out_what)
                     if side not in ("Over", "Under"):
-                        raise SourceError(f"{label}: {out_what} is {side!r}, expected Over or Under: {_short(outcome)}")
+                        raise SourceError(f"{label}: {out_what} is {side!r}, expected Over or Under: {short(outcome)}")
                     if not isinstance(player, str) or not player.strip():
-                        raise SourceError(f"{label}: {out_what} has no player name: {_short(outcome)}")
+                        raise SourceError(f"{label}: {out_what} has no player name: {short(outcome)}")
                     for name, value in (("point", point), ("price", price)):
                         if isinstance(value, bool) or not isinstance(value, (int, float)):
                             raise SourceError(f"{label}: {out_what} has {name}={value!r}, expected a number")
