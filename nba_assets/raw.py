@@ -38,7 +38,7 @@ from nba_assets.raw_tables import (
 from nba_assets.metadata import preview_metadata
 from nba_assets.window import window_bounds, window_dates
 from resources.object_store import LocalObjectStore
-from resources.replay_source import ReplaySource
+from resources.nba_source import NbaSource
 from resources.warehouse import DuckDBWarehouse
 
 if TYPE_CHECKING:
@@ -67,14 +67,14 @@ def fetch_window(
     """Fetches and lands every date of the run's window; returns rows, landing URIs, empty dates, notes."""
     import pandas as pd
 
-    from resources.replay_archive import ArchiveError
+    from resources.source_errors import SourceError
 
     frames, landed, empty_dates, notes = [], [], [], []
     for day in window_dates(context):
         try:
             payload = fetch(day)
-        except ArchiveError as err:  # names the file; shown as the step's failure in the UI
-            raise Failure(description=f"{source_name} for {day}: {err}", allow_retries=False) from None
+        except SourceError as err:  # names the file or request; shown as the step's failure in the UI
+            raise Failure(description=f"{source_name} for {day}: {err}", allow_retries=err.transient) from None
         landed.append(_land(store, source_name, day, payload.rows))
         notes.extend(f"{day}: {note}" for note in payload.notes)
         if payload.rows.empty:
@@ -123,7 +123,7 @@ def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> As
     )
 
 
-def _result_metadata(typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
+def _result_metadata(typed, landed, empty_dates, notes, source: NbaSource) -> dict:
     return {
         "dagster/row_count": len(typed),
         "source": source.describe(),
@@ -147,7 +147,7 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
     check_specs=[_unique_spec("raw_schedule")],
     **RAW_KWARGS,
 )
-def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
+def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
                  landing: LocalObjectStore, warehouse: DuckDBWarehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, "schedule", nba_source.schedule)
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
@@ -262,7 +262,7 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     ],
     **RAW_KWARGS,
 )
-def raw_player_boxscores(context: AssetExecutionContext, nba_source: ReplaySource,
+def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
                          landing: LocalObjectStore, warehouse: DuckDBWarehouse):
     from nba_assets.identity import player_lookup
 
@@ -287,7 +287,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: ReplaySourc
     check_specs=[_unique_spec("raw_prop_lines")],
     **RAW_KWARGS,
 )
-def raw_prop_lines(context: AssetExecutionContext, nba_source: ReplaySource,
+def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
                    landing: LocalObjectStore, warehouse: DuckDBWarehouse):
     from nba_assets.identity import player_lookup
 

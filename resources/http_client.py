@@ -29,7 +29,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from resources.source_errors import SourceError
+from resources.source_errors import SourceError, SourceUnavailable
 
 REDACTED = "REDACTED"
 BODY_EXCERPT_CHARS = 300
@@ -192,7 +192,7 @@ class JsonHttpClient:
         except _Retryable as err:
             attempts = retrying.statistics.get("attempt_number", self.policy.max_attempts)
             body = f"; body: {err.body}" if err.body else ""
-            raise SourceError(f"{label} failed after {attempts} attempts: {err.reason}{body}") from None
+            raise SourceUnavailable(f"{label} failed after {attempts} attempts: {err.reason}{body}") from None
         return JsonResponse(self._decode(response, label), response.headers, label)
 
     def _attempt(self, request: httpx.Request, label: str) -> httpx.Response:

@@ -17,9 +17,10 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING, Callable
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import EnvVar
 from pydantic import Field, PrivateAttr
 
+from resources.nba_source import NbaSource
 from resources.replay_source import SCHEDULE_COLUMNS, SourcePayload
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class LiveSource(ConfigurableResource):
+class LiveSource(NbaSource):
     """Serves a date's schedule, box scores (balldontlie) and prop lines (The Odds API) live."""
 
     balldontlie_api_key: str = Field(description="balldontlie API key: EnvVar('BALLDONTLIE_API_KEY').")

@@ -31,8 +31,9 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from dagster import ConfigurableResource
 from pydantic import Field
+
+from resources.nba_source import NbaSource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -186,7 +187,7 @@ def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
     return ReplayIndex(read_archive(root, fingerprint))
 
 
-class ReplaySource(ConfigurableResource):
+class ReplaySource(NbaSource):
     """Serves real past NBA data from the replay archive, one game date at a time."""
 
     archive_dir: str = Field(

@@ -290,13 +290,15 @@ def test_persistent_500_is_an_error_naming_the_request_with_the_key_redacted(liv
     assert "commenceTimeFrom=2025-11-02T04:00:00Z" in message
     assert "after 3 attempts: HTTP 500" in message and "Internal error" in message
     assert ODDS_KEY not in message
+    assert err.value.transient  # the raw asset's step retry policy may try again later
 
 
 def test_client_errors_are_not_retried(live, bdl_api, sleeps):
     bdl_api["games"].respond(401, json={"error": "Unauthorized"})
-    with pytest.raises(SourceError, match=r"GET https://api.balldontlie.io/v1/games\?dates\[\]=2025-11-02.*HTTP 401"):
+    with pytest.raises(SourceError, match=r"GET https://api.balldontlie.io/v1/games\?dates\[\]=2025-11-02.*HTTP 401") as err_info:
         live.schedule(DAY)
     assert bdl_api["games"].call_count == 1 and sleeps == []
+    assert not err_info.value.transient
 
 
 def test_timeouts_are_retried_then_an_error(live, bdl_api, sleeps):
