@@ -101,7 +101,8 @@ def load_window(
         typed = validate(table, rows[list(table.column_types)], start, end, landed)
     except RawValidationError as err:
         raise Failure(description=str(err), allow_retries=False) from None
-    warehouse.replace_window(RAW_SCHEMA, table.name, typed, table.column_types, start, end)
+    warehouse.replace_window(RAW_SCHEMA, table.name, typed, table.column_types, start, end,
+                             only_matching=table.replace_only_matching)
     return typed
 
 

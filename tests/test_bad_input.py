@@ -125,3 +125,21 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     assert "raw_player_boxscores" in materialized
     assert not materialized & {"player_game_summary", "ml_feature_store", "player_prop_predictions",
                                "prediction_accuracy"}
+
+
+def test_a_later_fetch_with_fewer_snapshots_keeps_the_loaded_lines(one_date, monkeypatch):
+    # Live, a fetch after some tip-offs no longer serves those games' lines: what was loaded stays.
+    _, pipeline = one_date
+
+    def lines() -> int:
+        return int(pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")["n"].iloc[0])
+
+    assert pipeline.run(DATE, DATE, assets=["raw_prop_lines"]).success
+    loaded = lines()
+    assert loaded > 1000
+    monkeypatch.setenv("NBA_REPLAY_NOW", f"{DATE}T09:00")  # before any snapshot of the date
+    assert pipeline.rebind().run(DATE, DATE, assets=["raw_prop_lines"]).success
+    assert lines() == loaded
+    monkeypatch.delenv("NBA_REPLAY_NOW")
+    assert pipeline.rebind().run(DATE, DATE, assets=["raw_prop_lines"]).success
+    assert lines() == loaded  # the same snapshots again: replaced, not duplicated
