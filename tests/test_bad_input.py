@@ -126,6 +126,33 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     assert not materialized & {"player_game_summary", "ml_feature_store", "player_prop_predictions",
                                "prediction_accuracy"}
 
+    # The alert names the games; the failed run is alerted too; each once.
+    from dagster import build_sensor_context
+
+    from resources.alerts import AlertChannel
+    from tests.slack_standin import SlackStandIn
+
+    with SlackStandIn() as slack:
+        alerts = AlertChannel(token="xoxb-test", base_url=slack.base_url)
+        sensor = pipeline.defs.get_sensor_def("failure_alerts")
+        context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts})
+        sensor.evaluate_tick(context)
+        again = sensor.evaluate_tick(build_sensor_context(instance=pipeline.instance, cursor=context.cursor,
+                                                          resources={"alerts": alerts}))
+    breaker_alerts = [m for m in slack.messages if "circuit_breaker" in m]
+    assert len(breaker_alerts) == 1 and "ERROR" in breaker_alerts[0]
+    assert all(game in breaker_alerts[0] for game in dropped)
+    assert len([m for m in slack.messages if "Run failed" in m and "daily_pipeline" in m]) == 1
+    assert again.skip_message  # nothing new, nothing sent twice
+
+
+def test_alerts_go_to_the_dagster_log_without_a_slack_token(caplog):
+    from resources.alerts import AlertChannel
+
+    with caplog.at_level("WARNING"):
+        assert AlertChannel(token=None).send("check `completeness` failed") == "dagster log"
+    assert "check `completeness` failed" in caplog.text
+
 
 def test_a_later_fetch_with_fewer_snapshots_keeps_the_loaded_lines(one_date, monkeypatch):
     # Live, a fetch after some tip-offs no longer serves those games' lines: what was loaded stays.
