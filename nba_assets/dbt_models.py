@@ -96,7 +96,8 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Duck
     if partitioned:
         start, end = window_bounds(context)
         dbt_vars.update(min_date=start.isoformat(), max_date=end.isoformat())
-    args = ["build", "--vars", json.dumps(dbt_vars)]
+    # Unit tests run in pytest; a subsetted run's --select would otherwise pull them back in.
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.

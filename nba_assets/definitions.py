@@ -3,13 +3,24 @@
 raw (Python) -> analytics + features (dbt) -> weekly points model -> predictions, best bets
 (Python) -> grading (dbt) -> exports (JSON) and the backtest report. Daily assets are partitioned
 by US-Eastern game date, the model by week; every partitioned asset backfills a range in one run.
+Operations: schedules (schedules.py), healing automation (automation.py), freshness deadlines
+(freshness.py), late box scores (late_data.py), alerts (alerts.py), the health summary (health.py).
 Resources are chosen by NBA_ENV.
 """
 
 import os
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+)
 
+from nba_assets.alerts import failure_alerts
+from nba_assets.automation import with_automation
 from nba_assets.backtest import backtest_report
 from nba_assets.best_bets import best_bets
 from nba_assets.checks import features_before_game_date, grading_coverage, line_match_rate
@@ -20,15 +31,25 @@ from nba_assets.exports import (
     export_results,
     export_system_performance,
 )
+from nba_assets.freshness import freshness_checks, freshness_deadlines, freshness_job
+from nba_assets.health import daily_health_summary
+from nba_assets.late_data import late_box_scores
 from nba_assets.partitions import daily_partitions, weekly_partitions
 from nba_assets.points_model import points_model
 from nba_assets.predictions import player_prop_predictions
 from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
+from nba_assets.schedules import (
+    morning_results,
+    morning_results_schedule,
+    pregame_predictions,
+    pregame_schedule,
+    weekly_model_schedule_for,
+)
 from resources.environments import resources_for
 
 INGEST_AND_FEATURES = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_analytics_and_features]
 PREDICT_GRADE_EXPORT = [player_prop_predictions, best_bets, dbt_grading, export_predictions,
-                        export_best_bets, export_results]
+                        export_best_bets, export_results, daily_health_summary]
 REPORTS = [backtest_report, export_system_performance]
 
 # A run holds assets of one partitions definition: the weekly model splits a replay into phases.
@@ -55,12 +76,22 @@ reference_data = define_asset_job(
     description="dbt seeds (player aliases); run before the first daily run and after seed edits.")
 
 
+# Late data heals through the results side of a date (automation.py); evaluated every minute.
+heal_late_data = AutomationConditionSensorDefinition(
+    "heal_late_data", target=AssetSelection.all(), default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Evaluates the assets' automation conditions: a late box score re-grades its date.")
+
+
 def build_definitions(resources: dict) -> Definitions:
     return Definitions(
-        assets=[*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS, dbt_reference_seeds],
-        asset_checks=[line_match_rate, features_before_game_date, grading_coverage],
+        assets=with_automation(
+            [*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS, dbt_reference_seeds]),
+        asset_checks=[line_match_rate, features_before_game_date, grading_coverage, *freshness_checks],
         jobs=[ingest_and_features, weekly_points_model, predict_grade_export, daily_pipeline, reports,
-              reference_data],
+              reference_data, morning_results, pregame_predictions, freshness_job],
+        schedules=[morning_results_schedule, pregame_schedule, weekly_model_schedule_for(weekly_points_model)],
+        sensors=[failure_alerts, late_box_scores, freshness_deadlines, heal_late_data],
         resources=resources,
         # DuckDB work is milliseconds; step processes cost seconds each. One process per run.
         executor=in_process_executor,

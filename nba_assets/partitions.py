@@ -29,8 +29,9 @@ daily_partitions = DailyPartitionsDefinition(
     start_date=FIRST_GAME_DATE,
     end_date=_end,
     timezone=GAME_TIMEZONE,
-    # Live: today's partition must exist before tip-off, when lines are posted.
-    end_offset=1 if _end is None else 0,
+    # Today's partition must exist before tip-off, when lines are posted (the pre-game run), on
+    # the wall clock and on the replay clock alike; a fixed end date still caps the range.
+    end_offset=1,
 )
 
 
@@ -50,5 +51,5 @@ weekly_partitions = WeeklyPartitionsDefinition(
     end_date=_weekly_end(_end),
     day_offset=1,
     timezone=GAME_TIMEZONE,
-    end_offset=1 if _end is None else 0,
+    end_offset=1,  # this week's model must exist during the week
 )

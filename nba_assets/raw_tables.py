@@ -20,6 +20,8 @@ class RawTable:
     name: str
     column_types: dict[str, str]  # warehouse column -> SQL type
     key: tuple[str, ...]  # unique per row, checked before and after the load
+    # A reload replaces only the window's rows with these values (None: the whole window).
+    replace_only_matching: str | None = None
 
 
 SCHEDULE = RawTable(
@@ -87,6 +89,8 @@ PROP_LINES = RawTable(
         "source_file": "VARCHAR",
     },
     # Some books (Bovada) post alternate lines: one row per line.
+    # Snapshots accumulate: a later fetch (after some tip-offs) must not drop earlier lines.
+    replace_only_matching="snapshot_file",
     key=("snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
          "player_name", "line"),
 )

@@ -64,11 +64,14 @@ class BigQueryWarehouse(BigQueryResource):
         start: dt.date,
         end: dt.date,
         date_column: str = "game_date",
+        only_matching: str | None = None,
     ) -> int:
         """Replaces the rows with start <= date_column < end by `rows`, atomically.
 
-        Returns the rows written. Rows dated outside the window are refused (they would survive
-        the next replacement of their own date as duplicates).
+        With `only_matching` (a column), only the window's rows whose value of that column occurs in
+        `rows` are replaced (prop-line snapshots already loaded survive a later fetch that no longer
+        serves them). Returns the rows written. Rows dated outside the window are refused (they
+        would survive the next replacement of their own date as duplicates).
         """
         import pandas as pd
         from google.cloud import bigquery
@@ -107,6 +110,14 @@ class BigQueryWarehouse(BigQueryResource):
                         data, staging, rewind=True, job_config=bigquery.LoadJobConfig(
                             schema=fields, source_format=bigquery.SourceFormat.PARQUET,
                             write_disposition="WRITE_APPEND")).result()
+                parameters = [bigquery.ScalarQueryParameter("window_start", "DATE", start),
+                              bigquery.ScalarQueryParameter("window_end", "DATE", end)]
+                matching = ""
+                if only_matching:
+                    matching = f"AND target.`{only_matching}` IN UNNEST(@matching)"
+                    parameters.append(bigquery.ArrayQueryParameter(
+                        "matching", _bigquery_type(only_matching, column_types[only_matching]),
+                        sorted(rows[only_matching].dropna().unique().tolist())))
                 names = ", ".join(f"`{name}`" for name in column_types)
                 values = ", ".join(f"incoming.`{name}`" for name in column_types)
                 client.query_and_wait(
@@ -117,13 +128,11 @@ class BigQueryWarehouse(BigQueryResource):
                     WHEN NOT MATCHED BY SOURCE
                         AND target.`{date_column}` >= @window_start
                         AND target.`{date_column}` < @window_end
+                        {matching}
                         THEN DELETE
                     WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})
                     """,
-                    job_config=bigquery.QueryJobConfig(query_parameters=[
-                        bigquery.ScalarQueryParameter("window_start", "DATE", start),
-                        bigquery.ScalarQueryParameter("window_end", "DATE", end),
-                    ]),
+                    job_config=bigquery.QueryJobConfig(query_parameters=parameters),
                 )
             finally:
                 client.delete_table(staging, not_found_ok=True)

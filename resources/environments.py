@@ -35,6 +35,16 @@ def _dbt(target: str):
                                  target=target, dbt_executable=dbt_executable())
 
 
+def alert_channel():
+    """Slack when SLACK_BOT_TOKEN is set (read through EnvVar, never stored), else the Dagster log."""
+    from dagster import EnvVar
+
+    from resources.alerts import AlertChannel
+
+    token = EnvVar("SLACK_BOT_TOKEN") if os.environ.get("SLACK_BOT_TOKEN") else None
+    return AlertChannel(token=token, channel=os.environ.get("SLACK_CHANNEL", "#nba-props-alerts"))
+
+
 def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
                     archive_dir: str | Path | None = None) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
@@ -47,9 +57,11 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
     # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
     os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
     return {
+        "alerts": alert_channel(),
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
-        "nba_source": ReplaySource(archive_dir=str(archive_dir)) if archive_dir else ReplaySource.from_env(),
+        "nba_source": (ReplaySource(archive_dir=str(archive_dir), now=os.environ.get("NBA_REPLAY_NOW") or None)
+                       if archive_dir else ReplaySource.from_env()),
         "dbt": _dbt("duckdb"),
     }
 
@@ -87,6 +99,7 @@ def prod_resources(*, project: str | None = None, bucket: str | None = None,
     os.environ.setdefault("NBA_BIGQUERY_LOCATION", "US")
     prefix = EnvVar("NBA_DATASET_PREFIX") if dataset_prefix is None else dataset_prefix
     return {
+        "alerts": alert_channel(),
         "warehouse": BigQueryWarehouse(
             project=project or EnvVar("NBA_GCP_PROJECT"),
             location=location or EnvVar("NBA_BIGQUERY_LOCATION"),

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from resources.source_errors import SourceError
 from resources.teams import TEAM_ABBR_BY_NAME
 
 GAME_TIMEZONE = "America/New_York"
 
 
-class ArchiveError(ValueError):
+class ArchiveError(SourceError):
     """A file of the archive cannot be read as the shape it claims to be."""
 
 

@@ -13,6 +13,12 @@ Shapes of the shipped archive that shape the answers:
   playoffs are in the schedule files but not in the partial 2024-25 logs, so replaying them would
   only report what the archive lacks. The NBA Cup final (not counted in player statistics),
   preseason and All-Star games are left out.
+
+The replay clock (`now`, or NBA_REPLAY_NOW): answers as a live source would have at that moment,
+so schedules, freshness and late-data healing can be exercised on the archive. Before a date's
+results are published (RESULTS_PUBLISHED_AFTER: 02:00 US Eastern the next morning, after the last
+West Coast game) the schedule lists the games without scores and there are no box scores; prop
+lines are served only for snapshots taken at or before `now`. Without a clock everything is served.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from dagster import ConfigurableResource
 from pydantic import Field
+
+from resources.nba_source import NbaSource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +45,10 @@ DEFAULT_ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
 # Third digit of an NBA game id: 1 preseason, 2 regular season, 3 All-Star, 4 playoffs,
 # 5 play-in, 6 NBA Cup final.
 SERVED_SEASON_TYPES = {"2": "regular", "4": "playoffs", "5": "play-in"}
+
+GAME_TIMEZONE = "America/New_York"
+# A date's results are published once its last game is over: 02:00 US Eastern the next morning.
+RESULTS_PUBLISHED_AFTER = dt.timedelta(days=1, hours=2)
 
 SCHEDULE_COLUMNS = [
     "game_date", "game_id", "season", "season_type", "home_team_abbr", "away_team_abbr",
@@ -176,7 +187,7 @@ def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
     return ReplayIndex(read_archive(root, fingerprint))
 
 
-class ReplaySource(ConfigurableResource):
+class ReplaySource(NbaSource):
     """Serves real past NBA data from the replay archive, one game date at a time."""
 
     archive_dir: str = Field(
@@ -184,9 +195,32 @@ class ReplaySource(ConfigurableResource):
         description="Folder of archive CSV(.gz) files; every file of a known shape is read.",
     )
 
+    now: str | None = Field(
+        default=None,
+        description="Replay clock: an ISO datetime (e.g. 2025-11-03T12:45-05:00); the source answers "
+        "as it would have then. None: everything in the archive is served.",
+    )
+
     @classmethod
     def from_env(cls) -> "ReplaySource":
-        return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)))
+        return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)),
+                   now=os.environ.get("NBA_REPLAY_NOW") or None)
+
+    def clock(self) -> dt.datetime | None:
+        """The replay clock as an aware datetime (a naive value is US Eastern), or None."""
+        from nba_assets.clock import parse_moment
+
+        return None if self.now is None else parse_moment(self.now)
+
+    def results_published(self, game_date: dt.date) -> bool:
+        """Whether the date's final scores and box scores exist at the replay clock's time."""
+        from zoneinfo import ZoneInfo
+
+        now = self.clock()
+        if now is None:
+            return True
+        midnight = dt.datetime.combine(game_date, dt.time(), tzinfo=ZoneInfo(GAME_TIMEZONE))
+        return now >= midnight + RESULTS_PUBLISHED_AFTER
 
     def _index(self) -> ReplayIndex:
         from resources.replay_archive import archive_fingerprint
@@ -195,15 +229,23 @@ class ReplaySource(ConfigurableResource):
         return _cached_index(root, archive_fingerprint(root))
 
     def describe(self) -> str:
-        return f"replay archive {Path(self.archive_dir).resolve()}"
+        clock = f" at {self.now}" if self.now else ""
+        return f"replay archive {Path(self.archive_dir).resolve()}{clock}"
 
     def schedule(self, game_date: dt.date) -> SourcePayload:
-        rows = self._index().schedule_by_date.get(game_date)
-        return SourcePayload(_or_empty(rows, SCHEDULE_COLUMNS), [])
+        rows = _or_empty(self._index().schedule_by_date.get(game_date), SCHEDULE_COLUMNS)
+        if not self.results_published(game_date) and len(rows):
+            # Before the games are over the schedule knows the match-ups, not the scores.
+            rows = rows.assign(home_points=None, away_points=None)
+            return SourcePayload(rows, [f"replay clock {self.now}: games not final yet"])
+        return SourcePayload(rows, [])
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
         from resources.replay_archive import BOX_COLUMNS
 
+        if not self.results_published(game_date):
+            return SourcePayload(_or_empty(None, BOX_COLUMNS),
+                                 [f"replay clock {self.now}: box scores not published yet"])
         index = self._index()
         rows = index.box_by_date.get(game_date)
         notes = []
@@ -222,7 +264,15 @@ class ReplaySource(ConfigurableResource):
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
         from resources.replay_archive import PROP_COLUMNS
 
-        return SourcePayload(_or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS), [])
+        rows = _or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS)
+        now = self.clock()
+        if now is None or rows.empty:
+            return SourcePayload(rows, [])
+        # Only snapshots already taken; a snapshot of unknown time counts as taken at tip-off.
+        taken = rows["snapshot_time"].fillna(rows["commence_time"])
+        served = (taken <= now).to_numpy()
+        notes = [f"replay clock {self.now}: {int((~served).sum())} later snapshots not served"] if (~served).any() else []
+        return SourcePayload(rows[served].reset_index(drop=True), notes)
 
 
 def _or_empty(rows: "pd.DataFrame | None", columns: list[str]) -> "pd.DataFrame":

@@ -46,10 +46,14 @@ class DuckDBWarehouse(DuckDBResource):
         start: dt.date,
         end: dt.date,
         date_column: str = "game_date",
+        only_matching: str | None = None,
     ) -> int:
         """Replaces the rows with start <= date_column < end by `rows`, atomically.
 
-        A failure anywhere rolls back: the window keeps its previous rows. Returns the rows written.
+        With `only_matching` (a column), only the window's rows whose value of that column occurs in
+        `rows` are replaced: prop-line snapshots already loaded survive a later fetch that no longer
+        serves them (lines of games that have started). A failure anywhere rolls back: the window
+        keeps its previous rows. Returns the rows written.
         """
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in column_types.items())
         names = ", ".join(column_types)
@@ -60,8 +64,10 @@ class DuckDBWarehouse(DuckDBResource):
             conn.register("incoming_rows", rows[list(column_types)])
             conn.execute("BEGIN TRANSACTION")
             try:
+                matching = (f" AND {only_matching} IN (SELECT DISTINCT {only_matching} FROM incoming_rows)"
+                            if only_matching else "")
                 conn.execute(
-                    f"DELETE FROM {relation} WHERE {date_column} >= ? AND {date_column} < ?",
+                    f"DELETE FROM {relation} WHERE {date_column} >= ? AND {date_column} < ?{matching}",
                     [start, end],
                 )
                 conn.execute(f"INSERT INTO {relation} ({names}) SELECT {names} FROM incoming_rows")

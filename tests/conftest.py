@@ -34,14 +34,15 @@ def props_game_date(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["game_time"], utc=True).dt.tz_convert("America/New_York").dt.date.astype(str)
 
 
-def write_archive_slice(target: Path, first: str, last: str, drop_game_id: str | None = None) -> Path:
+def write_archive_slice(target: Path, first: str, last: str, drop_game_id: str | list[str] | None = None) -> Path:
     """The shipped 2025-26 box scores, calendar and props for first..last (inclusive), as files of
-    the archive's own shapes. `drop_game_id` removes that game's box-score rows."""
+    the archive's own shapes. `drop_game_id` removes that game's (or those games') box-score rows."""
     target.mkdir(parents=True, exist_ok=True)
     box = read_text(ARCHIVE / BOX_FILE)
     box = box[(box["GAME_DATE"] >= first) & (box["GAME_DATE"] <= last)]
     if drop_game_id:
-        box = box[box["GAME_ID"].str.lstrip("0") != drop_game_id.lstrip("0")]
+        dropped = {g.lstrip("0") for g in ([drop_game_id] if isinstance(drop_game_id, str) else drop_game_id)}
+        box = box[~box["GAME_ID"].str.lstrip("0").isin(dropped)]
     calendar = read_text(ARCHIVE / CALENDAR_FILE)
     calendar = calendar[(calendar["GAME_DATE"] >= first) & (calendar["GAME_DATE"] <= last)]
     props = read_text(ARCHIVE / PROPS_FILE)
@@ -60,16 +61,24 @@ class Pipeline:
     def __init__(self, root: Path, archive: Path, resources: dict | None = None):
         from dagster import DagsterInstance
 
+        self.root = root
+        self.archive = archive
+        self.duckdb_path = root / "warehouse.duckdb"
+        self.base_resources = resources
+        self.rebind()
+        self.instance = DagsterInstance.ephemeral()
+
+    def rebind(self, **overrides):
+        """(Re)builds resources and definitions, e.g. after the replay clock (NBA_REPLAY_NOW) moved."""
         from nba_assets.definitions import build_definitions
         from resources.environments import local_resources
 
-        self.root = root
-        self.duckdb_path = root / "warehouse.duckdb"
-        self.resources = resources or local_resources(data_dir=root / "data", duckdb_path=self.duckdb_path,
-                                                      archive_dir=archive)
+        base = self.base_resources or local_resources(data_dir=self.root / "data", duckdb_path=self.duckdb_path,
+                                                      archive_dir=self.archive)
+        self.resources = {**base, **overrides}
         self.defs = build_definitions(self.resources)
         self.warehouse = self.resources["warehouse"]
-        self.instance = DagsterInstance.ephemeral()
+        return self
 
     def _point_dbt_here(self):
         # dbt runs as a subprocess and finds the DuckDB file through this variable.

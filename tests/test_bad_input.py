@@ -1,5 +1,5 @@
 """Bad input: malformed and drifted archive files fail loudly, naming the file, and lose nothing;
-a missing game fails the blocking completeness check and stops everything downstream."""
+a missing game fails the completeness check (WARN); more than half missing trips the blocking circuit breaker."""
 
 import gzip
 
@@ -79,20 +79,94 @@ def test_truncated_gzip_names_the_file(one_date):
     result = pipeline.run(DATE, DATE, assets=["raw_schedule"])
     assert not result.success
     assert "truncated.csv.gz" in failure_message(result)
+    # Bad data is not transient: the step's retry policy does not retry it.
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
 
 
-def test_missing_game_fails_completeness_and_blocks_downstream(tmp_path):
-    # 0022500155: MIA @ LAL on 2025-11-02. Its box-score rows are missing from this archive.
-    archive = write_archive_slice(tmp_path / "archive", DATE, DATE, drop_game_id="0022500155")
+def test_one_missing_game_warns_and_leaves_its_predictions_pending(tmp_path):
+    # 0022500155: MIA @ LAL on 2025-11-02. Its box-score rows are missing from this archive (late).
+    archive = write_archive_slice(tmp_path / "archive", "2025-10-30", DATE, drop_game_id="0022500155")
+    pipeline = Pipeline(tmp_path, archive)
+    pipeline.seed()
+    assert pipeline.run("2025-10-30", "2025-11-01").success  # history: the baseline needs games
+    result = pipeline.run(DATE, DATE)
+    assert result.success  # a WARN check leaves the run green: the alert sensor reports it
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["completeness"].passed
+    assert checks["completeness"].severity.value == "WARN"
+    assert "0022500155" in checks["completeness"].description
+    assert "LAL" in checks["completeness"].description and "MIA" in checks["completeness"].description
+    assert checks["circuit_breaker"].passed  # 1 of 8 games: not an outage
+    # The other games are graded; MIA and LAL players wait for their box score, not VOID.
+    results = pipeline.query(
+        "SELECT team_abbr IN ('MIA', 'LAL') AS late, result, count(*) AS n "
+        f"FROM nba_grading.prediction_accuracy WHERE line IS NOT NULL AND game_date = DATE '{DATE}' "
+        "GROUP BY ALL")
+    late = results[results["late"]]
+    assert set(late["result"]) == {"PENDING"} and late["n"].sum() > 0
+    assert "PENDING" not in set(results[~results["late"]]["result"])
+
+
+def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
+    # Five of the eight games of 2025-11-02 without box scores: a source outage, not a late game.
+    dropped = ["0022500148", "0022500149", "0022500150", "0022500151", "0022500152"]
+    archive = write_archive_slice(tmp_path / "archive", DATE, DATE, drop_game_id=dropped)
     pipeline = Pipeline(tmp_path, archive)
     pipeline.seed()
     result = pipeline.run(DATE, DATE)
     assert not result.success
-    completeness = [e for e in result.get_asset_check_evaluations() if e.check_name == "completeness"]
-    assert len(completeness) == 1 and not completeness[0].passed
-    assert "0022500155" in completeness[0].description
-    assert "LAL" in completeness[0].description and "MIA" in completeness[0].description
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    breaker = checks["circuit_breaker"]
+    assert not breaker.passed and breaker.severity.value == "ERROR"
+    assert "2025-11-02: 5 of 8" in breaker.description
+    assert all(game in breaker.description for game in dropped)
+    assert "OKC vs NOP" in breaker.description or "NOP vs OKC" in breaker.description
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw_player_boxscores" in materialized
     assert not materialized & {"player_game_summary", "ml_feature_store", "player_prop_predictions",
                                "prediction_accuracy"}
+
+    # The alert names the games; the failed run is alerted too; each once.
+    from dagster import build_sensor_context
+
+    from resources.alerts import AlertChannel
+    from tests.slack_standin import SlackStandIn
+
+    with SlackStandIn() as slack:
+        alerts = AlertChannel(token="xoxb-test", base_url=slack.base_url)
+        sensor = pipeline.defs.get_sensor_def("failure_alerts")
+        context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts})
+        sensor.evaluate_tick(context)
+        again = sensor.evaluate_tick(build_sensor_context(instance=pipeline.instance, cursor=context.cursor,
+                                                          resources={"alerts": alerts}))
+    breaker_alerts = [m for m in slack.messages if "circuit_breaker" in m]
+    assert len(breaker_alerts) == 1 and "ERROR" in breaker_alerts[0]
+    assert all(game in breaker_alerts[0] for game in dropped)
+    assert len([m for m in slack.messages if "Run failed" in m and "daily_pipeline" in m]) == 1
+    assert again.skip_message  # nothing new, nothing sent twice
+
+
+def test_alerts_go_to_the_dagster_log_without_a_slack_token(caplog):
+    from resources.alerts import AlertChannel
+
+    with caplog.at_level("WARNING"):
+        assert AlertChannel(token=None).send("check `completeness` failed") == "dagster log"
+    assert "check `completeness` failed" in caplog.text
+
+
+def test_a_later_fetch_with_fewer_snapshots_keeps_the_loaded_lines(one_date, monkeypatch):
+    # Live, a fetch after some tip-offs no longer serves those games' lines: what was loaded stays.
+    _, pipeline = one_date
+
+    def lines() -> int:
+        return int(pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")["n"].iloc[0])
+
+    assert pipeline.run(DATE, DATE, assets=["raw_prop_lines"]).success
+    loaded = lines()
+    assert loaded > 1000
+    monkeypatch.setenv("NBA_REPLAY_NOW", f"{DATE}T09:00")  # before any snapshot of the date
+    assert pipeline.rebind().run(DATE, DATE, assets=["raw_prop_lines"]).success
+    assert lines() == loaded
+    monkeypatch.delenv("NBA_REPLAY_NOW")
+    assert pipeline.rebind().run(DATE, DATE, assets=["raw_prop_lines"]).success
+    assert lines() == loaded  # the same snapshots again: replaced, not duplicated

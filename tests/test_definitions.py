@@ -42,7 +42,23 @@ def test_every_step_that_opens_duckdb_is_in_the_duckdb_pool():
     for assets_def in defs.assets:
         assert assets_def.op.pool == "duckdb", assets_def.op.name
     for check in defs.asset_checks:
-        assert check.op.pool == "duckdb", check.op.name
+        opens_warehouse = "warehouse" in check.op.required_resource_keys
+        assert (check.op.pool == "duckdb") == opens_warehouse, check.op.name
+
+
+def test_operations_are_listed_and_running_by_default():
+    from dagster import DefaultScheduleStatus, DefaultSensorStatus
+
+    assert {s.name for s in defs.schedules} == {"morning_results_schedule", "pregame_schedule",
+                                                "weekly_model_schedule"}
+    assert all(s.default_status == DefaultScheduleStatus.RUNNING for s in defs.schedules)
+    assert {s.name for s in defs.sensors} == {"failure_alerts", "late_box_scores", "freshness_deadlines",
+                                              "heal_late_data"}
+    assert all(s.default_status == DefaultSensorStatus.RUNNING for s in defs.sensors)
+    graph = defs.resolve_asset_graph()
+    healed = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
+    assert healed == {"player_game_summary", "team_game_summary", "prediction_accuracy",
+                      "grading_coverage_daily", "export_results"}
 
 
 def test_lineage_runs_raw_to_grading():
@@ -54,11 +70,12 @@ def test_lineage_runs_raw_to_grading():
     assert AssetKey("player_aliases") in graph.get(AssetKey("prop_lines_consensus")).parent_keys
 
 
-def test_blocking_completeness_check_is_declared():
+def test_circuit_breaker_blocks_and_completeness_warns():
     from nba_assets.raw import raw_player_boxscores
 
     specs = {spec.name: spec for spec in raw_player_boxscores.check_specs}
-    assert specs["completeness"].blocking
+    assert specs["circuit_breaker"].blocking
+    assert not specs["completeness"].blocking
 
 
 def test_project_dagster_yaml_limits_the_pool_to_one():
@@ -66,3 +83,17 @@ def test_project_dagster_yaml_limits_the_pool_to_one():
 
     config = yaml.safe_load((Path(__file__).parent.parent / "dagster.yaml").read_text())
     assert config["concurrency"]["pools"]["default_limit"] == 1
+
+
+def test_sources_retry_with_backoff_and_jitter_and_runs_retry_on_crashes():
+    import yaml
+    from dagster import Backoff, Jitter
+
+    from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
+
+    for assets_def in (raw_schedule, raw_player_boxscores, raw_prop_lines):
+        policy = assets_def.op.retry_policy
+        assert policy.max_retries == 3 and policy.backoff == Backoff.EXPONENTIAL
+        assert policy.jitter == Jitter.PLUS_MINUS
+    config = yaml.safe_load((Path(__file__).parent.parent / "dagster.yaml").read_text())
+    assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}

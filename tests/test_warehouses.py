@@ -89,6 +89,24 @@ def test_a_failed_load_keeps_the_window(warehouse):
     assert rows_of(warehouse)["player_lookup"].tolist() == ["a"]
 
 
+def test_only_matching_replaces_only_the_snapshots_served_again(warehouse):
+    types = {"game_date": "DATE", "snapshot_file": "VARCHAR", "line": "DOUBLE"}
+
+    def lines(*rows):
+        return pd.DataFrame({"game_date": pd.to_datetime([r[0] for r in rows]),
+                             "snapshot_file": [r[1] for r in rows], "line": [r[2] for r in rows]})
+
+    warehouse.replace_window("nba_raw", "lines", lines(("2025-11-02", "s1", 20.5), ("2025-11-02", "s2", 21.5),
+                                                       ("2025-11-03", "s9", 9.5)), types, NOV_2, NOV_4)
+    # A later fetch serves s2 again (changed) and a new s3, no longer s1: s1 survives.
+    warehouse.replace_window("nba_raw", "lines", lines(("2025-11-02", "s2", 22.5), ("2025-11-02", "s3", 23.5)),
+                             types, NOV_2, NOV_3, only_matching="snapshot_file")
+    found = warehouse.query(f"SELECT snapshot_file, line FROM {warehouse.relation('nba_raw', 'lines')} "
+                            "ORDER BY snapshot_file")
+    assert list(zip(found["snapshot_file"], found["line"])) == [("s1", 20.5), ("s2", 22.5), ("s3", 23.5),
+                                                                ("s9", 9.5)]
+
+
 def test_query_parameters_and_timestamps(warehouse):
     warehouse.replace_window("nba_raw", "box", frame(
         ("2025-11-02", "a", 10, 30.5, True), ("2025-11-03", "b", 12, 20.0, True)), TYPES, NOV_2, NOV_4)

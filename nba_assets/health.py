@@ -1,0 +1,140 @@
+"""daily_health_summary: the seed's morning health report, as an asset.
+
+For the 3 game dates ending at the partition: box-score coverage (final games with box scores for
+both teams), feature availability (points lines whose player has a feature row), grading coverage,
+and the failed checks and late assets recorded in the last 72 hours. Shown as Markdown metadata in
+the UI and sent to Slack when a bot token is configured.
+"""
+
+import datetime as dt
+import time
+
+from dagster import (
+    AssetCheckKey,
+    AssetExecutionContext,
+    DagsterEventType,
+    EventRecordsFilter,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from nba_assets.asset_defaults import partitioned
+from nba_assets.freshness import DEADLINES
+from nba_assets.raw_tables import RAW_SCHEMA
+from nba_assets.window import window_bounds
+from resources.alerts import AlertChannel
+from resources.warehouse import DuckDBWarehouse
+
+DAYS = 3
+CHECK_HOURS = 72
+FRESHNESS_CHECKS = {d.check_name for d in DEADLINES}
+
+
+def coverage_by_date(warehouse: DuckDBWarehouse, first: dt.date, last: dt.date) -> "pd.DataFrame":
+    """One row per date of first..last: box-score, feature and grading coverage."""
+    import pandas as pd
+
+    rel = warehouse.relation
+    window = "game_date >= ? AND game_date <= ?"
+    finals = warehouse.query(
+        f"""
+        WITH box_teams AS (
+            SELECT game_date, game_id, count(DISTINCT team_abbr) AS teams
+            FROM {rel(RAW_SCHEMA, 'player_boxscores')} WHERE {window} GROUP BY game_date, game_id
+        )
+        SELECT s.game_date, count(*) AS final_games,
+               sum(CASE WHEN b.teams = 2 THEN 1 ELSE 0 END) AS games_with_box_scores
+        FROM {rel(RAW_SCHEMA, 'schedule')} s
+        LEFT JOIN box_teams b ON b.game_id = s.game_id AND b.game_date = s.game_date
+        WHERE s.game_date >= ? AND s.game_date <= ? AND s.home_points IS NOT NULL
+        GROUP BY s.game_date
+        """,
+        [first, last, first, last],
+    )
+    features = warehouse.query(
+        f"""
+        SELECT l.game_date, count(*) AS players_with_lines, count(f.player_lookup) AS players_with_features
+        FROM {rel('nba_analytics', 'prop_lines_consensus')} l
+        LEFT JOIN {rel('nba_features', 'ml_feature_store')} f
+            ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup
+        WHERE l.game_date >= ? AND l.game_date <= ?
+        GROUP BY l.game_date
+        """,
+        [first, last],
+    )
+    grading = warehouse.query(
+        f"SELECT game_date, gradable, graded, coverage_pct AS grading_coverage_pct, "
+        f"status AS grading_status FROM {rel('nba_grading', 'grading_coverage_daily')} WHERE {window}",
+        [first, last],
+    )
+    days = pd.DataFrame({"game_date": pd.date_range(first, last, freq="D")})
+    for part in (finals, features, grading):
+        part["game_date"] = pd.to_datetime(part["game_date"])
+        days = days.merge(part, on="game_date", how="left")
+    counts = ["final_games", "games_with_box_scores", "players_with_lines", "players_with_features"]
+    days[counts] = days[counts].fillna(0).astype(int)
+    return days
+
+
+def failed_checks(instance, since: float) -> dict[AssetCheckKey, str]:
+    """Check keys whose latest evaluation since `since` failed -> its description."""
+    records = instance.event_log_storage.get_event_records(
+        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, after_timestamp=since),
+        ascending=True,
+    )
+    latest = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        latest[evaluation.asset_check_key] = evaluation
+    return {key: f"{e.severity.value}: {e.description or ''}"[:300] for key, e in latest.items() if not e.passed}
+
+
+def _pct(part, whole) -> str:
+    return f"{100.0 * part / whole:.0f}%" if whole else "n/a"
+
+
+def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, str]) -> str:
+    lines = [f"# NBA props health, {last - dt.timedelta(days=DAYS - 1)} to {last}", "",
+             "| date | box scores | features | grading |", "|---|---|---|---|"]
+    for r in coverage.itertuples():
+        grading = (f"{int(r.graded)}/{int(r.gradable)} ({r.grading_coverage_pct}%, {r.grading_status})"
+                   if r.gradable == r.gradable and r.gradable is not None else "not graded")
+        lines.append(
+            f"| {r.game_date:%Y-%m-%d} | {r.games_with_box_scores}/{r.final_games} games "
+            f"({_pct(r.games_with_box_scores, r.final_games)}) | {r.players_with_features}/"
+            f"{r.players_with_lines} players ({_pct(r.players_with_features, r.players_with_lines)}) "
+            f"| {grading} |")
+    late = {k: v for k, v in failed.items() if k.name in FRESHNESS_CHECKS}
+    other = {k: v for k, v in failed.items() if k.name not in FRESHNESS_CHECKS}
+    lines += ["", f"## Failed checks (last {CHECK_HOURS} h): {len(other)}"]
+    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(other.items(), key=str)] or ["- none"]
+    lines += ["", f"## Late assets: {len(late)}"]
+    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(late.items(), key=str)] or ["- none"]
+    return "\n".join(lines)
+
+
+@asset(
+    deps=["raw_player_boxscores", "ml_feature_store", "grading_coverage_daily"],
+    description=f"Markdown health report for the {DAYS} dates ending at the partition: box-score, "
+    "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
+    **partitioned("operations", {"duckdb", "slack"}),
+)
+def daily_health_summary(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
+                         alerts: AlertChannel) -> MaterializeResult:
+    _, end = window_bounds(context)
+    last = end - dt.timedelta(days=1)
+    coverage = coverage_by_date(warehouse, last - dt.timedelta(days=DAYS - 1), last)
+    failed = failed_checks(context.instance, time.time() - CHECK_HOURS * 3600)
+    report = render(last, coverage, failed)
+    destination = alerts.send(report, context.log)
+    latest = coverage.iloc[-1]
+    return MaterializeResult(metadata={
+        "summary": MetadataValue.md(report),
+        "sent_to": destination,
+        "failed_checks": len(failed),
+        "box_score_coverage_pct": float(round(100.0 * latest["games_with_box_scores"] / latest["final_games"], 1))
+        if latest["final_games"] else None,
+        "grading_coverage_pct": None if latest["grading_coverage_pct"] != latest["grading_coverage_pct"]
+        else float(latest["grading_coverage_pct"]),
+    })

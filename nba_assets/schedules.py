@@ -1,0 +1,75 @@
+"""Schedules (US Eastern), the seed system's Cloud Scheduler jobs as Dagster schedules.
+
+- 05:00 Monday: the week's points model (trained on the weeks before it).
+- 06:00 daily, morning results for YESTERDAY: final schedule and box scores, game summaries,
+  grading, results export, the daily health summary.
+- 12:45 daily, pre-game for TODAY: schedule, prop lines, consensus lines, features, predictions,
+  best bets and their exports (the seed healed missing predictions at 12:45 too).
+A date outside the partitions (before the first season, after the archive's end) is skipped with
+the reason shown on the tick.
+"""
+
+import datetime as dt
+
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+)
+
+from nba_assets.clock import GAME_TZ
+from nba_assets.partitions import GAME_TIMEZONE, daily_partitions, weekly_partitions
+
+MORNING_RESULTS = ["raw_schedule", "raw_player_boxscores", "player_game_summary", "team_game_summary",
+                   "prediction_accuracy", "grading_coverage_daily", "export_results",
+                   "daily_health_summary"]
+PREGAME = ["raw_schedule", "raw_prop_lines", "prop_lines_consensus", "ml_feature_store",
+           "player_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
+
+morning_results = define_asset_job(
+    "morning_results", selection=AssetSelection.assets(*MORNING_RESULTS), partitions_def=daily_partitions,
+    description="Yesterday's results: box scores, summaries, grading, results export, health summary.")
+pregame_predictions = define_asset_job(
+    "pregame_predictions", selection=AssetSelection.assets(*PREGAME), partitions_def=daily_partitions,
+    description="Today's lines, features, predictions, best bets and their exports.")
+
+
+def _local_date(context: ScheduleEvaluationContext) -> dt.date:
+    return context.scheduled_execution_time.astimezone(GAME_TZ).date()
+
+
+def _request(partitions_def, key: str, label: str):
+    if key not in partitions_def.get_partition_keys():
+        return SkipReason(f"{label}: {key} is not a partition (outside the configured seasons; "
+                          "see NBA_PARTITIONS_END).")
+    return RunRequest(partition_key=key, run_key=f"{label}-{key}")
+
+
+@schedule(job=morning_results, cron_schedule="0 6 * * *", execution_timezone=GAME_TIMEZONE,
+          default_status=DefaultScheduleStatus.RUNNING,
+          description="06:00 ET: yesterday's box scores, grading and results.")
+def morning_results_schedule(context: ScheduleEvaluationContext):
+    yesterday = _local_date(context) - dt.timedelta(days=1)
+    return _request(daily_partitions, yesterday.isoformat(), "morning")
+
+
+@schedule(job=pregame_predictions, cron_schedule="45 12 * * *", execution_timezone=GAME_TIMEZONE,
+          default_status=DefaultScheduleStatus.RUNNING,
+          description="12:45 ET: today's lines, features and predictions, before the first tip-off.")
+def pregame_schedule(context: ScheduleEvaluationContext):
+    return _request(daily_partitions, _local_date(context).isoformat(), "pregame")
+
+
+def weekly_model_schedule_for(job):
+    @schedule(job=job, cron_schedule="0 5 * * 1", execution_timezone=GAME_TIMEZONE,
+              default_status=DefaultScheduleStatus.RUNNING, name="weekly_model_schedule",
+              description="Monday 05:00 ET: train the week's points model on the weeks before it.")
+    def _weekly(context: ScheduleEvaluationContext):
+        monday = _local_date(context)
+        return _request(weekly_partitions, monday.isoformat(), "weekly-model")
+
+    return _weekly

@@ -1,0 +1,29 @@
+"""The interface every NBA data source serves (the replay archive, the live HTTP APIs).
+
+The raw assets depend on this class, not on one source: NBA_ENV / NBA_SOURCE pick the
+implementation (resources/environments.py). Each method answers for one US-Eastern game date with
+exactly the columns of the raw tables (nba_assets/raw_tables.py) and raises SourceError, naming the
+file or request, when it cannot.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from dagster import ConfigurableResource
+
+if TYPE_CHECKING:
+    from resources.replay_source import SourcePayload
+
+
+class NbaSource(ConfigurableResource):
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def schedule(self, game_date: dt.date) -> "SourcePayload":
+        raise NotImplementedError
+
+    def player_boxscores(self, game_date: dt.date) -> "SourcePayload":
+        raise NotImplementedError
+
+    def prop_lines(self, game_date: dt.date) -> "SourcePayload":
+        raise NotImplementedError
