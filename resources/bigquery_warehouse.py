@@ -90,17 +90,8 @@ class BigQueryWarehouse(BigQueryResource):
         except (TypeError, ValueError) as err:  # pyarrow's errors name the column and value
             raise ValueError(f"{self.dataset(schema)}.{table}: rows do not fit the table's types: {err}") from err
         with self.get_client() as client:
-            project = self._project(client)
-            dataset = self.dataset(schema)
-            client.create_dataset(bigquery.Dataset(f"{project}.{dataset}"), exists_ok=True)
-            target = bigquery.Table(f"{project}.{dataset}.{table}", schema=fields)
-            target.time_partitioning = bigquery.TimePartitioning(
-                type_=bigquery.TimePartitioningType.DAY, field=date_column)
-            if CLUSTER_COLUMN in column_types:
-                target.clustering_fields = [CLUSTER_COLUMN]
-            client.create_table(target, exists_ok=True)
-
-            staging = bigquery.Table(f"{project}.{dataset}.{table}__staging_{uuid.uuid4().hex}",
+            target = self._create_table(client, schema, table, fields, date_column)
+            staging = bigquery.Table(f"{target.project}.{target.dataset_id}.{table}__staging_{uuid.uuid4().hex}",
                                      schema=fields)
             staging.expires = dt.datetime.now(dt.timezone.utc) + STAGING_LIFETIME
             client.create_table(staging)
@@ -112,31 +103,30 @@ class BigQueryWarehouse(BigQueryResource):
                             write_disposition="WRITE_APPEND")).result()
                 parameters = [bigquery.ScalarQueryParameter("window_start", "DATE", start),
                               bigquery.ScalarQueryParameter("window_end", "DATE", end)]
-                matching = ""
                 if only_matching:
-                    matching = f"AND target.`{only_matching}` IN UNNEST(@matching)"
                     parameters.append(bigquery.ArrayQueryParameter(
                         "matching", _bigquery_type(only_matching, column_types[only_matching]),
                         sorted(rows[only_matching].dropna().unique().tolist())))
-                names = ", ".join(f"`{name}`" for name in column_types)
-                values = ", ".join(f"incoming.`{name}`" for name in column_types)
-                client.query_and_wait(
-                    f"""
-                    MERGE `{target.project}.{target.dataset_id}.{target.table_id}` AS target
-                    USING `{staging.project}.{staging.dataset_id}.{staging.table_id}` AS incoming
-                    ON FALSE
-                    WHEN NOT MATCHED BY SOURCE
-                        AND target.`{date_column}` >= @window_start
-                        AND target.`{date_column}` < @window_end
-                        {matching}
-                        THEN DELETE
-                    WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})
-                    """,
-                    job_config=bigquery.QueryJobConfig(query_parameters=parameters),
-                )
+                client.query_and_wait(_window_merge(target, staging, list(column_types), date_column, only_matching),
+                                      job_config=bigquery.QueryJobConfig(query_parameters=parameters))
             finally:
                 client.delete_table(staging, not_found_ok=True)
         return len(rows)
+
+    def _create_table(self, client: "bigquery.Client", schema: str, table: str, fields: list,
+                      date_column: str) -> "bigquery.Table":
+        """The dataset and the table, created when missing: partitioned by day on the date column,
+        clustered by player_lookup when the table has it."""
+        from google.cloud import bigquery
+
+        project = self._project(client)
+        client.create_dataset(bigquery.Dataset(f"{project}.{self.dataset(schema)}"), exists_ok=True)
+        target = bigquery.Table(f"{project}.{self.dataset(schema)}.{table}", schema=fields)
+        target.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY,
+                                                             field=date_column)
+        if any(field.name == CLUSTER_COLUMN for field in fields):
+            target.clustering_fields = [CLUSTER_COLUMN]
+        return client.create_table(target, exists_ok=True)
 
     def query(self, sql: str, params: list | None = None) -> "pd.DataFrame":
         from google.cloud import bigquery
@@ -156,6 +146,24 @@ class BigQueryWarehouse(BigQueryResource):
             except NotFound:
                 return False
         return True
+
+
+def _window_merge(target, staging, columns: list[str], date_column: str, only_matching: str | None) -> str:
+    """One MERGE (atomic): delete the target's rows of the window (@window_start..@window_end; with
+    `only_matching`, only those whose value is in @matching), insert the staging rows."""
+    names = ", ".join(f"`{name}`" for name in columns)
+    values = ", ".join(f"incoming.`{name}`" for name in columns)
+    matching = f"AND target.`{only_matching}` IN UNNEST(@matching)" if only_matching else ""
+    return f"""
+        MERGE `{target.project}.{target.dataset_id}.{target.table_id}` AS target
+        USING `{staging.project}.{staging.dataset_id}.{staging.table_id}` AS incoming
+        ON FALSE
+        WHEN NOT MATCHED BY SOURCE
+            AND target.`{date_column}` >= @window_start AND target.`{date_column}` < @window_end
+            {matching}
+            THEN DELETE
+        WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})
+    """
 
 
 def _pandas_dtype(arrow_type):

@@ -123,6 +123,19 @@ def test_replay_summary_equals_the_duckdb_run(on_bigquery, replayed):
     assert format_summary(bigquery) == format_summary(duckdb)
 
 
+def test_operations_queries_equal_the_duckdb_run(on_bigquery, replayed):
+    """The health summary's coverage and the late-box-score sensor's query, on both warehouses."""
+    from nba_assets.health import coverage_by_date
+    from nba_assets.late_data import games_missing_box_scores
+
+    first, last = pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()
+    bigquery, duckdb = coverage_by_date(on_bigquery.warehouse, first, last), coverage_by_date(replayed.warehouse, first, last)
+    assert len(bigquery) == 15 and bigquery["final_games"].sum() > 100
+    pd.testing.assert_frame_equal(bigquery, duckdb, check_dtype=False)
+    assert games_missing_box_scores(on_bigquery.warehouse, first, last) == \
+        games_missing_box_scores(replayed.warehouse, first, last) == {}
+
+
 def test_objects_in_gcs_equal_the_local_files(on_bigquery, replayed):
     store = on_bigquery.resources["landing"]
     local = replayed.root / "data"
@@ -188,7 +201,7 @@ def test_nba_env_prod_alone_points_the_code_location_at_bigquery_and_gcs(on_bigq
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "['BigQueryWarehouse', 'GCSObjectStore', 'ProjectDbtCliResource', 'ReplaySource']" in run.stdout
+    assert "['AlertChannel', 'BigQueryWarehouse', 'GCSObjectStore', 'ProjectDbtCliResource', 'ReplaySource']" in run.stdout
     assert "success True" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
     w = on_bigquery.warehouse
     games = on_bigquery.query(
