@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets.asset_defaults import OWNERS
-from resources.object_store import LocalObjectStore
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +26,7 @@ BREAK_EVEN = 0.524  # at -110 odds
 DEFAULT_ODDS = -110.0
 
 
-def graded_rows(warehouse: DuckDBWarehouse) -> "pd.DataFrame":
+def graded_rows(warehouse: Warehouse) -> "pd.DataFrame":
     return warehouse.query(
         f"""
         SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
@@ -211,8 +210,8 @@ def markdown(result: dict) -> str:
     description="Backtest over all graded dates: MAE of each system and of the line on the same rows, "
     "hit rate with 95% intervals and ROI per edge bucket; PNG plots attached and written to v1/systems/plots/.",
 )
-def backtest_report(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
-                    landing: LocalObjectStore) -> MaterializeResult:
+def backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
+                    landing: ObjectStore) -> MaterializeResult:
     import json
 
     rows = graded_rows(warehouse)

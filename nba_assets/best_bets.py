@@ -9,7 +9,7 @@ from nba_assets.metadata import preview_metadata
 from nba_assets.asset_defaults import partitioned
 from nba_assets.predictions import ML_SYSTEM, PREDICTIONS_SCHEMA
 from nba_assets.window import window_bounds
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +63,7 @@ def select_best_bets(picks: "pd.DataFrame") -> "pd.DataFrame":
     description="The day's best bets from the ML system: tiers premium / strong / value by |edge|, "
     "at most 2 per team and 15 per day; nba_predictions.best_bets.",
 )
-def best_bets(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     start, end = window_bounds(context)
     picks = warehouse.query(
         f"SELECT * FROM {warehouse.relation(PREDICTIONS_SCHEMA, 'player_prop_predictions')} "

@@ -19,7 +19,7 @@ from dagster import (
 
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import Warehouse
 
 MATCH_RATE_WARN_BELOW = 99.0
 
@@ -33,7 +33,7 @@ MATCH_RATE_WARN_BELOW = 99.0
     "(last_feature_game_date < game_date). Blocking: predictions do not run on leaked features.",
 )
 def features_before_game_date(context: AssetCheckExecutionContext,
-                              warehouse: DuckDBWarehouse) -> AssetCheckResult:
+                              warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     leaked = warehouse.query(
         f"SELECT game_date, player_lookup, last_feature_game_date "
@@ -64,7 +64,7 @@ COVERAGE_ERROR_BELOW = 70.0
     description="At least 99% of the window's points lines name a known box-score player; lists "
     "the unmatched names.",
 )
-def line_match_rate(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> AssetCheckResult:
+def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     lines = warehouse.query(
         f"""
@@ -113,7 +113,7 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: DuckDBWareho
     pool="duckdb",
     description="Graded / gradable predictions per date: WARN below 90%, ERROR below 70%.",
 )
-def grading_coverage(context: AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> AssetCheckResult:
+def grading_coverage(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     daily = warehouse.query(
         f"SELECT game_date, gradable, graded, coverage_pct, status "

@@ -27,7 +27,7 @@ from nba_assets.asset_defaults import OWNERS
 from nba_assets.metadata import preview_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -58,7 +58,7 @@ class NbaDbtTranslator(DagsterDbtTranslator):
 translator = NbaDbtTranslator()
 
 
-def _relation_names(manifest: Mapping[str, Any], warehouse: DuckDBWarehouse) -> dict[AssetKey, str]:
+def _relation_names(manifest: Mapping[str, Any], warehouse: Warehouse) -> dict[AssetKey, str]:
     """Each model's and seed's table as the warehouse names it (the manifest's relation names are
     those of the target it was parsed for)."""
     return {
@@ -69,7 +69,7 @@ def _relation_names(manifest: Mapping[str, Any], warehouse: DuckDBWarehouse) -> 
 
 
 def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
-                             warehouse: DuckDBWarehouse, partitioned: bool) -> Iterator:
+                             warehouse: Warehouse, partitioned: bool) -> Iterator:
     """Re-emits dbt's events, adding the window's row count and a preview to each model."""
     relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()), warehouse)
     where, params = "", []
@@ -89,7 +89,7 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
         yield event
 
 
-def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
+def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
             partitioned: bool) -> Iterator:
     # dbt names the schemas with the warehouse's prefix (NBA_DATASET_PREFIX in prod).
     dbt_vars = {"dataset_prefix": warehouse.dataset_prefix}
@@ -121,7 +121,7 @@ DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
 
 @dbt_assets(select="resource_type:seed", name="dbt_reference_seeds", **DBT_KWARGS)
 def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource,
-                        warehouse: DuckDBWarehouse):
+                        warehouse: Warehouse):
     """Reference data shipped as dbt seeds (the player alias table); not partitioned."""
     yield from run_dbt(context, dbt, warehouse, partitioned=False)
 
@@ -134,7 +134,7 @@ def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource,
     **DBT_KWARGS,
 )
 def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource,
-                               warehouse: DuckDBWarehouse):
+                               warehouse: Warehouse):
     """Player/team game summaries, consensus lines and the feature store for the run's window."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)
 
@@ -146,6 +146,6 @@ def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResour
     backfill_policy=BackfillPolicy.single_run(),
     **DBT_KWARGS,
 )
-def dbt_grading(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
+def dbt_grading(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Grades the window's predictions against box scores; daily grading coverage."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)

@@ -16,8 +16,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from nba_assets import export_schemas as schemas
 from nba_assets.asset_defaults import OWNERS, partitioned
 from nba_assets.window import window_dates
-from resources.object_store import LocalObjectStore
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +31,7 @@ def _none(value):
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def _write(store: LocalObjectStore, key: str, document) -> str:
+def _write(store: ObjectStore, key: str, document) -> str:
     return store.put_bytes(key, document.model_dump_json(indent=1).encode())
 
 
@@ -54,8 +53,8 @@ def _daily_result(written: list[str]) -> MaterializeResult:
 
 @asset(deps=["player_prop_predictions"], description="v1/predictions/{date}.json: every prediction "
        "with a line, for each system.", **DAILY)
-def export_predictions(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
-                       landing: LocalObjectStore) -> MaterializeResult:
+def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
+                       landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.relation('nba_predictions', 'player_prop_predictions')} "
@@ -78,8 +77,8 @@ def _best_bet(r) -> dict:
 
 
 @asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets.", **DAILY)
-def export_best_bets(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
-                     landing: LocalObjectStore) -> MaterializeResult:
+def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
+                     landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets')} "
@@ -94,8 +93,8 @@ def export_best_bets(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
 
 @asset(deps=["best_bets", "prediction_accuracy"], description="v1/results/{date}.json: the best "
        "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary.", **DAILY)
-def export_results(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
-                   landing: LocalObjectStore) -> MaterializeResult:
+def export_results(context: AssetExecutionContext, warehouse: Warehouse,
+                   landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"""SELECT b.*, a.result, a.actual_points
@@ -121,7 +120,7 @@ def export_results(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
 @asset(group_name="exports", deps=["backtest_report"], pool="duckdb", owners=OWNERS,
        kinds={"python", "json"},
        description="v1/systems/performance.json: each system's backtest on the same graded rows.")
-def export_system_performance(context: AssetExecutionContext, landing: LocalObjectStore) -> MaterializeResult:
+def export_system_performance(context: AssetExecutionContext, landing: ObjectStore) -> MaterializeResult:
     report = json.loads(landing.get_bytes("backtest/report.json"))
     uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report))
     return MaterializeResult(metadata={"file": MetadataValue.url(uri), "systems": len(report["systems"])})

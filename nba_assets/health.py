@@ -24,14 +24,14 @@ from nba_assets.freshness import DEADLINES
 from nba_assets.raw_tables import RAW_SCHEMA
 from nba_assets.window import window_bounds
 from resources.alerts import AlertChannel
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import Warehouse
 
 DAYS = 3
 CHECK_HOURS = 72
 FRESHNESS_CHECKS = {d.check_name for d in DEADLINES}
 
 
-def coverage_by_date(warehouse: DuckDBWarehouse, first: dt.date, last: dt.date) -> "pd.DataFrame":
+def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd.DataFrame":
     """One row per date of first..last: box-score, feature and grading coverage."""
     import pandas as pd
 
@@ -120,7 +120,7 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
     "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
     **partitioned("operations", {"duckdb", "slack"}),
 )
-def daily_health_summary(context: AssetExecutionContext, warehouse: DuckDBWarehouse,
+def daily_health_summary(context: AssetExecutionContext, warehouse: Warehouse,
                          alerts: AlertChannel) -> MaterializeResult:
     _, end = window_bounds(context)
     last = end - dt.timedelta(days=1)

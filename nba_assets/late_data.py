@@ -25,13 +25,13 @@ from nba_assets import clock
 from nba_assets.partitions import daily_partitions
 from nba_assets.raw_tables import RAW_SCHEMA
 from resources.alerts import AlertChannel
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import Warehouse
 
 LOOKBACK_DAYS = 3
 MAX_ATTEMPTS = 12
 
 
-def games_missing_box_scores(warehouse: DuckDBWarehouse, first: dt.date, last: dt.date) -> dict[str, list[str]]:
+def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date) -> dict[str, list[str]]:
     """{date: [game descriptions]} of final games from first..last without rows for a team."""
     schedule = warehouse.relation(RAW_SCHEMA, "schedule")
     boxscores = warehouse.relation(RAW_SCHEMA, "player_boxscores")
@@ -62,7 +62,7 @@ def games_missing_box_scores(warehouse: DuckDBWarehouse, first: dt.date, last: d
     f"days whose final games lack box scores; after {MAX_ATTEMPTS} attempts the date is reported "
     "as permanently failed.",
 )
-def late_box_scores(context: SensorEvaluationContext, warehouse: DuckDBWarehouse, alerts: AlertChannel):
+def late_box_scores(context: SensorEvaluationContext, warehouse: Warehouse, alerts: AlertChannel):
     today = clock.game_date(clock.now())
     first, last = today - dt.timedelta(days=LOOKBACK_DAYS), today - dt.timedelta(days=1)
     try:

@@ -32,8 +32,7 @@ from dagster import (
 from nba_assets.asset_defaults import partitioned
 from nba_assets.ml_features import FEATURES, complete, model_matrix
 from nba_assets.partitions import weekly_partitions
-from resources.object_store import LocalObjectStore
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +50,7 @@ def model_key(week_start: dt.date) -> str:
     return f"models/points_model/{week_start.isoformat()}.pkl"
 
 
-def training_rows(warehouse: DuckDBWarehouse, week_start: dt.date) -> "pd.DataFrame":
+def training_rows(warehouse: Warehouse, week_start: dt.date) -> "pd.DataFrame":
     """Feature rows with their outcome from the 52 weeks before `week_start`, players who played."""
     first = week_start - dt.timedelta(weeks=TRAINING_WEEKS)
     return warehouse.query(
@@ -139,7 +138,7 @@ def train(rows: "pd.DataFrame", week_start: dt.date):
     return PointsModel(regressor, weight), validation_mae, len(holdout), len(rows)
 
 
-def load_model(store: LocalObjectStore, week_start: dt.date):
+def load_model(store: ObjectStore, week_start: dt.date):
     if not store.exists(model_key(week_start)):
         return None
     return pickle.loads(store.get_bytes(model_key(week_start)))
@@ -170,7 +169,7 @@ def _leak_check(rows: "pd.DataFrame", week_start: dt.date) -> AssetCheckResult:
     description="Weekly points model (scikit-learn HistGradientBoostingRegressor) trained on the 52 "
     "weeks before each Monday; artifact at models/points_model/<week>.pkl in the object store.",
 )
-def points_model(context: AssetExecutionContext, warehouse: DuckDBWarehouse, landing: LocalObjectStore):
+def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore):
     window = context.partition_time_window
     weeks = []
     week = window.start.date()

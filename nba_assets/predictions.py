@@ -27,8 +27,7 @@ from nba_assets.metadata import preview_metadata
 from nba_assets.ml_features import complete
 from nba_assets.asset_defaults import partitioned
 from nba_assets.window import window_bounds
-from resources.object_store import LocalObjectStore
-from resources.warehouse import DuckDBWarehouse
+from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,7 +119,7 @@ def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.Da
     return prediction_rows(features, "moving_average_v1", moving_average(features), threshold)
 
 
-def predict_ml(features: "pd.DataFrame", store: LocalObjectStore, threshold: float):
+def predict_ml(features: "pd.DataFrame", store: ObjectStore, threshold: float):
     """(predictions, players without complete features, weeks without a model)."""
     import pandas as pd
 
@@ -147,7 +146,7 @@ def predict_ml(features: "pd.DataFrame", store: LocalObjectStore, threshold: flo
     "OVER/UNDER/PASS and confidence; written to nba_predictions.player_prop_predictions.",
 )
 def player_prop_predictions(context: AssetExecutionContext, config: PredictionConfig,
-                            warehouse: DuckDBWarehouse, landing: LocalObjectStore) -> MaterializeResult:
+                            warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     import pandas as pd
 
     start, end = window_bounds(context)

@@ -37,9 +37,8 @@ from nba_assets.raw_tables import (
 )
 from nba_assets.metadata import preview_metadata
 from nba_assets.window import window_bounds, window_dates
-from resources.object_store import LocalObjectStore
+from resources.interfaces import ObjectStore, Warehouse
 from resources.nba_source import NbaSource
-from resources.warehouse import DuckDBWarehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +51,7 @@ RAW_KWARGS = dict(
 )
 
 
-def _land(store: LocalObjectStore, source_name: str, day: dt.date, rows: "pd.DataFrame") -> str:
+def _land(store: ObjectStore, source_name: str, day: dt.date, rows: "pd.DataFrame") -> str:
     buffer = io.BytesIO()
     rows.to_csv(buffer, index=False, compression={"method": "gzip", "mtime": 0})
     return store.put_bytes(f"landing/{source_name}/{day.isoformat()}.csv.gz", buffer.getvalue())
@@ -60,7 +59,7 @@ def _land(store: LocalObjectStore, source_name: str, day: dt.date, rows: "pd.Dat
 
 def fetch_window(
     context: AssetExecutionContext,
-    store: LocalObjectStore,
+    store: ObjectStore,
     source_name: str,
     fetch: Callable[[dt.date], object],
 ) -> "tuple[pd.DataFrame, list[str], list[str], list[str]]":
@@ -87,7 +86,7 @@ def fetch_window(
 
 def load_window(
     context: AssetExecutionContext,
-    warehouse: DuckDBWarehouse,
+    warehouse: Warehouse,
     table: RawTable,
     rows: "pd.DataFrame",
     landed: list[str],
@@ -106,7 +105,7 @@ def load_window(
     return typed
 
 
-def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> AssetCheckResult:
+def unique_key_check(warehouse: Warehouse, table: RawTable, context) -> AssetCheckResult:
     """Counts duplicate keys in the warehouse for the run's window (after the load)."""
     start, end = window_bounds(context)
     keys = ", ".join(table.key)
@@ -149,7 +148,7 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
     **RAW_KWARGS,
 )
 def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
-                 landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+                 landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, "schedule", nba_source.schedule)
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
     yield MaterializeResult(metadata={
@@ -159,7 +158,7 @@ def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
     yield unique_key_check(warehouse, SCHEDULE, context)
 
 
-def _missing_box_scores(warehouse: DuckDBWarehouse, context) -> "tuple[pd.DataFrame, pd.DataFrame]":
+def _missing_box_scores(warehouse: Warehouse, context) -> "tuple[pd.DataFrame, pd.DataFrame]":
     """(team sides of final games without box-score rows, final games per date) of the window."""
     start, end = window_bounds(context)
     schedule = warehouse.relation(RAW_SCHEMA, "schedule")
@@ -264,7 +263,7 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     **RAW_KWARGS,
 )
 def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
-                         landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+                         landing: ObjectStore, warehouse: Warehouse):
     from nba_assets.identity import player_lookup
 
     rows, landed, empty_dates, notes = fetch_window(context, landing, "player_boxscores",
@@ -289,7 +288,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
     **RAW_KWARGS,
 )
 def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
-                   landing: LocalObjectStore, warehouse: DuckDBWarehouse):
+                   landing: ObjectStore, warehouse: Warehouse):
     from nba_assets.identity import player_lookup
 
     rows, landed, empty_dates, notes = fetch_window(context, landing, "prop_lines",

@@ -1,0 +1,40 @@
+"""What the assets need of the warehouse and of the object store, whichever backs them.
+
+`NBA_ENV` picks the implementations (resources/environments.py): DuckDBWarehouse or
+BigQueryWarehouse, LocalObjectStore or GCSObjectStore. Assets annotate their resources with these
+types so that no asset names one backend; `ResourceParam` tells Dagster they are resources.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Protocol
+
+from dagster import ResourceParam
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class WarehouseApi(Protocol):
+    def relation(self, schema: str, table: str) -> str: ...
+
+    def replace_window(self, schema: str, table: str, rows: "pd.DataFrame", column_types: dict[str, str],
+                       start: dt.date, end: dt.date, date_column: str = "game_date",
+                       only_matching: str | None = None) -> int: ...
+
+    def query(self, sql: str, params: list | None = None) -> "pd.DataFrame": ...
+
+    def table_exists(self, schema: str, table: str) -> bool: ...
+
+
+class ObjectStoreApi(Protocol):
+    def put_bytes(self, key: str, data: bytes) -> str: ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def uri(self, key: str) -> str: ...
+
+
+Warehouse = ResourceParam[WarehouseApi]
+ObjectStore = ResourceParam[ObjectStoreApi]
