@@ -15,7 +15,7 @@ def partitioned(group: str, kinds: set[str], partitions_def: PartitionsDefinitio
         # A range of dates is one run: set-based work, one dbt call, one process.
         backfill_policy=BackfillPolicy.single_run(),
         # DuckDB allows one writing process: every step that opens it shares this pool (limit 1).
-        pool="duckdb",
+        pool="warehouse",
         owners=OWNERS,
         kinds=kinds,
     )

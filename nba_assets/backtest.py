@@ -204,7 +204,7 @@ def markdown(result: dict) -> str:
 @asset(
     group_name="grading",
     deps=["prediction_accuracy", "prop_lines_consensus"],
-    pool="duckdb",
+    pool="warehouse",
     owners=OWNERS,
     kinds={"python", "pandas"},
     description="Backtest over all graded dates: MAE of each system and of the line on the same rows, "

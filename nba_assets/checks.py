@@ -28,7 +28,7 @@ MATCH_RATE_WARN_BELOW = 99.0
     asset="ml_feature_store",
     partitions_def=daily_partitions,
     blocking=True,
-    pool="duckdb",
+    pool="warehouse",
     description="Leakage guard: no feature row uses a game on or after its own date "
     "(last_feature_game_date < game_date). Blocking: predictions do not run on leaked features.",
 )
@@ -60,7 +60,7 @@ COVERAGE_ERROR_BELOW = 70.0
     asset="prop_lines_consensus",
     partitions_def=daily_partitions,
     additional_deps=["player_game_summary"],
-    pool="duckdb",
+    pool="warehouse",
     description="At least 99% of the window's points lines name a known box-score player; lists "
     "the unmatched names.",
 )
@@ -110,7 +110,7 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
 @asset_check(
     asset="grading_coverage_daily",
     partitions_def=daily_partitions,
-    pool="duckdb",
+    pool="warehouse",
     description="Graded / gradable predictions per date: WARN below 90%, ERROR below 70%.",
 )
 def grading_coverage(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:

@@ -116,7 +116,7 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Ware
 
 # dbt unit tests run in pytest (tests/test_dbt_unit.py), not in every pipeline run.
 DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
-                  dagster_dbt_translator=translator, pool="duckdb", exclude="test_type:unit")
+                  dagster_dbt_translator=translator, pool="warehouse", exclude="test_type:unit")
 
 
 @dbt_assets(select="resource_type:seed", name="dbt_reference_seeds", **DBT_KWARGS)

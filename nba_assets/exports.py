@@ -117,7 +117,7 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse,
     return _daily_result(written)
 
 
-@asset(group_name="exports", deps=["backtest_report"], pool="duckdb", owners=OWNERS,
+@asset(group_name="exports", deps=["backtest_report"], pool="warehouse", owners=OWNERS,
        kinds={"python", "json"},
        description="v1/systems/performance.json: each system's backtest on the same graded rows.")
 def export_system_performance(context: AssetExecutionContext, landing: ObjectStore) -> MaterializeResult:

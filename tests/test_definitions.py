@@ -38,12 +38,12 @@ def test_every_partitioned_asset_backfills_in_a_single_run():
             assert node.backfill_policy == BackfillPolicy.single_run(), key
 
 
-def test_every_step_that_opens_duckdb_is_in_the_duckdb_pool():
+def test_every_step_that_opens_the_warehouse_is_in_the_warehouse_pool():
     for assets_def in defs.assets:
-        assert assets_def.op.pool == "duckdb", assets_def.op.name
+        assert assets_def.op.pool == "warehouse", assets_def.op.name
     for check in defs.asset_checks:
         opens_warehouse = "warehouse" in check.op.required_resource_keys
-        assert (check.op.pool == "duckdb") == opens_warehouse, check.op.name
+        assert (check.op.pool == "warehouse") == opens_warehouse, check.op.name
 
 
 def test_operations_are_listed_and_running_by_default():
