@@ -67,6 +67,17 @@ def training_rows(warehouse: DuckDBWarehouse, week_start: dt.date) -> "pd.DataFr
     )
 
 
+def single_threaded():
+    """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
+    a second thread gains little, and on a busy machine (another run, the UI, other work on the
+    same cores) OpenMP threads spin waiting for each other at every tree node: a season's training
+    took over 10 minutes instead of about one. The results do not depend on the thread count."""
+    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so the limit applies to it)
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
 def new_model():
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -93,7 +104,8 @@ class PointsModel:
     def predict(self, features: "pd.DataFrame"):
         import numpy as np
 
-        raw = self.regressor.predict(model_matrix(features))
+        with single_threaded():
+            raw = self.regressor.predict(model_matrix(features))
         line = features["vegas_points_line"].astype(float).to_numpy()
         return np.where(np.isnan(line), raw, line + self.line_weight * (raw - line))
 
@@ -191,7 +203,8 @@ def points_model(context: AssetExecutionContext, warehouse: DuckDBWarehouse, lan
         if len(usable) < MIN_TRAINING_ROWS:
             lines.append(f"| {week} | {len(usable)} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
             continue
-        model, validation_mae, validation_rows, trained_rows = train(rows, week)
+        with single_threaded():
+            model, validation_mae, validation_rows, trained_rows = train(rows, week)
         uri = landing.put_bytes(model_key(week), pickle.dumps(model))
         first, latest = usable["game_date"].min(), usable["game_date"].max()
         mae = "" if validation_mae is None else f"{validation_mae:.2f}"
