@@ -36,9 +36,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-# The dbt manifest is prepared once, not parsed at every code-location load.
+# The dbt manifest is prepared once, not parsed at every code-location load. Parsed with the
+# DuckDB path `make replay` uses: dbt's partial-parse state (target/partial_parse.msgpack) is only
+# reused by calls with the same profile, so the replay's dbt calls skip re-parsing.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb
+	cd dbt_project && NBA_DUCKDB_PATH="$${NBA_DUCKDB_PATH:-$(CURDIR)/$(DATA)/warehouse.duckdb}" \
+		../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
