@@ -2,7 +2,8 @@
 
 Two partitioned `@dbt_assets` because the Python predictions sit between them in the graph; each
 runs one `dbt build` per run over the run's whole window (single-run backfill), the window passed
-as `--vars` (end exclusive). The alias seed is unpartitioned and has its own definition.
+as environment variables (end exclusive; see `_window_environment`). The alias seed is
+unpartitioned and has its own definition.
 
 dbt holds the DuckDB file lock while it runs, so row counts and previews are read after dbt has
 exited, then attached to each model's materialization.
@@ -10,7 +11,9 @@ exited, then attached to each model's materialization.
 
 
 import json
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -27,6 +30,7 @@ from nba_assets.asset_defaults import OWNERS
 from nba_assets.metadata import preview_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
+from resources.dbt_cli import WINDOW_VARIABLES
 from resources.interfaces import Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -89,16 +93,42 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
         yield event
 
 
+@contextmanager
+def _window_environment(context: AssetExecutionContext, partitioned: bool) -> Iterator[None]:
+    """The run's window for dbt's `window_start()`/`window_end()` macros, as environment variables
+    of the dbt process (dagster-dbt passes this process's environment): unlike --vars they do not
+    invalidate dbt's partial parsing."""
+    if not partitioned:
+        yield
+        return
+    start, end = window_bounds(context)
+    saved = {name: os.environ.get(name) for name in WINDOW_VARIABLES}
+    os.environ.update(zip(WINDOW_VARIABLES, (start.isoformat(), end.isoformat())))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
             partitioned: bool) -> Iterator:
-    # dbt names the schemas with the warehouse's prefix (NBA_DATASET_PREFIX in prod).
-    dbt_vars = {"dataset_prefix": warehouse.dataset_prefix}
-    if partitioned:
+    # Unit tests run in pytest; a subsetted run's --select would otherwise pull them back in.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    # --vars only when needed: a changed value costs dbt a full re-parse. The dataset prefix (prod)
+    # is constant per deployment; BigQuery's static partitions are model config, rendered at parse
+    # time, so there the window goes in --vars too (the environment variables carry it anyway).
+    dbt_vars = {"dataset_prefix": warehouse.dataset_prefix} if warehouse.dataset_prefix else {}
+    if partitioned and dbt.target == "bigquery":
         start, end = window_bounds(context)
         dbt_vars.update(min_date=start.isoformat(), max_date=end.isoformat())
-    # Unit tests run in pytest; a subsetted run's --select would otherwise pull them back in.
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    with _window_environment(context, partitioned):
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.
         events = list(invocation.stream())

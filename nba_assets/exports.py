@@ -35,10 +35,15 @@ def _write(store: ObjectStore, key: str, document) -> str:
     return store.put_bytes(key, document.model_dump_json(indent=1).encode())
 
 
-def _by_date(frame: "pd.DataFrame", day: dt.date) -> "pd.DataFrame":
+def _by_date(frame: "pd.DataFrame") -> "dict[dt.date, pd.DataFrame]":
+    """The window's rows split by game date once (not filtered again for each of a season's dates)."""
     import pandas as pd
 
-    return frame[pd.to_datetime(frame["game_date"]).dt.date == day]
+    return {day: rows for day, rows in frame.groupby(pd.to_datetime(frame["game_date"]).dt.date)}
+
+
+def _rows_of(by_date: dict, day: dt.date) -> list:
+    return list(by_date[day].itertuples()) if day in by_date else []
 
 
 def _pick_fields(row) -> dict:
@@ -60,12 +65,12 @@ def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
         f"SELECT * FROM {warehouse.relation('nba_predictions', 'player_prop_predictions')} "
         "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL ORDER BY game_date, player_lookup, system_id",
         [days[0], days[-1]])
-    written = []
+    by_date, written = _by_date(rows), []
     for day in days:
         items = [schemas.Prediction(**_pick_fields(r), predicted_points=_none(r.predicted_points),
                                     line=r.line, edge=_none(r.edge), recommendation=r.recommendation,
                                     confidence=_none(r.confidence))
-                 for r in _by_date(rows, day).itertuples()]
+                 for r in _rows_of(by_date, day)]
         written.append(_write(landing, f"v1/predictions/{day}.json",
                               schemas.PredictionsFile(game_date=day, predictions=items)))
     return _daily_result(written)
@@ -83,9 +88,10 @@ def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets')} "
         "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, rank", [days[0], days[-1]])
+    by_date = _by_date(rows)
     written = [
         _write(landing, f"v1/best-bets/{day}.json", schemas.BestBetsFile(
-            game_date=day, picks=[schemas.BestBet(**_best_bet(r)) for r in _by_date(rows, day).itertuples()]))
+            game_date=day, picks=[schemas.BestBet(**_best_bet(r)) for r in _rows_of(by_date, day)]))
         for day in days
     ]
     return _daily_result(written)
@@ -102,11 +108,11 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse,
         LEFT JOIN {warehouse.relation('nba_grading', 'prediction_accuracy')} a
           USING (game_date, player_lookup, system_id)
         WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""", [days[0], days[-1]])
-    written = []
+    by_date, written = _by_date(rows), []
     for day in days:
         picks = [schemas.GradedPick(**_best_bet(r), result=r.result if isinstance(r.result, str) else "PENDING",
                                     actual_points=None if _none(r.actual_points) is None else int(r.actual_points))
-                 for r in _by_date(rows, day).itertuples()]
+                 for r in _rows_of(by_date, day)]
         count = {k: sum(p.result == k for p in picks) for k in ("WIN", "LOSS", "PUSH", "VOID", "PENDING")}
         decided = count["WIN"] + count["LOSS"]
         summary = schemas.ResultsSummary(picks=len(picks), wins=count["WIN"], losses=count["LOSS"],

@@ -66,6 +66,17 @@ def training_rows(warehouse: Warehouse, week_start: dt.date) -> "pd.DataFrame":
     )
 
 
+def single_threaded():
+    """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
+    a second thread gains little, and on a busy machine (another run, the UI, other work on the
+    same cores) OpenMP threads spin waiting for each other at every tree node: a season's training
+    took over 10 minutes instead of about one. The results do not depend on the thread count."""
+    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so the limit applies to it)
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
 def new_model():
     from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -92,7 +103,8 @@ class PointsModel:
     def predict(self, features: "pd.DataFrame"):
         import numpy as np
 
-        raw = self.regressor.predict(model_matrix(features))
+        with single_threaded():
+            raw = self.regressor.predict(model_matrix(features))
         line = features["vegas_points_line"].astype(float).to_numpy()
         return np.where(np.isnan(line), raw, line + self.line_weight * (raw - line))
 
@@ -136,6 +148,35 @@ def train(rows: "pd.DataFrame", week_start: dt.date):
         weight = line_weight(predicted, holdout)
     regressor = new_model().fit(training_matrix(rows), rows["actual_points"])
     return PointsModel(regressor, weight), validation_mae, len(holdout), len(rows)
+
+
+def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
+    with single_threaded():
+        return train(rows, week_start)
+
+
+# Below this many weeks, starting worker processes (~2 s: each imports pandas and scikit-learn)
+# costs more than it saves.
+PARALLEL_FROM_WEEKS = 4
+
+
+def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
+    """`train` for each week: {week: (model, validation MAE, validation rows, training rows)}.
+
+    Weeks are independent, so a range of weeks (a season backfill: 77) is trained in worker
+    processes, one per core, each fit single-threaded (see `single_threaded`): about 1.7x faster
+    on 2 cores than one process. The models are the same as `train`'s one by one."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(os.sched_getaffinity(0)), len(training))
+    if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
+        return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
+    # spawn: the run's process holds threads and an event log connection that fork would copy.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {week: pool.submit(_train_single_threaded, rows, week) for week, rows in training.items()}
+        return {week: future.result() for week, future in futures.items()}
 
 
 def load_model(store: ObjectStore, week_start: dt.date):
@@ -184,15 +225,17 @@ def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: 
             yield check
             raise Failure(description=f"points_model {week}: {check.description}")
 
+    usable = {week: rows[complete(rows)] if len(rows) else rows for week, rows in training.items()}
+    trained = train_weeks({week: training[week] for week, rows in usable.items()
+                           if len(rows) >= MIN_TRAINING_ROWS})
     lines, last = [], {}
-    for week, rows in training.items():
-        usable = rows[complete(rows)] if len(rows) else rows
-        if len(usable) < MIN_TRAINING_ROWS:
-            lines.append(f"| {week} | {len(usable)} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
+    for week in training:
+        if week not in trained:
+            lines.append(f"| {week} | {len(usable[week])} | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
             continue
-        model, validation_mae, validation_rows, trained_rows = train(rows, week)
+        model, validation_mae, validation_rows, trained_rows = trained[week]
         uri = landing.put_bytes(model_key(week), pickle.dumps(model))
-        first, latest = usable["game_date"].min(), usable["game_date"].max()
+        first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
         mae = "" if validation_mae is None else f"{validation_mae:.2f}"
         lines.append(f"| {week} | {trained_rows} | {first:%Y-%m-%d}..{latest:%Y-%m-%d} | {mae} | "
                      f"{model.line_weight:.2f} | {uri} |")

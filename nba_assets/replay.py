@@ -3,12 +3,18 @@ summary. Runs go into the Dagster instance at DAGSTER_HOME, so the UI shows them
 
     python -m nba_assets.replay --start 2024-10-22 --end 2025-11-23
 
-A run holds assets of one partitions definition, and the points model is weekly, so the window goes
-through four runs, each a single-run backfill of its whole range (progress printed as it goes):
+A run holds assets of one partitions definition, and the points model is weekly, so a window whose
+models must be trained goes through four runs, each a single-run backfill of its whole range
+(progress printed as it goes):
 1. `ingest_and_features` over START..END (daily): raw sources, analytics, feature store;
-2. `weekly_points_model` over the weeks of START..END: one model per week, trained before it;
+2. `weekly_points_model` over the weeks to train: one model per week, trained before it;
 3. `predict_grade_export` over START..END (daily): predictions, best bets, grading, JSON exports;
 4. `reports`: the backtest report over all graded dates and v1/systems/performance.json.
+The weeks to train are those whose Monday falls after START (their training data, the days before
+the Monday, is being replayed) and any week of the window without a model. The model of START's
+own week is kept when it exists: it was trained on days before START, which this replay does not
+touch (`--retrain` trains it anyway, e.g. after changing the model's code). When no week needs
+training (a date or a few days inside a week), runs 1 and 3 are one `daily_pipeline` run.
 The dbt seed (`reference_data`) runs first when it was never loaded or its CSV changed.
 """
 
@@ -180,14 +186,35 @@ def run_job(instance, job, first: str | None = None, last: str | None = None):
         progress.join()
 
 
-def weeks_of(start: dt.date, end: dt.date) -> tuple[str, str]:
-    """First and last Monday of the weeks holding start..end."""
-    first = start - dt.timedelta(days=start.weekday())
-    last = end - dt.timedelta(days=end.weekday())
-    return first.isoformat(), last.isoformat()
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
 
 
-def run_window(instance, start: dt.date, end: dt.date, defs=None) -> list:
+def weeks_to_train(store, start: dt.date, end: dt.date, retrain: bool = False) -> list[dt.date]:
+    """Mondays of the window's weeks whose model must be (re)trained; see the module docstring."""
+    from nba_assets.points_model import model_key
+
+    weeks, week = [], monday(start)
+    while week <= end:
+        if retrain or week > start or not store.exists(model_key(week)):
+            weeks.append(week)
+        week += dt.timedelta(weeks=1)
+    return weeks
+
+
+def phases(store, start: dt.date, end: dt.date, retrain: bool = False) -> list[tuple]:
+    """(job, first partition, last partition) of each run, in order."""
+    window = (start.isoformat(), end.isoformat())
+    weeks = weeks_to_train(store, start, end, retrain)
+    if not weeks:
+        return [("daily_pipeline", *window), ("reports", None, None)]
+    return [("ingest_and_features", *window),
+            ("weekly_points_model", weeks[0].isoformat(), weeks[-1].isoformat()),
+            ("predict_grade_export", *window),
+            ("reports", None, None)]
+
+
+def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False) -> list:
     """The replay's runs in order; stops at the first failed run. Returns the results."""
     if defs is None:
         from nba_assets.definitions import defs
@@ -198,14 +225,8 @@ def run_window(instance, start: dt.date, end: dt.date, defs=None) -> list:
             instance=instance, raise_on_error=False, run_config=QUIET)
         if not seeds.success:
             return [seeds]
-    phases = [
-        ("ingest_and_features", start.isoformat(), end.isoformat()),
-        ("weekly_points_model", *weeks_of(start, end)),
-        ("predict_grade_export", start.isoformat(), end.isoformat()),
-        ("reports", None, None),
-    ]
     results = []
-    for name, first, last in phases:
+    for name, first, last in phases(defs.resources["landing"], start, end, retrain):
         results.append(run_job(instance, defs.resolve_job_def(name), first, last))
         if not results[-1].success:
             break
@@ -216,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--end", type=dt.date.fromisoformat, required=True, help="inclusive")
+    parser.add_argument("--retrain", action="store_true",
+                        help="also retrain the model of START's week when it exists")
     args = parser.parse_args(argv)
     # Preview/beta notices (partitioned checks, backfill policies) are known; keep output readable.
     warnings.filterwarnings("ignore", module="dagster")
@@ -226,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     instance = DagsterInstance.get()
-    results = run_window(instance, args.start, args.end)
+    results = run_window(instance, args.start, args.end, retrain=args.retrain)
     succeeded = all(result.success for result in results)
     for result in results:
         for event in result.get_step_failure_events():

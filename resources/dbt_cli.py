@@ -1,17 +1,43 @@
-"""dbt CLI resource: dagster-dbt's, minus a `dbt --version` subprocess per invocation.
+"""dbt CLI resource: dagster-dbt's, running dbt inside the step's process.
 
-dagster-dbt asks the dbt executable for its version once per resource instance, and Dagster makes
-a new instance per run: about 3.5 s of every run. Our dbt is the one installed next to this
-interpreter (see `dbt_executable`), so its version is the installed dbt-core's.
+dagster-dbt starts `dbt` as a subprocess per invocation. Measured on a 2-core machine, each one cost
+3-5 s before any SQL: a new Python importing dbt (~2 s, most of it dbt's dataclass code
+generation), loading or re-parsing the project (~1-3 s), and, in the calling process, a dbt adapter
+dagster-dbt builds for features we do not use (~1 s). The SQL of a season takes under a second.
+
+Here dbt runs in this process through dbt's programmatic API (`dbtRunner`): dbt's modules are
+already imported with dagster-dbt, the project is parsed once per process (partial parsing from
+`target/partial_parse.msgpack`) and every invocation gets a copy of that manifest. Its events are
+the ones `dbt --log-format json` prints, handed to dagster-dbt's own `DbtCliInvocation`, so
+streaming, asset events, errors and `raise_on_error` behave as with the subprocess. Set
+`in_process=False` for dagster-dbt's subprocess.
+
+Also dropped from every invocation: `dbt --version` (dagster-dbt asks once per resource instance,
+and Dagster makes one per run; ours is the dbt-core installed next to this interpreter), and the
+in-process dbt adapter behind `fetch_row_counts()`/`fetch_column_metadata()`, which we do not call:
+row counts and previews come from the warehouse (nba_assets/dbt_models.py).
 """
 
+from __future__ import annotations
+
+import io
+import os
+import shutil
 import sys
+import threading
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import Any, Sequence
 
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
 from packaging import version
+from pydantic import Field
+
+# The run's window (end exclusive), set for one invocation by nba_assets/dbt_models.py and read by
+# dbt_project/macros/window.sql only when SQL runs: a parse does not depend on them.
+WINDOW_VARIABLES = ("NBA_WINDOW_START", "NBA_WINDOW_END")
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def dbt_executable() -> str:
@@ -21,8 +47,132 @@ def dbt_executable() -> str:
 
 
 class ProjectDbtCliResource(DbtCliResource):
+    in_process: bool = Field(
+        default=True,
+        description="Run dbt in the step's process (dbtRunner) instead of a `dbt` subprocess.",
+    )
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None  # DbtCliInvocation takes adapter=None: no column metadata or row counts
+
     @cached_property
     def _cli_version(self) -> version.Version:
         if Path(self.dbt_executable).parent == Path(sys.executable).parent:
             return version.parse(installed_version("dbt-core"))
         return super()._cli_version
+
+    def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest=None,
+            dagster_dbt_translator: DagsterDbtTranslator | None = None, context=None,
+            target_path: Path | None = None) -> DbtCliInvocation:
+        if not self.in_process:
+            return super().cli(args, raise_on_error=raise_on_error, manifest=manifest,
+                               dagster_dbt_translator=dagster_dbt_translator, context=context,
+                               target_path=target_path)
+        from dagster_dbt.asset_utils import (
+            extract_runtime_selection_from_args,
+            get_updated_cli_invocation_params_for_context,
+        )
+        from dagster_dbt.dagster_dbt_translator import validate_opt_translator
+        from dagster_dbt.dbt_manifest import validate_manifest
+
+        # What DbtCliResource.cli computes before it starts the subprocess (same helpers).
+        translator = validate_opt_translator(dagster_dbt_translator) or DagsterDbtTranslator()
+        cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest=validate_manifest(manifest) if manifest else {},
+            dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes)
+        project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
+        target_path = target_path or self._get_unique_target_path(context=context)
+        if not target_path.is_absolute():
+            target_path = project_dir / target_path
+        profile_args = [*(["--profile", self.profile] if self.profile else []),
+                        *(["--target", self.target] if self.target else [])]
+        indirect = ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
+        setup = [*profile_args, "--project-dir", str(project_dir),
+                 "--profiles-dir", str(self.profiles_dir or project_dir),
+                 "--target-path", str(target_path), "--log-path", str(target_path)]
+        dbt_args = [*self.global_config_flags, *cleaned_args, *params.selection_args, *indirect, *setup]
+        return DbtCliInvocation(
+            process=InProcessDbt(dbt_args, setup, project_dir, target_path),
+            manifest=params.manifest, project=params.dbt_project,
+            dagster_dbt_translator=params.dagster_dbt_translator, project_dir=project_dir,
+            target_path=target_path, raise_on_error=raise_on_error, context=context,
+            adapter=None, cli_version=self._cli_version,
+        )
+
+
+class InProcessDbt:
+    """One dbt invocation run to completion in this process, shaped like the `subprocess.Popen`
+    that DbtCliInvocation reads: `stdout` holds dbt's JSON log lines (info level and above, as
+    `dbt --log-format json` prints them), `wait()` returns dbt's exit code (0 success, 1 failure,
+    2 error)."""
+
+    _lock = threading.Lock()  # dbt keeps global state (flags, adapters): one invocation at a time
+
+    def __init__(self, dbt_args: list[str], setup: list[str], project_dir: Path, target_path: Path):
+        from dbt.cli.main import dbtRunner
+        from dbt_common.events.functions import msg_to_json
+
+        self.args = ["dbt", *dbt_args]  # DbtCliInvocation.dbt_command
+        lines: list[bytes] = []
+
+        def collect(event) -> None:
+            if event.info.level != "debug":
+                lines.append(msg_to_json(event).encode())
+
+        target_path.mkdir(parents=True, exist_ok=True)
+        with InProcessDbt._lock:
+            manifest = _parsed_manifest(setup, project_dir, target_path)
+            # A copy per invocation: dbt marks nodes compiled (ephemeral CTEs injected) in place.
+            result = dbtRunner(manifest=manifest.deepcopy(), callbacks=[collect]).invoke(
+                [*dbt_args, "--log-level", "none"])  # dagster-dbt echoes the events itself
+        if result.exception is not None:
+            lines.append(_error_line(f"dbt failed: {result.exception}"))
+        self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
+        self.stdout = io.BytesIO(b"\n".join(lines))
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.returncode
+
+    def poll(self) -> int:
+        return self.returncode
+
+    def send_signal(self, signal: int) -> None:
+        pass  # already finished
+
+
+_manifests: dict[tuple, Any] = {}
+
+
+def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path):
+    """The project's manifest, parsed once per process and environment (the profile and the
+    models read environment variables: the DuckDB path, the dataset prefix), with dbt's partial
+    parsing from the project's target/partial_parse.msgpack, which it then refreshes. `setup`:
+    profile, target and folders (the invocation's target folder receives the parse's files)."""
+    from dbt.cli.main import dbtRunner
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k not in WINDOW_VARIABLES))
+    key = (tuple(setup[:setup.index("--target-path")]), environment)
+    if key in _manifests:
+        return _manifests[key]
+    shared = project_dir / "target" / PARTIAL_PARSE_FILE
+    if shared.exists():
+        shutil.copyfile(shared, target_path / PARTIAL_PARSE_FILE)
+    parsed = dbtRunner().invoke(["parse", *setup, "--log-level", "none"])
+    if not parsed.success:
+        raise RuntimeError(f"dbt parse failed: {parsed.exception}")
+    written = target_path / PARTIAL_PARSE_FILE
+    if written.exists():
+        temporary = shared.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+        shutil.copyfile(written, temporary)
+        os.replace(temporary, shared)  # atomic: runs in other processes may read it now
+    _manifests.clear()
+    _manifests[key] = parsed.result
+    return parsed.result
+
+
+def _error_line(message: str) -> bytes:
+    import json
+
+    return json.dumps({"info": {"level": "error", "msg": message, "name": "InProcessDbtError",
+                                "invocation_id": "", "ts": ""}, "data": {}}).encode()

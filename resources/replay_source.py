@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from resources.replay_archive import Archive
 
 DEFAULT_ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".data"  # NBA_DATA_DIR's default
 
 # Third digit of an NBA game id: 1 preseason, 2 regular season, 3 All-Star, 4 playoffs,
 # 5 play-in, 6 NBA Cup final.
@@ -181,10 +182,12 @@ class ReplayIndex:
 
 @functools.lru_cache(maxsize=4)
 def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
-    # Reading and reshaping the archive takes a few seconds: once per process and archive version.
-    from resources.replay_archive import read_archive
+    # Reading and reshaping the archive takes seconds: once per archive version on disk (a run of
+    # one date would spend most of its time here), once per process in memory.
+    from resources.replay_archive import read_archive_cached
 
-    return ReplayIndex(read_archive(root, fingerprint))
+    cache_dir = Path(os.environ.get("NBA_DATA_DIR", DEFAULT_DATA_DIR)) / "cache"
+    return ReplayIndex(read_archive_cached(root, fingerprint, cache_dir))
 
 
 class ReplaySource(NbaSource):
