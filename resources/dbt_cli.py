@@ -121,8 +121,11 @@ class InProcessDbt:
                 lines.append(msg_to_json(event).encode())
 
         target_path.mkdir(parents=True, exist_ok=True)
+        # --vars shape the parse (schema names use the dataset prefix; BigQuery's static
+        # partitions are config): the manifest is parsed with the invocation's vars.
+        vars_args = [*dbt_args[dbt_args.index("--vars"):][:2]] if "--vars" in dbt_args else []
         with InProcessDbt._lock:
-            manifest = _parsed_manifest(setup, project_dir, target_path)
+            manifest = _parsed_manifest(setup, project_dir, target_path, vars_args)
             # A copy per invocation: dbt marks nodes compiled (ephemeral CTEs injected) in place.
             result = dbtRunner(manifest=manifest.deepcopy(), callbacks=[collect]).invoke(
                 [*dbt_args, "--log-level", "none"])  # dagster-dbt echoes the events itself
@@ -144,7 +147,7 @@ class InProcessDbt:
 _manifests: dict[tuple, Any] = {}
 
 
-def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path):
+def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, vars_args: list[str]):
     """The project's manifest, parsed once per process and environment (the profile and the
     models read environment variables: the DuckDB path, the dataset prefix), with dbt's partial
     parsing from the project's target/partial_parse.msgpack, which it then refreshes. `setup`:
@@ -152,13 +155,13 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path):
     from dbt.cli.main import dbtRunner
 
     environment = tuple(sorted((k, v) for k, v in os.environ.items() if k not in WINDOW_VARIABLES))
-    key = (tuple(setup[:setup.index("--target-path")]), environment)
+    key = (tuple(setup[:setup.index("--target-path")]), tuple(vars_args), environment)
     if key in _manifests:
         return _manifests[key]
     shared = project_dir / "target" / PARTIAL_PARSE_FILE
     if shared.exists():
         shutil.copyfile(shared, target_path / PARTIAL_PARSE_FILE)
-    parsed = dbtRunner().invoke(["parse", *setup, "--log-level", "none"])
+    parsed = dbtRunner().invoke(["parse", *setup, *vars_args, "--log-level", "none"])
     if not parsed.success:
         raise RuntimeError(f"dbt parse failed: {parsed.exception}")
     written = target_path / PARTIAL_PARSE_FILE
