@@ -11,7 +11,6 @@ exited, then attached to each model's materialization.
 
 
 import json
-import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +30,7 @@ from nba_assets.metadata import preview_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
 from resources.dbt_cli import WINDOW_VARIABLES
+from resources.environments import environ
 from resources.interfaces import Warehouse
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -102,16 +102,8 @@ def _window_environment(context: AssetExecutionContext, partitioned: bool) -> It
         yield
         return
     start, end = window_bounds(context)
-    saved = {name: os.environ.get(name) for name in WINDOW_VARIABLES}
-    os.environ.update(zip(WINDOW_VARIABLES, (start.isoformat(), end.isoformat())))
-    try:
+    with environ(**dict(zip(WINDOW_VARIABLES, (start.isoformat(), end.isoformat())))):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,

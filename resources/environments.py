@@ -17,7 +17,9 @@ The Google clients honour BIGQUERY_EMULATOR_HOST and STORAGE_EMULATOR_HOST (the 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED = ("local", "prod")
@@ -121,3 +123,18 @@ def resources_for(env: str) -> dict:
     if env == "prod":
         return prod_resources()
     raise ValueError(f"NBA_ENV={env!r} is not supported; supported: {', '.join(SUPPORTED)}")
+
+
+@contextmanager
+def environ(**values: str) -> Iterator[None]:
+    """Sets environment variables for the duration, then restores each to what it was."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from resources.environments import environ
+
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_DIR = ROOT / ".emulators"
 BIGQUERY_PYTHON = EMULATOR_DIR / "bigquery" / "bin" / "python"
@@ -133,27 +135,12 @@ def start_bigquery(workdir: Path) -> Server:
 
 
 @contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    """Sets variables for the duration, then restores each to what it was."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextmanager
 def running_gcs(workdir: Path) -> Iterator[Server]:
     """fake-gcs-server with the bucket created; STORAGE_EMULATOR_HOST set while it runs."""
     workdir.mkdir(parents=True, exist_ok=True)
     server = start_gcs(workdir)
     try:
-        with _environ(STORAGE_EMULATOR_HOST=server.url):
+        with environ(STORAGE_EMULATOR_HOST=server.url):
             from google.cloud import storage
 
             storage.Client(project=PROJECT).create_bucket(BUCKET)
@@ -170,7 +157,7 @@ def running_bigquery(workdir: Path) -> Iterator[Server]:
     credentials.write_text(json.dumps(FAKE_CREDENTIALS))
     server = start_bigquery(workdir)
     try:
-        with _environ(BIGQUERY_EMULATOR_HOST=server.url, GOOGLE_APPLICATION_CREDENTIALS=str(credentials),
+        with environ(BIGQUERY_EMULATOR_HOST=server.url, GOOGLE_APPLICATION_CREDENTIALS=str(credentials),
                       NBA_GCP_PROJECT=PROJECT):  # dbt's bigquery profile reads the project here
             yield server
     finally:
