@@ -133,7 +133,7 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     from tests.slack_standin import SlackStandIn
 
     with SlackStandIn() as slack:
-        alerts = AlertChannel(token="xoxb-test", base_url=slack.base_url)
+        alerts = AlertChannel(token="fake-slack-token", base_url=slack.base_url)
         sensor = pipeline.defs.get_sensor_def("failure_alerts")
         context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts})
         sensor.evaluate_tick(context)

@@ -73,7 +73,7 @@ class GameDay:
 
     def __init__(self, pipeline: Pipeline, monkeypatch, slack: SlackStandIn):
         self.pipeline, self.monkeypatch, self.slack = pipeline, monkeypatch, slack
-        self.alerts = AlertChannel(token="xoxb-test-token", channel="#nba-alerts", base_url=slack.base_url)
+        self.alerts = AlertChannel(token="fake-slack-token", channel="#nba-alerts", base_url=slack.base_url)
         self.cursors: dict[str, str | None] = {}
         self.automation_cursor = None
 
@@ -167,7 +167,7 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     day.sensor("failure_alerts")
     late = [m for m in day.slack.messages if "predictions_by_1pm_et" in m]
     assert len(late) == 1 and "LATE" in late[0] and DATE in late[0]
-    assert day.slack.requests[0]["authorization"] == "Bearer xoxb-test-token"
+    assert day.slack.requests[0]["authorization"] == "Bearer fake-slack-token"
 
     # 13:10: the pre-game run (lines posted, games not played: no box scores, no scores).
     day.at(f"{DATE}T13:10").schedule("pregame_schedule", "pregame_predictions", f"{DATE}T12:45")
