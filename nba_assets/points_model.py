@@ -51,12 +51,18 @@ def model_key(week_start: dt.date) -> str:
     return f"models/points_model/{week_start.isoformat()}.pkl"
 
 
+# What training reads of a feature row: the model's inputs (`is_home` comes from `home_away`), the
+# date and player. Not the names, teams, ids: a season backfill holds 77 weeks of rows at once.
+TRAINING_COLUMNS = ["game_date", "player_lookup", "home_away", *(c for c in FEATURES if c != "is_home")]
+
+
 def training_rows(warehouse: DuckDBWarehouse, week_start: dt.date) -> "pd.DataFrame":
     """Feature rows with their outcome from the 52 weeks before `week_start`, players who played."""
     first = week_start - dt.timedelta(weeks=TRAINING_WEEKS)
+    columns = ", ".join(f"f.{column}" for column in TRAINING_COLUMNS)
     return warehouse.query(
         f"""
-        SELECT f.*, g.points AS actual_points
+        SELECT {columns}, g.points AS actual_points
         FROM {warehouse.relation('nba_features', 'ml_feature_store')} f
         JOIN {warehouse.relation('nba_analytics', 'player_game_summary')} g
           ON g.game_date = f.game_date AND g.player_lookup = f.player_lookup
@@ -166,18 +172,36 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
 
     Weeks are independent, so a range of weeks (a season backfill: 77) is trained in worker
     processes, one per core, each fit single-threaded (see `single_threaded`): about 1.7x faster
-    on 2 cores than one process. The models are the same as `train`'s one by one."""
-    import multiprocessing
+    on 2 cores than one process. The models are the same as `train`'s one by one. The workers are
+    plain `python -m nba_assets.training_worker` processes (not multiprocessing, whose workers
+    re-run the calling script when it has no `__main__` guard)."""
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
 
     workers = min(len(os.sched_getaffinity(0)), len(training))
     if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
         return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
-    # spawn: the run's process holds threads and an event log connection that fork would copy.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {week: pool.submit(_train_single_threaded, rows, week) for week, rows in training.items()}
-        return {week: future.result() for week, future in futures.items()}
+    weeks = list(training)
+    with tempfile.TemporaryDirectory(prefix="points-model-") as folder:
+        jobs = []
+        for worker in range(workers):
+            share = {week: training[week] for week in weeks[worker::workers]}
+            given, result = Path(folder) / f"in{worker}.pkl", Path(folder) / f"out{worker}.pkl"
+            with given.open("wb") as file:  # streamed: the weeks' frames are most of the memory
+                pickle.dump(share, file, protocol=pickle.HIGHEST_PROTOCOL)
+            jobs.append((result, subprocess.Popen(
+                [sys.executable, "-m", "nba_assets.training_worker", str(given), str(result)],
+                stderr=subprocess.PIPE)))
+        trained = {}
+        for result, process in jobs:
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"points model training worker failed: {errors.decode()[-3000:]}")
+            trained.update(pickle.loads(result.read_bytes()))
+    return {week: trained[week] for week in weeks}
 
 
 def load_model(store: LocalObjectStore, week_start: dt.date):
