@@ -167,14 +167,33 @@ def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
 PARALLEL_FROM_WEEKS = 4
 
 
+def _content_key(rows: "pd.DataFrame") -> str:
+    import hashlib
+
+    import pandas as pd
+
+    digest = hashlib.sha256(",".join(rows.columns).encode())
+    digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
     """`train` for each week: {week: (model, validation MAE, validation rows, training rows)}.
 
-    Weeks are independent, so a range of weeks (a season backfill: 77) is trained in worker
-    processes, one per core, each fit single-threaded (see `single_threaded`): about 1.7x faster
-    on 2 cores than one process. The models are the same as `train`'s one by one. The workers are
-    plain `python -m nba_assets.training_worker` processes (not multiprocessing, whose workers
-    re-run the calling script when it has no `__main__` guard)."""
+    `train` depends only on the rows, so weeks with identical training rows share one fit: in the
+    off-season no game enters or leaves the 52 weeks (2025-04-14..2025-10-20: 28 weeks, one fit).
+    The distinct ones are trained in worker processes, one per core, each fit single-threaded (see
+    `single_threaded`): about 1.7x faster on 2 cores than one process. The models are the same as
+    `train`'s one by one. The workers are plain `python -m nba_assets.training_worker` processes
+    (not multiprocessing, whose workers re-run the calling script when it has no `__main__` guard)."""
+    first_week_of: dict[str, dt.date] = {}
+    same_as = {week: first_week_of.setdefault(_content_key(rows), week) for week, rows in training.items()}
+    distinct = {week: training[week] for week in set(same_as.values())}
+    trained = _train_in_workers(distinct)
+    return {week: trained[same_as[week]] for week in training}
+
+
+def _train_in_workers(training: "dict[dt.date, pd.DataFrame]") -> dict:
     import os
     import subprocess
     import sys
@@ -184,7 +203,7 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
     workers = min(len(os.sched_getaffinity(0)), len(training))
     if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
         return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
-    weeks = list(training)
+    weeks = sorted(training)
     with tempfile.TemporaryDirectory(prefix="points-model-") as folder:
         jobs = []
         for worker in range(workers):
@@ -201,7 +220,7 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
             if process.returncode != 0:
                 raise RuntimeError(f"points model training worker failed: {errors.decode()[-3000:]}")
             trained.update(pickle.loads(result.read_bytes()))
-    return {week: trained[week] for week in weeks}
+    return trained
 
 
 def load_model(store: LocalObjectStore, week_start: dt.date):
