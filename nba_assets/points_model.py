@@ -50,12 +50,18 @@ def model_key(week_start: dt.date) -> str:
     return f"models/points_model/{week_start.isoformat()}.pkl"
 
 
+# What training reads of a feature row: the model's inputs (`is_home` comes from `home_away`), the
+# date and player. Not the names, teams, ids: a season backfill holds 77 weeks of rows at once.
+TRAINING_COLUMNS = ["game_date", "player_lookup", "home_away", *(c for c in FEATURES if c != "is_home")]
+
+
 def training_rows(warehouse: Warehouse, week_start: dt.date) -> "pd.DataFrame":
     """Feature rows with their outcome from the 52 weeks before `week_start`, players who played."""
     first = week_start - dt.timedelta(weeks=TRAINING_WEEKS)
+    columns = ", ".join(f"f.{column}" for column in TRAINING_COLUMNS)
     return warehouse.query(
         f"""
-        SELECT f.*, g.points AS actual_points
+        SELECT {columns}, g.points AS actual_points
         FROM {warehouse.relation('nba_features', 'ml_feature_store')} f
         JOIN {warehouse.relation('nba_analytics', 'player_game_summary')} g
           ON g.game_date = f.game_date AND g.player_lookup = f.player_lookup
@@ -160,23 +166,60 @@ def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
 PARALLEL_FROM_WEEKS = 4
 
 
+def _content_key(rows: "pd.DataFrame") -> str:
+    import hashlib
+
+    import pandas as pd
+
+    digest = hashlib.sha256(",".join(rows.columns).encode())
+    digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
     """`train` for each week: {week: (model, validation MAE, validation rows, training rows)}.
 
-    Weeks are independent, so a range of weeks (a season backfill: 77) is trained in worker
-    processes, one per core, each fit single-threaded (see `single_threaded`): about 1.7x faster
-    on 2 cores than one process. The models are the same as `train`'s one by one."""
-    import multiprocessing
+    `train` depends only on the rows, so weeks with identical training rows share one fit: in the
+    off-season no game enters or leaves the 52 weeks (2025-04-14..2025-10-20: 28 weeks, one fit).
+    The distinct ones are trained in worker processes, one per core, each fit single-threaded (see
+    `single_threaded`): about 1.7x faster on 2 cores than one process. The models are the same as
+    `train`'s one by one. The workers are plain `python -m nba_assets.training_worker` processes
+    (not multiprocessing, whose workers re-run the calling script when it has no `__main__` guard)."""
+    first_week_of: dict[str, dt.date] = {}
+    same_as = {week: first_week_of.setdefault(_content_key(rows), week) for week, rows in training.items()}
+    distinct = {week: training[week] for week in set(same_as.values())}
+    trained = _train_in_workers(distinct)
+    return {week: trained[same_as[week]] for week in training}
+
+
+def _train_in_workers(training: "dict[dt.date, pd.DataFrame]") -> dict:
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
 
     workers = min(len(os.sched_getaffinity(0)), len(training))
     if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
         return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
-    # spawn: the run's process holds threads and an event log connection that fork would copy.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {week: pool.submit(_train_single_threaded, rows, week) for week, rows in training.items()}
-        return {week: future.result() for week, future in futures.items()}
+    weeks = sorted(training)
+    with tempfile.TemporaryDirectory(prefix="points-model-") as folder:
+        jobs = []
+        for worker in range(workers):
+            share = {week: training[week] for week in weeks[worker::workers]}
+            given, result = Path(folder) / f"in{worker}.pkl", Path(folder) / f"out{worker}.pkl"
+            with given.open("wb") as file:  # streamed: the weeks' frames are most of the memory
+                pickle.dump(share, file, protocol=pickle.HIGHEST_PROTOCOL)
+            jobs.append((result, subprocess.Popen(
+                [sys.executable, "-m", "nba_assets.training_worker", str(given), str(result)],
+                stderr=subprocess.PIPE)))
+        trained = {}
+        for result, process in jobs:
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"points model training worker failed: {errors.decode()[-3000:]}")
+            trained.update(pickle.loads(result.read_bytes()))
+    return trained
 
 
 def load_model(store: ObjectStore, week_start: dt.date):

@@ -29,8 +29,9 @@ from typing import Iterator
 
 import sqlalchemy as db
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.polling_event_watcher import SqlPollingEventWatcher
-from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
+from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -44,7 +45,7 @@ from dagster._core.storage.sqlite_storage import (
     _runs_directory,
     _schedule_directory,
 )
-from dagster._serdes import ConfigurableClassData
+from dagster._serdes import ConfigurableClassData, serialize_value
 from dagster._utils import mkdir_p
 
 # Open run databases kept per process (the index database is always kept): the current run's,
@@ -132,6 +133,23 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._store_asset_event(conn, event, event_id)
         for event, event_id in check_events:  # these open their own index connection
             self.store_asset_check_event(event, event_id)
+
+    def _store_asset_check_evaluation_planned(self, event, event_id) -> None:
+        """The parent's, inserting the same rows (one per planned partition) with the event
+        serialized once rather than once per partition, as one executemany rather than one
+        statement compiled with ~500 VALUES tuples."""
+        planned = event.dagster_event.event_specific_data
+        partitions = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
+        common = dict(
+            asset_key=planned.asset_key.to_string(), check_name=planned.check_name, run_id=event.run_id,
+            execution_status=AssetCheckExecutionRecordStatus.PLANNED.value,
+            evaluation_event=serialize_value(event),
+            evaluation_event_timestamp=self._event_insert_timestamp(event),
+            evaluation_event_storage_id=event_id,
+        )
+        with self.index_connection() as conn:
+            conn.execute(AssetCheckExecutionsTable.insert(),
+                         [{**common, "partition": partition} for partition in partitions])
 
     # Schema probes the parent repeats for every asset event (a new engine per `has_table`, a
     # column reflection per event) to support instances older than its schema. Tables and columns
