@@ -27,7 +27,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from nba_assets.asset_defaults import OWNERS
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, window_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
 from resources.dbt_cli import WINDOW_VARIABLES
@@ -72,7 +72,8 @@ def _relation_names(manifest: Mapping[str, Any]) -> dict[AssetKey, str]:
 
 def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                              warehouse: DuckDBWarehouse, partitioned: bool) -> Iterator:
-    """Re-emits dbt's events, adding the window's row count and a preview to each model."""
+    """Re-emits dbt's events, adding row counts and a preview to each model (per date of the
+    window, see `window_metadata`)."""
     relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()))
     where, params = "", []
     if partitioned:
@@ -84,9 +85,15 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                 context.asset_key_for_output(event.output_name))
             relation = relations.get(key)
             if relation:
-                preview = warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params)
-                count = warehouse.query(f"SELECT count(*) AS n FROM {relation}{where}", params)["n"].iloc[0]
-                extra = {"dagster/row_count": int(count), **preview_metadata(preview)}
+                preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params))
+                if partitioned:
+                    counts = warehouse.query(
+                        f"SELECT strftime(game_date, '%Y-%m-%d') AS day, count(*) AS n FROM {relation}{where} "
+                        "GROUP BY 1", params)
+                    extra = window_metadata(context, dict(zip(counts["day"], counts["n"])), preview, key)
+                else:
+                    count = warehouse.query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0]
+                    extra = {"dagster/row_count": int(count), **preview}
                 event = event.with_metadata({**event.metadata, **extra})
         yield event
 

@@ -32,7 +32,7 @@ from nba_assets.raw_tables import (
     RawValidationError,
     validate,
 )
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.window import window_bounds, window_dates
 from resources.object_store import LocalObjectStore
 from resources.replay_source import ReplaySource
@@ -115,16 +115,15 @@ def unique_key_check(warehouse: DuckDBWarehouse, table: RawTable, context) -> As
     )
 
 
-def _result_metadata(typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
+def _result_metadata(context, typed, landed, empty_dates, notes, source: ReplaySource) -> dict:
     return {
-        "dagster/row_count": len(typed),
+        **window_metadata(context, rows_by_date(typed), preview_metadata(typed)),
         "source": source.describe(),
         "dates": len(landed),
         "dates_without_rows": len(empty_dates),
         "dates_without_rows_list": MetadataValue.md(", ".join(empty_dates[:60]) + (" ..." if len(empty_dates) > 60 else "") or "none"),
         "landing_first": MetadataValue.url(landed[0]) if landed else "none",
         "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes[:30]) or "none"),
-        **preview_metadata(typed),
     }
 
 
@@ -145,7 +144,7 @@ def raw_schedule(context: AssetExecutionContext, nba_source: ReplaySource,
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
     yield MaterializeResult(metadata={
         "games": len(typed),
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, SCHEDULE, context)
 
@@ -222,7 +221,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: ReplaySourc
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
     yield MaterializeResult(metadata={
         "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
     yield _completeness(warehouse, context)
@@ -247,6 +246,6 @@ def raw_prop_lines(context: AssetExecutionContext, nba_source: ReplaySource,
     yield MaterializeResult(metadata={
         "points_lines": len(points),
         "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PROP_LINES, context)
