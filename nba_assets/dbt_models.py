@@ -98,6 +98,10 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
         yield event
 
 
+# Events are all we read; the invocation's target folder (artifacts, debug log) is deleted after it.
+BUILD = ["build", "--no-write-json", "--log-level-file", "none"]
+
+
 @contextmanager
 def _window_environment(context: AssetExecutionContext, partitioned: bool) -> Iterator[None]:
     """The run's window for dbt's `window_start()`/`window_end()` macros, as environment variables
@@ -122,7 +126,7 @@ def _window_environment(context: AssetExecutionContext, partitioned: bool) -> It
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
             partitioned: bool) -> Iterator:
     with _window_environment(context, partitioned):
-        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        invocation = dbt.cli(BUILD, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.
         events = list(invocation.stream())

@@ -117,16 +117,17 @@ class Progress(threading.Thread):
     def run(self):
         from dagster import DagsterEventType
 
-        seen = set()
+        seen, cursor = set(), None
         while True:
             done = self.finished.wait(1.0)
-            try:
-                records = self.instance.get_records_for_run(
-                    self.run_id, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
-                ).records
+            try:  # only the events after the last poll's (a season's run writes thousands)
+                connection = self.instance.get_records_for_run(
+                    self.run_id, cursor=cursor,
+                    of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
             except Exception:  # the run may not exist yet during the first second
                 continue
-            for record in records:
+            cursor = connection.cursor
+            for record in connection.records:
                 entry = record.event_log_entry
                 if entry.step_key in seen:
                     continue
