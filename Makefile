@@ -4,7 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 DATA := .data
-export DAGSTER_HOME := $(CURDIR)/$(DATA)/dagster_home
+# The project's instance; a DAGSTER_HOME from the environment wins (the benchmark's fresh folders).
+export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
 # Replay window (inclusive). History from 2024-10-22 feeds the 2025-26 features.
 START ?= 2024-10-22
 END ?= 2025-11-23

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.asset_defaults import partitioned
 from nba_assets.predictions import ML_SYSTEM, PREDICTIONS_SCHEMA
 from nba_assets.window import window_bounds
@@ -71,9 +71,8 @@ def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
         [start, end, ML_SYSTEM],
     )
     chosen = select_best_bets(picks)
-    written = warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets", chosen, COLUMN_TYPES, start, end)
+    warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets", chosen, COLUMN_TYPES, start, end)
     return MaterializeResult(metadata={
-        "dagster/row_count": written,
+        **window_metadata(context, rows_by_date(chosen), preview_metadata(chosen)),
         **{f"tier_{name}": int((chosen["tier"] == name).sum()) for name in ("premium", "strong", "value")},
-        **preview_metadata(chosen),
     })

@@ -26,7 +26,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from nba_assets.asset_defaults import OWNERS
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, window_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
 from resources.dbt_cli import WINDOW_VARIABLES
@@ -74,7 +74,8 @@ def _relation_names(manifest: Mapping[str, Any], warehouse: Warehouse) -> dict[A
 
 def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                              warehouse: Warehouse, partitioned: bool) -> Iterator:
-    """Re-emits dbt's events, adding the window's row count and a preview to each model."""
+    """Re-emits dbt's events, adding row counts and a preview to each model (per date of the
+    window, see `window_metadata`)."""
     relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()), warehouse)
     where, params = "", []
     if partitioned:
@@ -86,9 +87,16 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                 context.asset_key_for_output(event.output_name))
             relation = relations.get(key)
             if relation:
-                preview = warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params)
-                count = warehouse.query(f"SELECT count(*) AS n FROM {relation}{where}", params)["n"].iloc[0]
-                extra = {"dagster/row_count": int(count), **preview_metadata(preview)}
+                preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params))
+                if partitioned:
+                    # Dates formatted here, not in SQL: the same query runs on DuckDB and BigQuery.
+                    counts = warehouse.query(
+                        f"SELECT game_date AS day, count(*) AS n FROM {relation}{where} GROUP BY 1", params)
+                    by_date = {str(day)[:10]: int(n) for day, n in zip(counts["day"], counts["n"])}
+                    extra = window_metadata(context, by_date, preview, key)
+                else:
+                    count = warehouse.query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0]
+                    extra = {"dagster/row_count": int(count), **preview}
                 event = event.with_metadata({**event.metadata, **extra})
         yield event
 
@@ -108,8 +116,10 @@ def _window_environment(context: AssetExecutionContext, partitioned: bool) -> It
 
 def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
             partitioned: bool) -> Iterator:
-    # Unit tests run in pytest; a subsetted run's --select would otherwise pull them back in.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # Events are all we read: no JSON artifacts or debug log file (the invocation's target folder
+    # is deleted after it). Unit tests run in pytest; a subsetted run's --select would otherwise
+    # pull them back in.
+    args = ["build", "--no-write-json", "--log-level-file", "none", "--exclude-resource-type", "unit_test"]
     # --vars only when needed: a changed value costs dbt a full re-parse. The dataset prefix (prod)
     # is constant per deployment; BigQuery's static partitions are model config, rendered at parse
     # time, so there the window goes in --vars too (the environment variables carry it anyway).

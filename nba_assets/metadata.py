@@ -33,3 +33,30 @@ def preview_metadata(frame: "pd.DataFrame") -> dict:
         for row in head.to_dict(orient="records")
     ]
     return {"preview": MetadataValue.table(records=records, schema=TableSchema(columns=columns))}
+
+
+def window_metadata(context, counts_by_date: "dict[str, int]", preview: dict, asset_key=None) -> dict:
+    """Row count and preview of what a run wrote, as materialization metadata.
+
+    One date: both in the returned metadata, as for any run. A window of dates (a single-run
+    backfill): each date's materialization gets that date's row count and the last date's also
+    the preview, and nothing is returned for the whole window; otherwise every date's event would
+    carry the window's total and its own copy of one preview table (a season: 538 copies of
+    ~10 KB, seconds of event writing). `counts_by_date`: rows per partition key (absent = 0)."""
+    keys = context.partition_keys
+    if len(keys) == 1:
+        return {"dagster/row_count": int(counts_by_date.get(keys[0], 0)), **preview}
+    for key in keys:
+        extra = preview if key == keys[-1] else {}
+        context.add_asset_metadata({"dagster/row_count": int(counts_by_date.get(key, 0)), **extra},
+                                   asset_key=asset_key, partition_key=key)
+    return {}
+
+
+def rows_by_date(frame: "pd.DataFrame", column: str = "game_date") -> "dict[str, int]":
+    """Rows per date (partition key, YYYY-MM-DD) of a frame with a date column."""
+    if frame.empty:
+        return {}
+    import pandas as pd
+
+    return pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d").value_counts().to_dict()

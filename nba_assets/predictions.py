@@ -23,7 +23,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.ml_features import complete
 from nba_assets.asset_defaults import partitioned
 from nba_assets.window import window_bounds
@@ -158,11 +158,12 @@ def player_prop_predictions(context: AssetExecutionContext, config: PredictionCo
     baseline = predict_moving_average(features, config.edge_threshold)
     ml, incomplete, missing_weeks = predict_ml(features, landing, config.edge_threshold)
     predictions = pd.concat([baseline, ml], ignore_index=True)
-    written = warehouse.replace_window(PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, predictions,
+    warehouse.replace_window(PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, predictions,
                                        COLUMN_TYPES, start, end)
     with_line = predictions[predictions["line"].notna()]
+    preview = preview_metadata(with_line.sort_values("edge", key=abs, ascending=False))
     return MaterializeResult(metadata={
-        "dagster/row_count": written,
+        **window_metadata(context, rows_by_date(predictions), preview),
         "moving_average_v1_rows": len(baseline),
         "ml_points_v1_rows": len(ml),
         "ml_skipped_incomplete_features": incomplete,
@@ -172,6 +173,5 @@ def player_prop_predictions(context: AssetExecutionContext, config: PredictionCo
         "picks_over": int((predictions["recommendation"] == "OVER").sum()),
         "picks_under": int((predictions["recommendation"] == "UNDER").sum()),
         "edge_threshold": config.edge_threshold,
-        **preview_metadata(with_line.sort_values("edge", key=abs, ascending=False)),
     })
 

@@ -35,7 +35,7 @@ from nba_assets.raw_tables import (
     RawValidationError,
     validate,
 )
-from nba_assets.metadata import preview_metadata
+from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.window import window_bounds, window_dates
 from resources.interfaces import ObjectStore, Warehouse
 from resources.nba_source import NbaSource
@@ -123,16 +123,15 @@ def unique_key_check(warehouse: Warehouse, table: RawTable, context) -> AssetChe
     )
 
 
-def _result_metadata(typed, landed, empty_dates, notes, source: NbaSource) -> dict:
+def _result_metadata(context, typed, landed, empty_dates, notes, source: NbaSource) -> dict:
     return {
-        "dagster/row_count": len(typed),
+        **window_metadata(context, rows_by_date(typed), preview_metadata(typed)),
         "source": source.describe(),
         "dates": len(landed),
         "dates_without_rows": len(empty_dates),
         "dates_without_rows_list": MetadataValue.md(", ".join(empty_dates[:60]) + (" ..." if len(empty_dates) > 60 else "") or "none"),
         "landing_first": MetadataValue.url(landed[0]) if landed else "none",
         "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes[:30]) or "none"),
-        **preview_metadata(typed),
     }
 
 
@@ -153,7 +152,7 @@ def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
     yield MaterializeResult(metadata={
         "games": len(typed),
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, SCHEDULE, context)
 
@@ -273,7 +272,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
     yield MaterializeResult(metadata={
         "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
     missing, finals = _missing_box_scores(warehouse, context)
@@ -300,6 +299,6 @@ def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
     yield MaterializeResult(metadata={
         "points_lines": len(points),
         "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
-        **_result_metadata(typed, landed, empty_dates, notes, nba_source),
+        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
     })
     yield unique_key_check(warehouse, PROP_LINES, context)

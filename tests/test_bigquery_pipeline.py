@@ -56,7 +56,7 @@ def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
     pipeline.results = pipeline.replay(FIRST, LAST)
     failures = [f"{e.step_key}: {(e.step_failure_data.error.cause or e.step_failure_data.error).message[:2000]}"
                 for result in pipeline.results for e in result.get_step_failure_events()]
-    assert [r.success for r in pipeline.results] == [True] * 4, failures
+    assert [r.success for r in pipeline.results] == [True] * 3, failures
     return pipeline
 
 

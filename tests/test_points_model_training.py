@@ -22,7 +22,7 @@ def _assert_same(trained, rows, week):
 
 def test_weeks_trained_in_parallel_equal_weeks_trained_one_by_one(replayed):
     # Cut-offs inside the replayed days, so that every "week" trains on different rows.
-    starts = [dt.date(2025, 10, 29) + dt.timedelta(days=2 * i) for i in range(points_model.PARALLEL_FROM_WEEKS)]
+    starts = [dt.date(2025, 11, 4) - dt.timedelta(days=i) for i in range(points_model.PARALLEL_FROM_WEEKS)]
     rows = {start: training_rows(replayed.warehouse, start) for start in starts}
     assert len({len(frame) for frame in rows.values()}) == len(starts)
     assert all(len(frame) >= points_model.MIN_TRAINING_ROWS for frame in rows.values())

@@ -1,5 +1,5 @@
 """Which runs a replay makes: weekly models are (re)trained only when the replay touches their
-training data or they are missing; otherwise the window is one daily run plus the reports."""
+training data or they are missing; otherwise the window is one daily run (reports included)."""
 
 import datetime as dt
 
@@ -19,10 +19,10 @@ def day(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
-def test_a_date_whose_week_has_a_model_is_one_daily_run_and_the_reports():
+def test_a_date_whose_week_has_a_model_is_one_daily_run():
     # 2025-11-12 is a Wednesday; the model of its week (Monday 2025-11-10) uses days before it.
     assert phases(Store("2025-11-10"), day("2025-11-12"), day("2025-11-12")) == [
-        ("daily_pipeline", "2025-11-12", "2025-11-12"), ("reports", None, None)]
+        ("daily_pipeline", "2025-11-12", "2025-11-12")]
     assert phases(Store("2025-11-10"), day("2025-11-10"), day("2025-11-16"))[0][0] == "daily_pipeline"
 
 
@@ -30,8 +30,7 @@ def test_a_missing_model_is_trained_first():
     assert phases(Store(), day("2025-11-12"), day("2025-11-12")) == [
         ("ingest_and_features", "2025-11-12", "2025-11-12"),
         ("weekly_points_model", "2025-11-10", "2025-11-10"),
-        ("predict_grade_export", "2025-11-12", "2025-11-12"),
-        ("reports", None, None)]
+        ("predict_grade_export", "2025-11-12", "2025-11-12")]
 
 
 def test_weeks_after_start_are_retrained_because_their_training_data_is_replayed():
@@ -53,7 +52,7 @@ def test_replaying_one_date_of_a_replayed_window_changes_nothing(replayed):
            "FROM nba_grading.prediction_accuracy WHERE game_date = DATE '2025-11-04' ORDER BY 2, 3")
     before = replayed.query(sql)
     results = replayed.replay("2025-11-04", "2025-11-04")
-    assert [result.job_def.name for result in results] == ["daily_pipeline", "reports"]
+    assert [result.job_def.name for result in results] == ["daily_pipeline"]
     assert all(result.success for result in results)
     assert len(before) > 0
     assert replayed.query(sql).equals(before)
