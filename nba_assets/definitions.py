@@ -8,8 +8,10 @@ Operations: schedules (schedules.py), healing automation (automation.py), freshn
 Resources are chosen by NBA_ENV.
 """
 
+import atexit
 import gc
 import os
+import warnings
 
 # Paused while the code location loads, resumed at the end of this module (see there).
 _collecting = gc.isenabled()
@@ -18,11 +20,19 @@ gc.disable()
 from dagster import (
     AssetSelection,
     AutomationConditionSensorDefinition,
+    BetaWarning,
     DefaultSensorStatus,
     Definitions,
+    PreviewWarning,
     define_asset_job,
     in_process_executor,
 )
+
+# Used knowingly: single-run backfill policies, partitioned asset checks, partition mappings that
+# allow missing upstream weeks (beta/preview in Dagster 1.13). Their notices would print at every
+# load of the code location.
+warnings.filterwarnings("ignore", category=BetaWarning)
+warnings.filterwarnings("ignore", category=PreviewWarning)
 
 from nba_assets.alerts import failure_alerts
 from nba_assets.automation import with_automation
@@ -110,6 +120,9 @@ defs = build_definitions(resources_for(os.environ.get("NBA_ENV", "local")))
 # Loading imports dagster, dagster-dbt and dbt (~1M objects, almost none garbage): the cyclic
 # collector's passes over them were ~15% of the load time. `freeze` also keeps these long-lived
 # objects out of every later collection in the process.
+# Unfrozen at exit so the interpreter's teardown frees them (duckdb's bindings report frozen
+# objects as leaks).
 gc.freeze()
+atexit.register(gc.unfreeze)
 if _collecting:
     gc.enable()
