@@ -19,6 +19,8 @@ from nba_assets.asset_defaults import OWNERS
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
 BUCKETS = [(1.0, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, None)]
@@ -26,7 +28,11 @@ BREAK_EVEN = 0.524  # at -110 odds
 DEFAULT_ODDS = -110.0
 
 
-def graded_rows(warehouse: Warehouse) -> "pd.DataFrame":
+def graded_rows(warehouse: Warehouse, first: "dt.date | None" = None, last: "dt.date | None" = None) -> "pd.DataFrame":
+    """Graded rows with a real line and a prediction, of all dates or of first..last (inclusive)."""
+    dates, params = "", []
+    if first is not None and last is not None:
+        dates, params = " AND a.game_date >= ? AND a.game_date <= ?", [first, last]
     return warehouse.query(
         f"""
         SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
@@ -34,8 +40,9 @@ def graded_rows(warehouse: Warehouse) -> "pd.DataFrame":
         FROM {warehouse.relation('nba_grading', 'prediction_accuracy')} a
         LEFT JOIN {warehouse.relation('nba_analytics', 'prop_lines_consensus')} c
           USING (game_date, player_lookup)
-        WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL
-        """
+        WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL{dates}
+        """,
+        params,
     )
 
 

@@ -57,9 +57,18 @@ TRAINING_COLUMNS = ["game_date", "player_lookup", "home_away", *(c for c in FEAT
 
 def training_rows(warehouse: Warehouse, week_start: dt.date) -> "pd.DataFrame":
     """Feature rows with their outcome from the 52 weeks before `week_start`, players who played."""
-    first = week_start - dt.timedelta(weeks=TRAINING_WEEKS)
+    return training_rows_by_week(warehouse, [week_start])[week_start]
+
+
+def training_rows_by_week(warehouse: Warehouse, weeks: "list[dt.date]") -> "dict[dt.date, pd.DataFrame]":
+    """`training_rows` of each week, from one query over all of them: the weeks' 52-week windows
+    overlap (a season's 77 weeks read each game ~50 times), so each week's rows are a slice of the
+    rows sorted by date."""
+    import numpy as np
+
+    first = min(weeks) - dt.timedelta(weeks=TRAINING_WEEKS)
     columns = ", ".join(f"f.{column}" for column in TRAINING_COLUMNS)
-    return warehouse.query(
+    rows = warehouse.query(
         f"""
         SELECT {columns}, g.points AS actual_points
         FROM {warehouse.relation('nba_features', 'ml_feature_store')} f
@@ -68,8 +77,22 @@ def training_rows(warehouse: Warehouse, week_start: dt.date) -> "pd.DataFrame":
         WHERE g.played AND f.game_date >= ? AND f.game_date < ?
         ORDER BY f.game_date, f.player_lookup  -- same rows, same order: a reproducible model
         """,
-        [first, week_start],
+        [first, max(weeks)],
     )
+    days = _as_days(rows["game_date"])
+
+    def between(start: dt.date, end: dt.date) -> "pd.DataFrame":
+        low, high = np.searchsorted(days, [np.datetime64(start, "D"), np.datetime64(end, "D")])
+        return rows.iloc[low:high].reset_index(drop=True)
+
+    return {week: between(week - dt.timedelta(weeks=TRAINING_WEEKS), week) for week in weeks}
+
+
+def _as_days(dates: "pd.Series"):
+    """A date column (DuckDB: datetime64; BigQuery: dbdate or date objects) as numpy days."""
+    import pandas as pd
+
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
 
 
 def single_threaded():
@@ -231,7 +254,7 @@ def load_model(store: ObjectStore, week_start: dt.date):
 def _leak_check(rows: "pd.DataFrame", week_start: dt.date) -> AssetCheckResult:
     import pandas as pd
 
-    late = rows[pd.to_datetime(rows["game_date"]).dt.date >= week_start] if len(rows) else rows
+    late = rows[pd.to_datetime(rows["game_date"]) >= pd.Timestamp(week_start)] if len(rows) else rows
     listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.player_lookup}" for r in late.head(20).itertuples())
     return AssetCheckResult(
         check_name="training_before_week",
@@ -260,7 +283,7 @@ def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: 
     while week < window.end.date():
         weeks.append(week)
         week += dt.timedelta(weeks=1)
-    training = {week: training_rows(warehouse, week) for week in weeks}
+    training = training_rows_by_week(warehouse, weeks)
     # The guard first: nothing is trained or stored if any week's data reaches into the week.
     for week, rows in training.items():
         check = _leak_check(rows, week)

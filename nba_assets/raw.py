@@ -60,10 +60,21 @@ def _land(store: ObjectStore, source_name: str, day: dt.date, rows: "pd.DataFram
 def fetch_window(
     context: AssetExecutionContext,
     store: ObjectStore,
+    source: NbaSource,
     source_name: str,
-    fetch: Callable[[dt.date], object],
 ) -> "tuple[pd.DataFrame, list[str], list[str], list[str]]":
-    """Fetches and lands every date of the run's window; returns rows, landing URIs, empty dates, notes."""
+    """Fetches (`source.<source_name>(date)`) and lands every date of the run's window; returns
+    rows, landing URIs, empty dates, notes."""
+    from resources.source_errors import SourceError
+
+    try:
+        with source.window():
+            return _fetch_dates(context, store, getattr(source, source_name), source_name)
+    except SourceError as err:  # the source as a whole (e.g. an unreadable archive file)
+        raise Failure(description=f"{source_name}: {err}", allow_retries=err.transient) from None
+
+
+def _fetch_dates(context, store: ObjectStore, fetch: Callable[[dt.date], object], source_name: str):
     import pandas as pd
 
     from resources.source_errors import SourceError
@@ -148,7 +159,7 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
 )
 def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
                  landing: ObjectStore, warehouse: Warehouse):
-    rows, landed, empty_dates, notes = fetch_window(context, landing, "schedule", nba_source.schedule)
+    rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "schedule")
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
     yield MaterializeResult(metadata={
         "games": len(typed),
@@ -265,8 +276,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
                          landing: ObjectStore, warehouse: Warehouse):
     from nba_assets.identity import player_lookup
 
-    rows, landed, empty_dates, notes = fetch_window(context, landing, "player_boxscores",
-                                                    nba_source.player_boxscores)
+    rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "player_boxscores")
     if not rows.empty:
         rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
@@ -290,8 +300,7 @@ def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
                    landing: ObjectStore, warehouse: Warehouse):
     from nba_assets.identity import player_lookup
 
-    rows, landed, empty_dates, notes = fetch_window(context, landing, "prop_lines",
-                                                    nba_source.prop_lines)
+    rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
     if not rows.empty:
         rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
     typed = load_window(context, warehouse, PROP_LINES, rows, landed)

@@ -263,13 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = defs.resources["warehouse"]
     print(format_summary(summary(warehouse, args.start, args.end)))
     if warehouse.table_exists("nba_grading", "prediction_accuracy"):
-        import pandas as pd
-
         from nba_assets.backtest import graded_rows, report, systems_table
 
-        rows = graded_rows(warehouse)
-        dates = pd.to_datetime(rows["game_date"]).dt.date
-        rows = rows[(dates >= args.start) & (dates <= args.end)]
+        rows = graded_rows(warehouse, args.start, args.end)
         print("\nSystems on the same graded rows of the window (every system predicted, player played, "
               "real line):")
         print(systems_table(report(rows)))

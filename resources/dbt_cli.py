@@ -38,6 +38,7 @@ from pydantic import Field
 # dbt_project/macros/window.sql only when SQL runs: a parse does not depend on them.
 WINDOW_VARIABLES = ("NBA_WINDOW_START", "NBA_WINDOW_END")
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+PARSE_VARIABLE_PREFIXES = ("NBA_", "DBT_", "GOOGLE_")
 
 
 def dbt_executable() -> str:
@@ -60,6 +61,14 @@ class ProjectDbtCliResource(DbtCliResource):
         if Path(self.dbt_executable).parent == Path(sys.executable).parent:
             return version.parse(installed_version("dbt-core"))
         return super()._cli_version
+
+    def _setup(self, project_dir: Path, target_path: Path) -> list[str]:
+        """Profile, target and folders of an invocation (the manifest cache's key, see
+        `_parsed_manifest`, is all of it but the folders)."""
+        return [*(["--profile", self.profile] if self.profile else []),
+                *(["--target", self.target] if self.target else []),
+                "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
+                "--target-path", str(target_path), "--log-path", str(target_path)]
 
     def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest=None,
             dagster_dbt_translator: DagsterDbtTranslator | None = None, context=None,
@@ -85,12 +94,8 @@ class ProjectDbtCliResource(DbtCliResource):
         target_path = target_path or self._get_unique_target_path(context=context)
         if not target_path.is_absolute():
             target_path = project_dir / target_path
-        profile_args = [*(["--profile", self.profile] if self.profile else []),
-                        *(["--target", self.target] if self.target else [])]
         indirect = ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
-        setup = [*profile_args, "--project-dir", str(project_dir),
-                 "--profiles-dir", str(self.profiles_dir or project_dir),
-                 "--target-path", str(target_path), "--log-path", str(target_path)]
+        setup = self._setup(project_dir, target_path)
         dbt_args = [*self.global_config_flags, *cleaned_args, *params.selection_args, *indirect, *setup]
         return DbtCliInvocation(
             process=InProcessDbt(dbt_args, setup, project_dir, target_path),
@@ -154,14 +159,19 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, var
     profile, target and folders (the invocation's target folder receives the parse's files)."""
     from dbt.cli.main import dbtRunner
 
-    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k not in WINDOW_VARIABLES))
+    # Only variables the project and profiles can read (env_var() on NBA_*, GOOGLE_*; dbt's own
+    # DBT_* flags): libraries set others as they load (OpenMP's KMP_* with scikit-learn), which
+    # must not cost a second parse in the same run.
+    environment = tuple(sorted((k, v) for k, v in os.environ.items()
+                               if k.startswith(PARSE_VARIABLE_PREFIXES) and k not in WINDOW_VARIABLES))
     key = (tuple(setup[:setup.index("--target-path")]), tuple(vars_args), environment)
     if key in _manifests:
         return _manifests[key]
     shared = project_dir / "target" / PARTIAL_PARSE_FILE
     if shared.exists():
         shutil.copyfile(shared, target_path / PARTIAL_PARSE_FILE)
-    parsed = dbtRunner().invoke(["parse", *setup, *vars_args, "--log-level", "none"])
+    # No manifest.json: the invocation folder is deleted after it (~0.2 s of writing JSON).
+    parsed = dbtRunner().invoke(["parse", *setup, *vars_args, "--no-write-json", "--log-level", "none"])
     if not parsed.success:
         raise RuntimeError(f"dbt parse failed: {parsed.exception}")
     written = target_path / PARTIAL_PARSE_FILE

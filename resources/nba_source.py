@@ -7,7 +7,8 @@ file or request, when it cannot.
 """
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, ContextManager
 
 from dagster import ConfigurableResource
 
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 class NbaSource(ConfigurableResource):
     def describe(self) -> str:
         raise NotImplementedError
+
+    def window(self) -> ContextManager:
+        """Held while a run fetches its window of dates: a source may answer every date of it from
+        one version of its data (the replay pins its archive). Live sources need nothing."""
+        return nullcontext()
 
     def schedule(self, game_date: dt.date) -> "SourcePayload":
         raise NotImplementedError

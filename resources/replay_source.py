@@ -27,11 +27,11 @@ import datetime as dt
 import functools
 import os
 from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
-from typing import TYPE_CHECKING
-
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from resources.nba_source import NbaSource
 
@@ -204,6 +204,8 @@ class ReplaySource(NbaSource):
         "as it would have then. None: everything in the archive is served.",
     )
 
+    _pinned: ReplayIndex | None = PrivateAttr(default=None)
+
     @classmethod
     def from_env(cls) -> "ReplaySource":
         return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)),
@@ -225,9 +227,21 @@ class ReplaySource(NbaSource):
         midnight = dt.datetime.combine(game_date, dt.time(), tzinfo=ZoneInfo(GAME_TIMEZONE))
         return now >= midnight + RESULTS_PUBLISHED_AFTER
 
+    @contextmanager
+    def window(self) -> Iterator[None]:
+        """Every date of the window from the archive as it is now: listing and stat-ing the
+        archive's files once, not once per date and source (a season: 1,614 times)."""
+        self._pinned = self._index()
+        try:
+            yield
+        finally:
+            self._pinned = None
+
     def _index(self) -> ReplayIndex:
         from resources.replay_archive import archive_fingerprint
 
+        if self._pinned is not None:
+            return self._pinned
         root = Path(self.archive_dir).resolve()
         return _cached_index(root, archive_fingerprint(root))
 

@@ -96,13 +96,13 @@ def test_a_model_whose_training_reaches_into_its_week_is_blocked(tmp_path, monke
     archive = write_archive_slice(tmp_path / "archive", "2025-10-27", "2025-11-05")
     pipeline = Pipeline(tmp_path, archive)
     pipeline.replay("2025-10-27", "2025-11-05")
-    original = points_model.training_rows
+    original = points_model.training_rows_by_week
 
-    def leaky(warehouse, week_start):  # plant: the query forgets the week's end
-        rows = original(warehouse, week_start + dt.timedelta(days=3))
-        return rows
+    def leaky(warehouse, weeks):  # plant: the query forgets the week's end
+        late = original(warehouse, [week + dt.timedelta(days=3) for week in weeks])
+        return {week: late[week + dt.timedelta(days=3)] for week in weeks}
 
-    monkeypatch.setattr(points_model, "training_rows", leaky)
+    monkeypatch.setattr(points_model, "training_rows_by_week", leaky)
     job = pipeline.defs.resolve_job_def("weekly_points_model")
     result = job.execute_in_process(instance=pipeline.instance, raise_on_error=False, partition_key="2025-11-03")
     assert not result.success
