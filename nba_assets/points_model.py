@@ -235,8 +235,9 @@ def _stored_fit(store: ObjectStore, week: dt.date, key: str) -> dict | None:
     return record
 
 
-def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
+def train_weeks(training: "dict[dt.date, pd.DataFrame]", keys: "dict[dt.date, str] | None" = None) -> dict:
     """`train` for each week: {week: (model, validation MAE, validation rows, training rows)}.
+    `keys`: each week's `fit_key` when the caller has it (else the rows are hashed here).
 
     `train` depends only on the rows, so weeks with identical training rows share one fit: in the
     off-season no game enters or leaves the 52 weeks (2025-04-14..2025-10-20: 28 weeks, one fit).
@@ -245,7 +246,8 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]") -> dict:
     `train`'s one by one. The workers are plain `python -m nba_assets.training_worker` processes
     (not multiprocessing, whose workers re-run the calling script when it has no `__main__` guard)."""
     first_week_of: dict[str, dt.date] = {}
-    same_as = {week: first_week_of.setdefault(_content_key(rows), week) for week, rows in training.items()}
+    keys = keys or {week: _content_key(rows) for week, rows in training.items()}
+    same_as = {week: first_week_of.setdefault(keys[week], week) for week in training}
     distinct = {week: training[week] for week in set(same_as.values())}
     trained = _train_in_workers(distinct)
     return {week: trained[same_as[week]] for week in training}
@@ -334,7 +336,7 @@ def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: 
     keys = {week: fit_key(rows) for week, rows in eligible.items()}
     reused = {week: record for week in eligible
               if (record := _stored_fit(landing, week, keys[week])) is not None}
-    trained = train_weeks({week: rows for week, rows in eligible.items() if week not in reused})
+    trained = train_weeks({week: rows for week, rows in eligible.items() if week not in reused}, keys)
     lines, last = [], {}
     for week in training:
         if week in trained:
