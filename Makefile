@@ -18,13 +18,19 @@ EMULATORS := .emulators
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay test ui install clean benchmark ml-benchmark
+.PHONY: run replay test ui install clean benchmark ml-benchmark recover
 
 run: replay ui
 
 replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
 	$(BIN)/python -m nba_assets.replay --start $(START) --end $(END)
+
+# Closes runs whose process died and frees their pool slots (see docs/runbook.md); RUN=<id> closes
+# that run by hand.
+recover: $(VENV)/.bytecode $(DAGSTER_HOME)/dagster.yaml
+	@$(COMPILE)
+	$(BIN)/python -m nba_assets.recover $(if $(RUN),--run $(RUN))
 
 ui: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
@@ -70,10 +76,18 @@ $(EMULATORS)/.installed: tests/emulators/requirements.lock $(VENV)/.installed
 # The dbt manifest is prepared once, not parsed at every code-location load. Parsed with the
 # DuckDB path `make replay` uses: dbt's partial-parse state (target/partial_parse.msgpack) is only
 # reused by calls with the same profile, so the replay's dbt calls skip re-parsing.
+# Parsed into a scratch folder and renamed into place: an interrupted parse leaves no truncated
+# manifest.json that would look up to date (dbt itself falls back to a full parse when its
+# partial-parse file is damaged).
+PARSE_DIR := dbt_project/target/.parse
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	rm -rf $(PARSE_DIR) && mkdir -p $(PARSE_DIR)
+	-cp dbt_project/target/partial_parse.msgpack $(PARSE_DIR)/ 2>/dev/null
 	cd dbt_project && NBA_DUCKDB_PATH="$${NBA_DUCKDB_PATH:-$(CURDIR)/$(DATA)/warehouse.duckdb}" \
-		../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb
-	touch $@
+		../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb --target-path target/.parse
+	mv $(PARSE_DIR)/partial_parse.msgpack dbt_project/target/partial_parse.msgpack
+	mv $(PARSE_DIR)/manifest.json $@
+	rm -rf $(PARSE_DIR)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)

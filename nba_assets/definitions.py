@@ -53,6 +53,7 @@ from nba_assets.partitions import daily_partitions, weekly_partitions
 from nba_assets.points_model import points_model
 from nba_assets.predictions import player_prop_predictions
 from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
+from nba_assets.recovery import recover_dead_runs
 from nba_assets.schedules import (
     morning_results,
     morning_results_schedule,
@@ -108,7 +109,7 @@ def build_definitions(resources: dict) -> Definitions:
         jobs=[ingest_and_features, weekly_points_model, predict_grade_export, daily_pipeline, reports,
               reference_data, morning_results, pregame_predictions, freshness_job],
         schedules=[morning_results_schedule, pregame_schedule, weekly_model_schedule_for(weekly_points_model)],
-        sensors=[failure_alerts, late_box_scores, freshness_deadlines, heal_late_data],
+        sensors=[failure_alerts, late_box_scores, freshness_deadlines, heal_late_data, recover_dead_runs],
         resources=resources,
         # DuckDB work is milliseconds; step processes cost seconds each. One process per run.
         executor=in_process_executor,

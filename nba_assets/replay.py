@@ -162,28 +162,41 @@ def seeds_needed(instance, warehouse) -> bool:
         loaded[columns].astype(str).sort_values(columns).reset_index(drop=True))
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The console shows progress and, at the end, each failed step's error (main); the step logs are in
+# the run's event log (the UI). An interrupted step's stack trace is not news.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+# Dagster's run monitoring (the daemon, `make ui`) fails a run past this; a season takes ~1 minute.
+MAX_RUNTIME_TAG = "dagster/max_runtime"
+MAX_RUNTIME_SECONDS = 2 * 3600
+# What an interrupted replay tells the user (set by `main`: the command to run again).
+RESUME = {"hint": ""}
+
+
+def say(message: str) -> None:
+    print("\n".join(f"[replay] {line}" for line in message.splitlines()), flush=True)
 
 
 def run_job(instance, job, first: str | None = None, last: str | None = None):
-    """One run of `job` (over first..last, a single-run backfill when partitioned), with progress."""
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-    from dagster._core.utils import make_new_run_id
+    """One run of `job` (over first..last, a single-run backfill when partitioned), with progress.
+    Interrupts and waits are handled by nba_assets/guarded_run.py (raises `Interrupted`)."""
+    import uuid
 
-    run_id = make_new_run_id()
+    from nba_assets.guarded_run import execute_guarded
+
+    run_id = str(uuid.uuid4())  # known before the run exists: progress and the watcher follow it
     total = len(job.graph.node_defs)
     window = f" {first}..{last}" if first else ""
     print(f"[replay] {job.name}{window}: one run ({run_id}), {total} steps", flush=True)
-    tags = ({ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last} if first else {})
+    tags = {**({RANGE_START_TAG: first, RANGE_END_TAG: last} if first else {}),
+            MAX_RUNTIME_TAG: str(MAX_RUNTIME_SECONDS)}
     progress = Progress(instance, run_id, total)
     progress.start()
     try:
         # Step logs stay in the run's event log (the UI); the console shows progress.
-        return job.execute_in_process(instance=instance, run_config=QUIET, run_id=run_id,
-                                      raise_on_error=False, tags=tags)
+        return execute_guarded(instance, job, run_id=run_id, tags=tags, say=say, farewell=RESUME["hint"],
+                               run_config=QUIET)
     finally:
         progress.finished.set()
         progress.join()
@@ -249,9 +262,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from nba_assets.definitions import defs
 
+    from nba_assets.guarded_run import Interrupted
+    from nba_assets.recovery import close_dead_runs, free_slots_of_ended_runs
+
     started = time.monotonic()
     instance = DagsterInstance.get()
-    results = run_window(instance, args.start, args.end, retrain=args.retrain)
+    # Runs an earlier replay (or UI run) left behind when its process was killed: closed here,
+    # once, so that this replay does not wait for their pool slots.
+    for line in close_dead_runs(instance, f"make replay (process {os.getpid()})") + free_slots_of_ended_runs(instance):
+        say(f"recovered: {line}")
+    resume = f"make replay START={args.start} END={args.end}"
+    RESUME["hint"] = f"Run the same command to resume:\n  {resume}"
+    try:
+        results = run_window(instance, args.start, args.end, retrain=args.retrain)
+    except Interrupted as stopped:
+        say(f"{stopped.reason}: run {stopped.run_id} is {stopped.status}, its pool slots are freed. "
+            "Every step writes its window in one transaction and files are renamed into place, so "
+            f"nothing half-written was kept. Run the same command to resume:\n  {resume}")
+        return stopped.exit_code
     succeeded = all(result.success for result in results)
     for result in results:
         for event in result.get_step_failure_events():

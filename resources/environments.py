@@ -58,6 +58,8 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
     duckdb_path = Path(duckdb_path or os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
     # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
     os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
+    # dbt cannot create the file in a folder that does not exist (a fresh NBA_DATA_DIR).
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "alerts": alert_channel(),
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),

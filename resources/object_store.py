@@ -1,5 +1,6 @@
 """Object store for landing files: a local folder by default (GCS in production, same interface)."""
 
+import os
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -24,11 +25,18 @@ class LocalObjectStore(ConfigurableResource):
         return self._root.joinpath(*parts)
 
     def put_bytes(self, key: str, data: bytes) -> str:
+        # Written beside the target under a hidden name of this process, then renamed over it: a
+        # reader sees the old file or the new one, never a truncated one, even if this process is
+        # killed mid-write (a killed writer leaves only its hidden temporary, which no key names).
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return self.uri(key)
 
     def get_bytes(self, key: str) -> bytes:

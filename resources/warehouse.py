@@ -2,7 +2,11 @@
 
 Two additions to `DuckDBResource`: the connection is closed even when the work inside fails (the
 library's context manager skips `close()` on error, which keeps the file lock and blocks the next
-dbt call), and `replace_window` writes a date window's rows in one transaction.
+dbt call), `replace_window` writes a date window's rows in one transaction, and a run that opens
+the warehouse records its owner process (resources/run_owner.py): a run killed while holding the
+`warehouse` pool slot can then be found dead and closed instead of blocking every later run. A
+connection that meets another process's lock (the replay CLI's reads outside its steps while
+another replay writes) waits for it, saying so, instead of failing.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from dagster import InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
+
+from resources.run_owner import register_run_owner
 
 if TYPE_CHECKING:
     import duckdb
@@ -23,16 +30,24 @@ if TYPE_CHECKING:
 class DuckDBWarehouse(DuckDBResource):
     dataset_prefix: str = Field(
         default="", description="Prepended to every schema, as dbt's generate_schema_name does.")
+    lock_timeout_seconds: float = Field(
+        default=600.0, description="How long to wait for another process's lock on the file.")
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Resources are set up in the process that executes the run's steps, before they open the
+        # warehouse: that process owns the run (the UI's and the schedules' runs too).
+        register_run_owner(context.instance, context.run_id)
 
     @contextmanager
     def get_connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with super().get_connection() as conn:
-            try:
-                yield conn
-            finally:
-                conn.close()
+        conn = connect_waiting(self.database, {"custom_user_agent": "dagster", **self.connection_config},
+                               self.lock_timeout_seconds)
+        try:
+            yield conn
+        finally:
+            conn.close()
 
     def relation(self, schema: str, table: str) -> str:
         return f"{self.dataset_prefix}{schema}.{table}"
@@ -90,3 +105,36 @@ class DuckDBWarehouse(DuckDBResource):
                 [f"{self.dataset_prefix}{schema}", table],
             ).fetchone()
         return bool(found and found[0])
+
+
+# DuckDB's error when another process holds the file: "Could not set lock on file ...: Conflicting
+# lock is held in <program> (PID <n>)".
+LOCK_MESSAGE = "Could not set lock on file"
+LOCK_POLL_SECONDS = 0.2
+LOCK_NOTICE_AFTER_SECONDS = 3.0
+
+
+def connect_waiting(database: str, config: dict, timeout: float) -> "duckdb.DuckDBPyConnection":
+    """`duckdb.connect`, retried while another process holds the file's lock (one writing process
+    at a time). Steps never meet it (the `warehouse` pool serializes them); the replay CLI's own
+    reads between runs can. Says once who holds it when the wait is noticeable."""
+    import sys
+    import time
+
+    import duckdb
+
+    started, noticed = time.monotonic(), False
+    while True:
+        try:
+            return duckdb.connect(database, read_only=False, config=config)
+        except duckdb.IOException as error:
+            if LOCK_MESSAGE not in str(error):
+                raise
+            waited = time.monotonic() - started
+            if waited > timeout:
+                raise RuntimeError(f"warehouse {database} still locked after {waited:.0f}s: {error}") from error
+            if waited > LOCK_NOTICE_AFTER_SECONDS and not noticed:
+                print(f"[warehouse] waiting for the lock on {database}: {str(error).split(': ', 1)[-1]}",
+                      file=sys.stderr, flush=True)
+                noticed = True
+            time.sleep(LOCK_POLL_SECONDS)
