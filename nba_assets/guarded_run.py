@@ -211,6 +211,11 @@ def execute_guarded(instance: DagsterInstance, job, *, run_id: str, tags: dict, 
         finally:
             watcher.finished.set()
             watcher.join()
+            # A signal the watcher had no time to read (the run ended within its poll) still counts.
+            for signum in watcher._signals_received():
+                if watcher.reason is None:
+                    watcher.reason = f"interrupted by {signal.Signals(signum).name}"
+                    watcher.exit_code = EXIT_CODES.get(signum, 1)
     if watcher.reason is None:
         return result
     run = instance.get_run_by_id(run_id)
