@@ -169,7 +169,7 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 # Dagster's run monitoring (the daemon, `make ui`) fails a run past this; a season takes ~1 minute.
 MAX_RUNTIME_TAG = "dagster/max_runtime"
-MAX_RUNTIME_SECONDS = 2 * 3600
+MAX_RUNTIME_SECONDS = int(os.environ.get("NBA_MAX_RUNTIME_SECONDS", 2 * 3600))
 # What an interrupted replay tells the user (set by `main`: the command to run again).
 RESUME = {"hint": ""}
 

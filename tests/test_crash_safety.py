@@ -264,3 +264,98 @@ def test_a_waiting_replay_names_the_holder_and_closes_it_when_its_process_dies(h
     assert f"run {holder.run_id} (ingest_and_features)" in output and "alive" in output, output[:3000]
     assert f"recovered: Run {holder.run_id}" in output
     folder.assert_nothing_in_flight()
+
+
+@contextmanager
+def daemon(folder: Folder):
+    """`dagster-daemon run` on the folder's instance (the queue, run monitoring, sensors): the path
+    of the UI's and the schedules' runs. Stopped by process group."""
+    log = (folder.root / "daemon.log").open("w")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                               cwd=ROOT, env=folder.env(), stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_for(condition, what: str, timeout: float = REPLAY_TIMEOUT, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(every)
+    return value
+
+
+def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
+    """Two replays of different windows at once plus a run queued through the instance's run
+    coordinator and launcher (what the UI and the schedules use): all complete, no lock error.
+    Then a replay past a tiny max runtime is failed by Dagster's run monitoring, stops, frees its
+    slot, and failure_alerts alerts it exactly once."""
+    from dagster import DagsterRunStatus, build_sensor_context
+
+    from nba_assets.alerts import failure_alerts
+    from resources.alerts import AlertChannel
+    from tests.slack_standin import SlackStandIn
+
+    folder = history.copy_to(tmp_path / "folder")
+    config = (folder.home / "dagster.yaml").read_text()
+    # Monitoring every second, slots of ended runs freed at once (the shipped file: 30 s, 30 s).
+    config = config.replace("free_slots_after_run_end_seconds: 30", "free_slots_after_run_end_seconds: 0")
+    config = config.replace("poll_interval_seconds: 30", "poll_interval_seconds: 1")
+    (folder.home / "dagster.yaml").write_text(config)
+
+    with daemon(folder):
+        first = folder.start_replay("2025-11-08", "2025-11-10", "first.log")
+        second = folder.start_replay("2025-11-12", "2025-11-14", "second.log")
+        tags = json.dumps({"dagster/asset_partition_range_start": "2025-11-11",
+                           "dagster/asset_partition_range_end": "2025-11-11"})
+        launched = subprocess.run(
+            [str(Path(sys.executable).parent / "dagster"), "job", "launch", "-w", "workspace.yaml",
+             "-j", "daily_pipeline", "--tags", tags], cwd=ROOT, env=folder.env(), capture_output=True, text=True)
+        assert launched.returncode == 0, launched.stderr[-3000:]
+        for process, name in ((first, "first.log"), (second, "second.log")):
+            assert process.wait(timeout=REPLAY_TIMEOUT) == 0, (folder.root / name).read_text()[-3000:]
+        with folder.instance() as instance:
+            def launched_run():
+                runs = [r for r in instance.get_runs() if r.job_name == "daily_pipeline"
+                        and r.tags.get("dagster/asset_partition_range_start") == "2025-11-11"]
+                return runs and runs[0].is_finished and runs[0]
+
+            run = wait_for(launched_run, "the launched run to finish")
+            assert run.status == DagsterRunStatus.SUCCESS, (folder.root / "daemon.log").read_text()[-3000:]
+            # It was executed by a run worker that recorded itself as the owner.
+            assert "nba/owner_pid" in run.tags
+        outputs = "".join((folder.root / name).read_text() for name in ("first.log", "second.log", "daemon.log"))
+        assert "Could not set lock" not in outputs and "Conflicting lock" not in outputs
+
+        # A replay whose max runtime is 3 s: the daemon's run monitoring fails it.
+        env = {**folder.env(), "NBA_MAX_RUNTIME_SECONDS": "3"}
+        log = (folder.root / "overtime.log").open("w")
+        overtime = subprocess.Popen([sys.executable, "-m", "nba_assets.replay", "--start", WINDOW[0],
+                                     "--end", WINDOW[1], "--retrain"], cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        assert overtime.wait(timeout=REPLAY_TIMEOUT) == 1
+        output = (folder.root / "overtime.log").read_text()
+        assert "FAILURE from outside" in output, output[-3000:]
+        with folder.instance() as instance:
+            failed = [r for r in instance.get_runs() if r.status == DagsterRunStatus.FAILURE]
+            assert len(failed) == 1
+            assert "maximum runtime" in " ".join(
+                e.message for e in instance.all_logs(failed[0].run_id) if e.message)
+    folder.assert_nothing_in_flight()
+
+    from nba_assets.definitions import defs as definitions
+
+    with SlackStandIn() as slack, folder.instance() as instance:
+        alerts = AlertChannel(token="fake-slack-token", channel="#nba-alerts", base_url=slack.base_url)
+        cursor = None
+        for _ in range(2):
+            context = build_sensor_context(instance=instance, cursor=cursor, resources={"alerts": alerts},
+                                           definitions=definitions)
+            result = failure_alerts.evaluate_tick(context)
+            cursor = result.cursor if result.cursor is not None else context.cursor
+        failures = [m for m in slack.messages if "Run failed" in m]
+        assert len(failures) == 1 and failed[0].run_id[:8] in failures[0], slack.messages
