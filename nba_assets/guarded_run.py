@@ -41,6 +41,7 @@ POLL_SECONDS = 0.5
 WAIT_NOTICE_SECONDS = 3.0
 WAIT_REPEAT_SECONDS = 30.0
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+ENDED_GRACE_SECONDS = 3.0
 ENDED_FROM_OUTSIDE = {DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED, DagsterRunStatus.FAILURE}
 
 
@@ -89,6 +90,7 @@ class Watcher(threading.Thread):
         self.exit_code = 1
         self.told_waits: dict[tuple, float] = {}
         self.sent_to_self = 0
+        self.ended_seen_at: float | None = None
         self.lock = threading.Lock()
         self.in_run = True
 
@@ -146,11 +148,19 @@ class Watcher(threading.Thread):
 
     def _check_status(self):
         run = self.instance.get_run_by_id(self.run_id)
-        if run is not None and run.status in ENDED_FROM_OUTSIDE:
-            self.say(f"run {self.run_id} was marked {run.status.value} from outside (UI, run "
-                     "monitoring or another process): stopping it here too")
-            self.reason, self.exit_code, self.stopping_since = f"{run.status.value} from outside", 1, time.monotonic()
-            self._interrupt_self()
+        if run is None or run.status not in ENDED_FROM_OUTSIDE:
+            self.ended_seen_at = None
+            return
+        # The run's own end (a failed step) is written just before execute_in_process returns:
+        # only a run still executing a while after it was marked so was ended from outside.
+        if run.status != DagsterRunStatus.CANCELING:
+            self.ended_seen_at = self.ended_seen_at or time.monotonic()
+            if time.monotonic() - self.ended_seen_at < ENDED_GRACE_SECONDS:
+                return
+        self.say(f"run {self.run_id} was marked {run.status.value} from outside (UI, run "
+                 "monitoring or another process): stopping it here too")
+        self.reason, self.exit_code, self.stopping_since = f"{run.status.value} from outside", 1, time.monotonic()
+        self._interrupt_self()
 
     def _only_waiting(self) -> bool:
         """No step of the run holds a slot and one waits for it: nothing is being written, so

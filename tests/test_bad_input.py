@@ -135,10 +135,11 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     with SlackStandIn() as slack:
         alerts = AlertChannel(token="fake-slack-token", base_url=slack.base_url)
         sensor = pipeline.defs.get_sensor_def("failure_alerts")
-        context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts})
+        context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts},
+                                       definitions=pipeline.defs)
         sensor.evaluate_tick(context)
         again = sensor.evaluate_tick(build_sensor_context(instance=pipeline.instance, cursor=context.cursor,
-                                                          resources={"alerts": alerts}))
+                                                          resources={"alerts": alerts}, definitions=pipeline.defs))
     breaker_alerts = [m for m in slack.messages if "circuit_breaker" in m]
     assert len(breaker_alerts) == 1 and "ERROR" in breaker_alerts[0]
     assert all(game in breaker_alerts[0] for game in dropped)

@@ -77,3 +77,26 @@ def _quiet_dagster_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def test_a_damaged_partial_parse_file_costs_a_full_parse_not_a_failure(replayed):
+    """A process killed while the shared partial-parse file was replaced could only leave the old or
+    the new file (renamed into place), but a damaged one (disk, an older dbt) must not fail a run."""
+    from resources import dbt_cli
+
+    shared = replayed.defs.resources["dbt"].project_dir
+    from pathlib import Path
+
+    target = Path(shared) / "target" / dbt_cli.PARTIAL_PARSE_FILE
+    saved = target.read_bytes()
+    try:
+        target.write_bytes(saved[: len(saved) // 3])
+        dbt_cli._manifests.clear()  # this process's parsed manifest: parse again, from the file
+        before = _grading_rows(replayed)
+        result = replayed.run("2025-11-04", "2025-11-04")
+        assert result.success
+        assert _grading_rows(replayed).equals(before)
+        assert len(target.read_bytes()) > len(saved) // 3  # refreshed by the full parse
+    finally:
+        if len(target.read_bytes()) < len(saved) // 2:
+            target.write_bytes(saved)

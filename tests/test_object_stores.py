@@ -51,3 +51,25 @@ def test_gcs_uri_bucket_and_prefix(gcs_emulator):
     assert not other.exists("v1/predictions/2025-11-02.json")
     blob = store.get_client().bucket(BUCKET).blob("test_v1/predictions/2025-11-02.json")
     assert blob.download_as_bytes() == b"{}"
+
+
+def test_a_write_that_dies_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    """The local store writes a hidden temporary and renames it: a writer killed mid-write (here:
+    an error after half the bytes) never leaves a truncated file under the key."""
+    from pathlib import Path
+
+    store = LocalObjectStore(base_dir=str(tmp_path))
+    key = "models/points_model/2025-11-03.pkl"
+    store.put_bytes(key, b"the whole first model")
+    real_write = Path.write_bytes
+
+    def dies_midway(path, data):
+        real_write(path, data[: len(data) // 2])
+        raise KeyboardInterrupt("killed mid-write")
+
+    monkeypatch.setattr(Path, "write_bytes", dies_midway)
+    with pytest.raises(KeyboardInterrupt):
+        store.put_bytes(key, b"a second model that never fully lands")
+    monkeypatch.undo()
+    assert store.get_bytes(key) == b"the whole first model"
+    assert [p.name for p in (tmp_path / "models" / "points_model").iterdir()] == ["2025-11-03.pkl"]
