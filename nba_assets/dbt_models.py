@@ -29,11 +29,11 @@ from nba_assets.asset_defaults import OWNERS
 from nba_assets.metadata import preview_metadata, window_metadata
 from nba_assets.partitions import daily_partitions
 from nba_assets.window import window_bounds
-from resources.dbt_cli import WINDOW_VARIABLES
+from resources.dbt.runner import WINDOW_VARIABLES
 from resources.environments import environ
+from nba_assets.lib.paths import DBT_PROJECT_DIR
 from resources.interfaces import Warehouse
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

@@ -3,7 +3,7 @@
 Each deadline is an asset check on the asset, about ONE partition: the date the deadline is for.
 A backfill of old dates therefore never makes today look fresh (an asset-level "last updated"
 policy would). The `freshness_deadlines` sensor looks at the deadlines on the operations clock
-(nba_assets/clock.py) and, when a result changes (late, or arrived after being late), launches a
+(nba_assets/lib/clock.py) and, when a result changes (late, or arrived after being late), launches a
 run of the checks, which records the evaluation; a late asset is a failed WARN check, which the
 alert sensor sends on. The checks can also be run by hand in the UI.
 """
@@ -31,7 +31,7 @@ from dagster import (
     sensor,
 )
 
-from nba_assets import clock
+from nba_assets.lib import clock
 from nba_assets.partitions import daily_partitions
 
 

@@ -34,7 +34,7 @@ from typing import Callable, Iterator
 from dagster import DagsterInstance, DagsterRunStatus
 
 from nba_assets.recovery import close_dead_runs, close_run, describe_run, waits_of
-from resources.run_owner import owner_tags
+from resources.instance.run_owner import owner_tags
 
 FORCE_AFTER_SECONDS = 10.0
 POLL_SECONDS = 0.5

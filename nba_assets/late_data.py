@@ -21,7 +21,7 @@ from dagster import (
     sensor,
 )
 
-from nba_assets import clock
+from nba_assets.lib import clock
 from nba_assets.partitions import daily_partitions
 from nba_assets.raw_tables import RAW_SCHEMA
 from resources.alerts import AlertChannel

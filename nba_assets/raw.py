@@ -38,7 +38,7 @@ from nba_assets.raw_tables import (
 from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.window import window_bounds, window_dates
 from resources.interfaces import ObjectStore, Warehouse
-from resources.nba_source import NbaSource
+from resources.sources.base import NbaSource
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +65,7 @@ def fetch_window(
 ) -> "tuple[pd.DataFrame, list[str], list[str], list[str]]":
     """Fetches (`source.<source_name>(date)`) and lands every date of the run's window; returns
     rows, landing URIs, empty dates, notes."""
-    from resources.source_errors import SourceError
+    from resources.sources.errors import SourceError
 
     try:
         with source.window():
@@ -77,7 +77,7 @@ def fetch_window(
 def _fetch_dates(context, store: ObjectStore, fetch: Callable[[dt.date], object], source_name: str):
     import pandas as pd
 
-    from resources.source_errors import SourceError
+    from resources.sources.errors import SourceError
 
     frames, landed, empty_dates, notes = [], [], [], []
     for day in window_dates(context):

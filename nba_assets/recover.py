@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         describe_holder,
         free_slots_of_ended_runs,
     )
-    from resources.run_owner import Owner
+    from resources.instance.run_owner import Owner
 
     instance = DagsterInstance.get()
     for line in close_dead_runs(instance, f"make recover (process {os.getpid()})") + free_slots_of_ended_runs(instance):

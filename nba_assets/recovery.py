@@ -2,7 +2,7 @@
 
 A run whose process is killed keeps its status (STARTED) and its `warehouse` pool slot forever:
 every later run would wait for that slot in silence. Each run records its owner process
-(resources/run_owner.py); here a run whose owner is gone is marked FAILURE (CANCELED when it was
+(resources/instance/run_owner.py); here a run whose owner is gone is marked FAILURE (CANCELED when it was
 being canceled) with a message that names it, and its slots are freed. The failure goes through
 the `failure_alerts` sensor like any failed run: alerted once. Called by the replay CLI before it
 starts a run and while it waits for a slot, and by the `recover_dead_runs` sensor in the daemon.
@@ -29,7 +29,7 @@ from dagster import (
     sensor,
 )
 
-from resources.run_owner import Owner
+from resources.instance.run_owner import Owner
 
 # Statuses of a run that may hold or wait for a slot and has a process behind it (a QUEUED run
 # waits in the daemon's queue, with no process yet).

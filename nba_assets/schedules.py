@@ -21,7 +21,7 @@ from dagster import (
     schedule,
 )
 
-from nba_assets.clock import GAME_TZ
+from nba_assets.lib.clock import GAME_TZ
 from nba_assets.partitions import GAME_TIMEZONE, daily_partitions, weekly_partitions
 
 MORNING_RESULTS = ["raw_schedule", "raw_player_boxscores", "player_game_summary", "team_game_summary",

@@ -21,14 +21,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from nba_assets.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 SUPPORTED = ("local", "prod")
 SOURCES = ("live", "replay")
 
 
 def _dbt(target: str):
-    from nba_assets.dbt_models import DBT_PROJECT_DIR
-    from resources.dbt_cli import ProjectDbtCliResource, dbt_executable
+    from resources.dbt.runner import ProjectDbtCliResource, dbt_executable
 
     # Plain `dbt` commands started from this process (not the assets: they pass --target) use
     # the environment's target too.
@@ -50,9 +49,9 @@ def alert_channel():
 def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
                     archive_dir: str | Path | None = None) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
-    from resources.object_store import LocalObjectStore
-    from resources.replay_source import ReplaySource
-    from resources.warehouse import DuckDBWarehouse
+    from resources.object_store.local_store import LocalObjectStore
+    from resources.sources.replay.source import ReplaySource
+    from resources.warehouse.duckdb_warehouse import DuckDBWarehouse
 
     data_dir = Path(data_dir or os.environ.get("NBA_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
     duckdb_path = Path(duckdb_path or os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
@@ -75,11 +74,11 @@ def prod_source(source: str | None = None):
     source = source or os.environ.get("NBA_SOURCE", "live")
     if source == "live":
         # Imported here: the live sources (and their HTTP stack) load only when chosen.
-        from resources.live_sources import live_source_from_env
+        from resources.sources.live.source import live_source_from_env
 
         return live_source_from_env()
     if source == "replay":
-        from resources.replay_source import ReplaySource
+        from resources.sources.replay.source import ReplaySource
 
         return ReplaySource.from_env()
     raise ValueError(f"NBA_SOURCE={source!r} is not supported; supported: {', '.join(SOURCES)}")
@@ -95,8 +94,8 @@ def prod_resources(*, project: str | None = None, bucket: str | None = None,
     """
     from dagster import EnvVar
 
-    from resources.bigquery_warehouse import BigQueryWarehouse
-    from resources.gcs_store import GCSObjectStore
+    from resources.warehouse.bigquery_warehouse import BigQueryWarehouse
+    from resources.object_store.gcs_store import GCSObjectStore
 
     # Unset means no prefix and the US location, not an error at launch.
     os.environ.setdefault("NBA_DATASET_PREFIX", "")

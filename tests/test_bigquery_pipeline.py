@@ -41,7 +41,7 @@ TABLES = [
 @pytest.fixture(scope="module")
 def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
     from resources.environments import prod_resources
-    from resources.replay_source import ReplaySource
+    from resources.sources.replay.source import ReplaySource
 
     root = tmp_path_factory.mktemp("on_bigquery")
     archive = write_archive_slice(root / "archive", FIRST, LAST)

@@ -244,7 +244,7 @@ def test_a_waiting_replay_names_the_holder_and_closes_it_when_its_process_dies(h
 
     from dagster import DagsterRun
 
-    from resources.run_owner import owner_tags
+    from resources.instance.run_owner import owner_tags
 
     folder = history.copy_to(tmp_path / "folder")
     holder_process = subprocess.Popen(["sleep", "8"])

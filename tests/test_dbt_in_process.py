@@ -1,4 +1,4 @@
-"""dbt runs inside the step's process (resources/dbt_cli.py): it must release the DuckDB file, build
+"""dbt runs inside the step's process (resources/dbt/runner.py): it must release the DuckDB file, build
 exactly what dagster-dbt's subprocess builds, and report a failing model by name."""
 
 import subprocess
@@ -82,7 +82,7 @@ def _quiet_dagster_warnings():
 def test_a_damaged_partial_parse_file_costs_a_full_parse_not_a_failure(replayed):
     """A process killed while the shared partial-parse file was replaced could only leave the old or
     the new file (renamed into place), but a damaged one (disk, an older dbt) must not fail a run."""
-    from resources import dbt_cli
+    from resources.dbt import runner as dbt_cli
 
     shared = replayed.defs.resources["dbt"].project_dir
     from pathlib import Path

@@ -53,7 +53,7 @@ def test_operations_are_listed_and_running_by_default():
                                                 "weekly_model_schedule"}
     assert all(s.default_status == DefaultScheduleStatus.RUNNING for s in defs.schedules)
     assert {s.name for s in defs.sensors} == {"failure_alerts", "late_box_scores", "freshness_deadlines",
-                                              "heal_late_data"}
+                                              "heal_late_data", "recover_dead_runs"}
     assert all(s.default_status == DefaultSensorStatus.RUNNING for s in defs.sensors)
     graph = defs.resolve_asset_graph()
     healed = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}

@@ -1,4 +1,4 @@
-"""The instance storage of dagster.yaml (resources/instance_storage.py) records what Dagster's default
+"""The instance storage of dagster.yaml (resources/instance/storage.py) records what Dagster's default
 SQLite storage records: the same scenario runs on both and every answer the UI relies on is compared."""
 
 import shutil
@@ -25,7 +25,7 @@ from dagster import (
 )
 from dagster._core.storage.partition_status_cache import get_and_update_asset_status_cache_value
 
-from resources.instance_storage import LocalSqliteStorage, PooledSqliteEventLogStorage
+from resources.instance.storage import LocalSqliteStorage, PooledSqliteEventLogStorage
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = DailyPartitionsDefinition(start_date="2025-01-01", end_date="2025-02-01")

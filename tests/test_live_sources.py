@@ -19,11 +19,11 @@ import respx
 
 from nba_assets.identity import player_lookup
 from nba_assets.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE, validate
-from resources.balldontlie import parse_minutes
-from resources.live_sources import LiveSource, live_source_from_env
-from resources.replay_archive import BOX_COLUMNS, PROP_COLUMNS, ArchiveError
-from resources.replay_source import SCHEDULE_COLUMNS, ReplaySource
-from resources.source_errors import SourceError
+from resources.sources.live.balldontlie import parse_minutes
+from resources.sources.live.source import LiveSource, live_source_from_env
+from resources.sources.replay.archive import BOX_COLUMNS, PROP_COLUMNS, ArchiveError
+from resources.sources.replay.source import SCHEDULE_COLUMNS, ReplaySource
+from resources.sources.errors import SourceError
 from tests.conftest import ARCHIVE
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
@@ -480,7 +480,7 @@ def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(tmp_pa
 
     monkeypatch.setenv("NBA_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))  # restored afterwards
     # Dagster binds a copy of the resource (private attributes are not copied): fix the clock globally.
-    monkeypatch.setattr("resources.live_sources._utc_now", lambda: SNAPSHOT)
+    monkeypatch.setattr("resources.sources.live.source._utc_now", lambda: SNAPSHOT)
     resources = local_resources(data_dir=tmp_path / "data", duckdb_path=tmp_path / "warehouse.duckdb",
                                 archive_dir=ARCHIVE)
     resources["nba_source"] = live

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from resources.gcs_store import GCSObjectStore
-from resources.object_store import LocalObjectStore
+from resources.object_store.gcs_store import GCSObjectStore
+from resources.object_store.local_store import LocalObjectStore
 from tests.emulators import BUCKET
 
 

@@ -4,8 +4,8 @@ import shutil
 
 import pandas as pd
 
-from resources import replay_archive
-from resources.replay_archive import archive_fingerprint, read_archive, read_archive_cached
+from resources.sources.replay import archive as replay_archive
+from resources.sources.replay.archive import archive_fingerprint, read_archive, read_archive_cached
 from tests.conftest import write_archive_slice
 
 

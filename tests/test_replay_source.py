@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from nba_assets.partitions import ARCHIVE_END_EXCLUSIVE
-from resources.replay_archive import ArchiveError
-from resources.replay_source import ReplaySource
+from resources.sources.replay.archive import ArchiveError
+from resources.sources.replay.source import ReplaySource
 from tests.conftest import ARCHIVE, PROPS_FILE, read_text, write_archive_slice
 
 shipped = ReplaySource(archive_dir=str(ARCHIVE))

@@ -9,8 +9,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from resources.bigquery_warehouse import BigQueryWarehouse
-from resources.warehouse import DuckDBWarehouse
+from resources.warehouse.bigquery_warehouse import BigQueryWarehouse
+from resources.warehouse.duckdb_warehouse import DuckDBWarehouse
 from tests.emulators import PROJECT
 
 TYPES = {

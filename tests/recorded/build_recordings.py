@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from resources.teams import TEAM_ABBR_BY_NAME
+from resources.sources.teams import TEAM_ABBR_BY_NAME
 from tests.conftest import ARCHIVE, BOX_FILE, PROPS_FILE, props_game_date, read_text
 
 DAY = "2025-11-02"

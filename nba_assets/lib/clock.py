@@ -8,7 +8,9 @@ import datetime as dt
 import os
 from zoneinfo import ZoneInfo
 
-GAME_TZ = ZoneInfo("America/New_York")
+# Game dates, partitions and deadlines are US Eastern (the NBA's schedule), everywhere.
+GAME_TIMEZONE = "America/New_York"
+GAME_TZ = ZoneInfo(GAME_TIMEZONE)
 
 
 def parse_moment(value: str) -> dt.datetime:
@@ -26,3 +28,8 @@ def now() -> dt.datetime:
 def game_date(moment: dt.datetime) -> dt.date:
     """The US-Eastern calendar date of a moment (the partition key of that day's games)."""
     return moment.astimezone(GAME_TZ).date()
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of `day`'s week: a week's points model is trained on games before it."""
+    return day - dt.timedelta(days=day.weekday())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resources.source_errors import SourceError
+from resources.sources.errors import SourceError
 
 _MISSING = object()
 

@@ -13,7 +13,7 @@ existing instance keeps its runs. Configured in dagster.yaml:
 
     storage:
       custom:
-        module: resources.instance_storage
+        module: resources.instance.storage
         class: LocalSqliteStorage
         config:
           base_dir: {env: DAGSTER_HOME}

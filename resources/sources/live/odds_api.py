@@ -13,7 +13,7 @@ consensus model uses to take each book's latest line.
 
 Rows: one per event, bookmaker, market, player (`description`) and line (`point`), with the Over and
 Under prices side by side (a missing side is null, as in the archive). Team names map to codes
-through `resources/teams.py`; an unknown name, an outcome that is neither Over nor Under, or an
+through `resources/sources/teams.py`; an unknown name, an outcome that is neither Over nor Under, or an
 outcome without player, line or price is an error naming the request and the record.
 
 The live endpoints list only upcoming and in-play games. So:
@@ -29,14 +29,13 @@ import datetime as dt
 import email.utils
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from zoneinfo import ZoneInfo
 
-from resources.http_client import JsonHttpClient, JsonResponse
-from resources.json_fields import field_value, short
-from resources.source_errors import SourceError
-from resources.teams import TEAM_ABBR_BY_NAME
+from nba_assets.lib.clock import GAME_TZ
+from resources.sources.live.http_client import JsonHttpClient, JsonResponse
+from resources.sources.json_fields import field_value, short
+from resources.sources.errors import SourceError
+from resources.sources.teams import TEAM_ABBR_BY_NAME
 
-GAME_TZ = ZoneInfo("America/New_York")
 SPORT = "basketball_nba"
 EVENT_FIELDS = ("id", "commence_time", "home_team", "away_team")
 

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from resources.source_errors import SourceError
-from resources.teams import TEAM_ABBR_BY_NAME
-
-GAME_TIMEZONE = "America/New_York"
+from nba_assets.lib.clock import GAME_TIMEZONE
+from resources.sources.errors import SourceError
+from resources.sources.teams import TEAM_ABBR_BY_NAME
 
 
 class ArchiveError(SourceError):
@@ -366,7 +365,7 @@ def read_archive(root: Path, fingerprint: tuple) -> Archive:
 
 
 CACHE_FILES_KEPT = 4
-READER_SOURCES = (Path(__file__), Path(__file__).with_name("teams.py"))
+READER_SOURCES = (Path(__file__), Path(__file__).parent.parent / "teams.py")
 
 
 def read_archive_cached(root: Path, fingerprint: tuple, cache_dir: Path) -> Archive:

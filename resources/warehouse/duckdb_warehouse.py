@@ -3,7 +3,7 @@
 Two additions to `DuckDBResource`: the connection is closed even when the work inside fails (the
 library's context manager skips `close()` on error, which keeps the file lock and blocks the next
 dbt call), `replace_window` writes a date window's rows in one transaction, and a run that opens
-the warehouse records its owner process (resources/run_owner.py): a run killed while holding the
+the warehouse records its owner process (resources/instance/run_owner.py): a run killed while holding the
 `warehouse` pool slot can then be found dead and closed instead of blocking every later run. A
 connection that meets another process's lock (the replay CLI's reads outside its steps while
 another replay writes) waits for it, saying so, instead of failing.
@@ -20,7 +20,7 @@ from dagster import InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from resources.run_owner import register_run_owner
+from resources.instance.run_owner import register_run_owner
 
 if TYPE_CHECKING:
     import duckdb

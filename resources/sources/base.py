@@ -8,12 +8,21 @@ file or request, when it cannot.
 
 import datetime as dt
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ContextManager
 
 from dagster import ConfigurableResource
 
 if TYPE_CHECKING:
-    from resources.replay_source import SourcePayload
+    import pandas as pd
+
+
+@dataclass
+class SourcePayload:
+    """What a source returned for one date, plus notes a user should see in the UI."""
+
+    rows: "pd.DataFrame"
+    notes: list[str]
 
 
 class NbaSource(ConfigurableResource):

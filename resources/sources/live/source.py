@@ -1,7 +1,7 @@
 """The live source: the replay source's interface, fed by live HTTP APIs.
 
-schedule and player box scores from balldontlie (`resources/balldontlie.py`), player-prop lines
-from The Odds API (`resources/odds_api.py`), both through `resources/http_client.py` (timeouts,
+schedule and player box scores from balldontlie (`resources/sources/live/balldontlie.py`), player-prop lines
+from The Odds API (`resources/sources/live/odds_api.py`), both through `resources/sources/live/http_client.py` (timeouts,
 retries with backoff and jitter, Retry-After, redaction). Rows have exactly the replay source's
 columns and pass the same pandera validation, so the raw assets land and load them unchanged.
 
@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Callable
 from dagster import EnvVar
 from pydantic import Field, PrivateAttr
 
-from resources.nba_source import NbaSource
-from resources.replay_source import SCHEDULE_COLUMNS, SourcePayload
+from resources.sources.base import NbaSource
+from resources.sources.base import SourcePayload
+from resources.sources.replay.source import SCHEDULE_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from resources.http_client import JsonHttpClient
+    from resources.sources.live.http_client import JsonHttpClient
 
 
 def _utc_now() -> dt.datetime:
@@ -60,8 +61,8 @@ class LiveSource(NbaSource):
                 f"{self.odds_api_base_url} ({self.odds_markets}, regions {self.odds_regions})")
 
     def _http(self, base_url: str, key: str, env_var: str, **kwargs) -> "JsonHttpClient":
-        from resources.http_client import JsonHttpClient, RetryPolicy
-        from resources.source_errors import SourceError
+        from resources.sources.live.http_client import JsonHttpClient, RetryPolicy
+        from resources.sources.errors import SourceError
 
         if not key or not key.strip():
             raise SourceError(f"{env_var} is empty: set it in the environment of the code location")
@@ -72,7 +73,7 @@ class LiveSource(NbaSource):
                               policy=policy, sleep=self._sleep or time.sleep, **kwargs)
 
     def _balldontlie(self):
-        from resources.balldontlie import BalldontlieSource
+        from resources.sources.live.balldontlie import BalldontlieSource
 
         http = self._http(self.balldontlie_base_url, self.balldontlie_api_key, "BALLDONTLIE_API_KEY",
                           headers={"Authorization": self.balldontlie_api_key})
@@ -85,7 +86,7 @@ class LiveSource(NbaSource):
         return SourcePayload(_frame([g.row for g in games], SCHEDULE_COLUMNS), source.notes)
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
-        from resources.replay_archive import BOX_COLUMNS
+        from resources.sources.replay.archive import BOX_COLUMNS
 
         source = self._balldontlie()
         with source.http:
@@ -93,8 +94,8 @@ class LiveSource(NbaSource):
         return SourcePayload(_frame(rows, BOX_COLUMNS), source.notes)
 
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
-        from resources.odds_api import OddsApiSource
-        from resources.replay_archive import PROP_COLUMNS
+        from resources.sources.live.odds_api import OddsApiSource
+        from resources.sources.replay.archive import PROP_COLUMNS
 
         http = self._http(self.odds_api_base_url, self.odds_api_key, "ODDS_API_KEY",
                           params={"apiKey": self.odds_api_key})

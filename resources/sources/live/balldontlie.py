@@ -35,10 +35,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from resources.http_client import JsonHttpClient, JsonResponse
-from resources.json_fields import field_value, short
-from resources.source_errors import SourceError
-from resources.teams import TEAM_ABBR_BY_NAME
+from resources.sources.live.http_client import JsonHttpClient, JsonResponse
+from resources.sources.json_fields import field_value, short
+from resources.sources.errors import SourceError
+from resources.sources.teams import TEAM_ABBR_BY_NAME
 
 NBA_TEAM_CODES = frozenset(TEAM_ABBR_BY_NAME.values())
 LIVE_GAME_ID_PREFIX = "9"

@@ -33,21 +33,20 @@ from typing import TYPE_CHECKING, Iterator
 
 from pydantic import Field, PrivateAttr
 
-from resources.nba_source import NbaSource
+from resources.sources.base import NbaSource, SourcePayload
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from resources.replay_archive import Archive
+    from resources.sources.replay.archive import Archive
 
-DEFAULT_ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".data"  # NBA_DATA_DIR's default
+from nba_assets.lib.clock import GAME_TIMEZONE
+from nba_assets.lib.paths import DEFAULT_ARCHIVE, DEFAULT_DATA_DIR
 
 # Third digit of an NBA game id: 1 preseason, 2 regular season, 3 All-Star, 4 playoffs,
 # 5 play-in, 6 NBA Cup final.
 SERVED_SEASON_TYPES = {"2": "regular", "4": "playoffs", "5": "play-in"}
 
-GAME_TIMEZONE = "America/New_York"
 # A date's results are published once its last game is over: 02:00 US Eastern the next morning.
 RESULTS_PUBLISHED_AFTER = dt.timedelta(days=1, hours=2)
 
@@ -62,18 +61,12 @@ def season_of(day: dt.date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-@dataclass
-class SourcePayload:
-    """What a source returned for one date, plus notes a user should see in the UI."""
-
-    rows: "pd.DataFrame"
-    notes: list[str]
 
 
 def _numeric(frame: "pd.DataFrame", column: str) -> "pd.Series":
     import pandas as pd
 
-    from resources.replay_archive import ArchiveError
+    from resources.sources.replay.archive import ArchiveError
 
     values = pd.to_numeric(frame[column], errors="coerce")
     bad = frame[values.isna() & frame[column].notna()]
@@ -184,7 +177,7 @@ class ReplayIndex:
 def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
     # Reading and reshaping the archive takes seconds: once per archive version on disk (a run of
     # one date would spend most of its time here), once per process in memory.
-    from resources.replay_archive import read_archive_cached
+    from resources.sources.replay.archive import read_archive_cached
 
     cache_dir = Path(os.environ.get("NBA_DATA_DIR", DEFAULT_DATA_DIR)) / "cache"
     return ReplayIndex(read_archive_cached(root, fingerprint, cache_dir))
@@ -213,7 +206,7 @@ class ReplaySource(NbaSource):
 
     def clock(self) -> dt.datetime | None:
         """The replay clock as an aware datetime (a naive value is US Eastern), or None."""
-        from nba_assets.clock import parse_moment
+        from nba_assets.lib.clock import parse_moment
 
         return None if self.now is None else parse_moment(self.now)
 
@@ -238,7 +231,7 @@ class ReplaySource(NbaSource):
             self._pinned = None
 
     def _index(self) -> ReplayIndex:
-        from resources.replay_archive import archive_fingerprint
+        from resources.sources.replay.archive import archive_fingerprint
 
         if self._pinned is not None:
             return self._pinned
@@ -258,7 +251,7 @@ class ReplaySource(NbaSource):
         return SourcePayload(rows, [])
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
-        from resources.replay_archive import BOX_COLUMNS
+        from resources.sources.replay.archive import BOX_COLUMNS
 
         if not self.results_published(game_date):
             return SourcePayload(_or_empty(None, BOX_COLUMNS),
@@ -279,7 +272,7 @@ class ReplaySource(NbaSource):
         return SourcePayload(_or_empty(rows, BOX_COLUMNS), notes)
 
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
-        from resources.replay_archive import PROP_COLUMNS
+        from resources.sources.replay.archive import PROP_COLUMNS
 
         rows = _or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS)
         now = self.clock()

@@ -29,7 +29,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from resources.source_errors import SourceError, SourceUnavailable
+from resources.sources.errors import SourceError, SourceUnavailable
 
 REDACTED = "REDACTED"
 BODY_EXCERPT_CHARS = 300

@@ -1,0 +1,1 @@
+"""dbt for the assets: the in-process runner with dagster-dbt's interface."""

@@ -1,0 +1,1 @@
+"""The object store behind `resources.interfaces.ObjectStoreApi`: a local folder or GCS."""

@@ -1,0 +1,1 @@
+"""The live sources: HTTP APIs (balldontlie, The Odds API) with retries and clear errors."""

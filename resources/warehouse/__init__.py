@@ -1,0 +1,1 @@
+"""The warehouse behind `resources.interfaces.WarehouseApi`: DuckDB (local) or BigQuery (prod)."""
