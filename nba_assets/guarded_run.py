@@ -176,6 +176,8 @@ class Watcher(threading.Thread):
         for wait in waits:
             waited = now - wait.since.timestamp()
             key = (wait.pool, wait.holders)  # one notice per pool and holders, not per step
+            if not wait.holders:
+                continue  # the slot is free: Dagster assigns it at its next check
             if waited < WAIT_NOTICE_SECONDS or now - self.told_waits.get(key, 0) < WAIT_REPEAT_SECONDS:
                 continue
             self.told_waits[key] = now

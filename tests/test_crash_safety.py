@@ -247,16 +247,21 @@ def test_a_waiting_replay_names_the_holder_and_closes_it_when_its_process_dies(h
     from resources.instance.run_owner import owner_tags
 
     folder = history.copy_to(tmp_path / "folder")
-    holder_process = subprocess.Popen(["sleep", "8"])
-    reaper = threading.Thread(target=holder_process.wait)  # reaped at exit: not a zombie
-    reaper.start()
+    holder_process = subprocess.Popen(["sleep", str(REPLAY_TIMEOUT)])
     holder = DagsterRun(job_name="ingest_and_features", run_id="deadbeef-0000-4000-8000-000000000000",
                         tags=owner_tags(holder_process.pid))
     with folder.instance() as instance:
         instance.add_run(holder)
         instance.event_log_storage.claim_concurrency_slot("warehouse", holder.run_id, "raw_schedule")
     process = folder.start_replay(*WINDOW, "waiting.log")
-    assert process.wait(timeout=REPLAY_TIMEOUT) == 0, (folder.root / "waiting.log").read_text()[-3000:]
+    log = folder.root / "waiting.log"
+    # The replay explains its wait while the holder is alive; then the holder's process dies.
+    wait_for(lambda: "for a slot of pool 'warehouse'" in log.read_text() or process.poll() is not None,
+             "the wait to be explained")
+    holder_process.kill()
+    reaper = threading.Thread(target=holder_process.wait)  # reaped at once: not a zombie
+    reaper.start()
+    assert process.wait(timeout=REPLAY_TIMEOUT) == 0, log.read_text()[-3000:]
     reaper.join()
     output = (folder.root / "waiting.log").read_text()
     waited = [line for line in output.splitlines() if "for a slot of pool 'warehouse'" in line]
