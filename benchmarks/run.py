@@ -8,8 +8,12 @@ landing files, DAGSTER_HOME with the project's dagster.yaml): the code location 
 interpreter importing the definitions, its exit not counted), `python -m nba_assets.replay` over the whole 2025-26
 regular season with the 2024-25 history, then on that loaded warehouse `make replay START=D END=D`
 for one date (make itself checks that nothing needs reinstalling or re-parsing), 30 dates as one
-replay and as 30 replays. Figures are medians of --repeat runs; the 30 separate replays are
-measured once (they take minutes). Peak memory is the largest process of the command's tree
+replay and as 30 replays; then the UI's path: on a fresh folder with the history before
+2025-11-24 replayed, `dagster dev` (webserver + daemon, as `make ui`) and the backfill the UI's
+"Materialize all" over 2025-11-24...2025-11-30 launches (GraphQL `launchPartitionBackfill`), from
+launch to COMPLETED_SUCCESS, with its number of runs, next to `make replay` of the same window on
+that folder, and their ratio (benchmarks/ui_backfill.py). Figures are medians of --repeat runs; the
+30 separate replays are measured once (they take minutes). Peak memory is the largest process of the command's tree
 (ru_maxrss). The machine's load average is printed with each figure: the benchmark does not own
 the machine. Prints a Markdown table to paste into the README; never asserts anything.
 """
@@ -41,7 +45,12 @@ SEASON = f"2024-25 history + 2025-26 season as one replay ({HISTORY_START}..{SEA
 ONE = f"one date through the graph, `make replay START={ONE_DATE} END={ONE_DATE}` on the loaded warehouse"
 THIRTY_ONE = f"30 dates as one replay ({THIRTY[0]}..{THIRTY[1]})"
 THIRTY_SEPARATE = "30 dates as 30 replays, one per date (measured once)"
-TARGETS = {LOAD: "<= 2 s", SEASON: "<= 60 s, <= 2 GB", ONE: "<= 10 s"}
+UI_WINDOW = ("2025-11-24", "2025-11-30")
+UI_HISTORY_END = "2025-11-23"
+UI = (f"UI backfill of 7 dates ({UI_WINDOW[0]}...{UI_WINDOW[1]}, Materialize all) through `dagster dev`, "
+      "launch to COMPLETED_SUCCESS")
+UI_REPLAY = f"`make replay START={UI_WINDOW[0]} END={UI_WINDOW[1]}` on the same folder"
+TARGETS = {LOAD: "<= 2 s", SEASON: "<= 60 s, <= 2 GB", ONE: "<= 10 s", UI: "<= 45 s, one run"}
 
 
 def measure(cmd: list[str], env: dict) -> tuple[float, float]:
@@ -105,36 +114,68 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-30-runs", action="store_true", help="skip the 30 separate runs")
+    parser.add_argument("--ui-only", action="store_true", help="only the UI backfill row and its replay")
     args = parser.parse_args()
     started_load = load()
     results: dict[str, dict] = {}
     scratch = Path(tempfile.mkdtemp(prefix="nba-bench-"))
     try:
-        env = fresh_env(scratch / "load")
-        measure(LOAD_COMMAND, env)  # warm the file cache once
-        results[LOAD] = repeated(LOAD, args.repeat,
-                                 lambda: measure(LOAD_COMMAND, env))
-
-        folders = iter(range(args.repeat))
-
-        def season():
-            nonlocal env
-            env = fresh_env(scratch / f"season{next(folders)}")
-            return measure(replay(HISTORY_START, SEASON_END), env)
-
-        results[SEASON] = repeated(SEASON, args.repeat, season)
-        # The daily case: an installed checkout whose warehouse holds the season (the last one).
-        results[ONE] = repeated(ONE, args.repeat, lambda: measure(make_replay(ONE_DATE, ONE_DATE), env))
-        results[THIRTY_ONE] = repeated(THIRTY_ONE, args.repeat, lambda: measure(replay(*THIRTY), env))
-        if not args.skip_30_runs:
-            started, peak = time.monotonic(), 0.0
-            for day in days(*THIRTY):
-                peak = max(peak, measure(replay(day, day), env)[1])
-            results[THIRTY_SEPARATE] = {"wall": time.monotonic() - started, "walls": [], "peak": peak}
-            print(f"{THIRTY_SEPARATE}: {results[THIRTY_SEPARATE]['wall']:.1f} s ({load()})", flush=True)
+        if not args.ui_only:
+            replay_rows(args, results, scratch)
+        ui_rows(args, results, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    print_table(args, results, started_load)
 
+
+def ui_rows(args, results: dict, scratch: Path) -> None:
+    """The UI's backfill (median of --repeat, on one folder) and `make replay` of the same window."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.ui_backfill import dagster_dev
+
+    env = fresh_env(scratch / "ui")
+    measure(replay(HISTORY_START, UI_HISTORY_END), env)
+    backfills = []
+    with dagster_dev(env, scratch / "dagster_dev.log") as server:
+        for i in range(args.repeat):
+            backfills.append(server.backfill(*UI_WINDOW))
+            b = backfills[-1]
+            print(f"{UI} [{i + 1}/{args.repeat}]: {b['seconds']:.1f} s, {b['status']}, {len(b['runs'])} run(s) "
+                  f"({load()})", flush=True)
+    walls = [b["seconds"] for b in backfills]
+    results[UI] = {"wall": statistics.median(walls), "walls": walls, "peak": None,
+                   "note": f"runs: {', '.join(str(len(b['runs'])) for b in backfills)}; "
+                           f"{', '.join(b['status'] for b in backfills)}"}
+    results[UI_REPLAY] = repeated(UI_REPLAY, args.repeat, lambda: measure(make_replay(*UI_WINDOW), env))
+
+
+def replay_rows(args, results: dict, scratch: Path) -> None:
+    """Load, season, one date, 30 dates as one and as 30 replays (each season on a fresh folder)."""
+    env = fresh_env(scratch / "load")
+    measure(LOAD_COMMAND, env)  # warm the file cache once
+    results[LOAD] = repeated(LOAD, args.repeat,
+                             lambda: measure(LOAD_COMMAND, env))
+
+    folders = iter(range(args.repeat))
+
+    def season():
+        nonlocal env
+        env = fresh_env(scratch / f"season{next(folders)}")
+        return measure(replay(HISTORY_START, SEASON_END), env)
+
+    results[SEASON] = repeated(SEASON, args.repeat, season)
+    # The daily case: an installed checkout whose warehouse holds the season (the last one).
+    results[ONE] = repeated(ONE, args.repeat, lambda: measure(make_replay(ONE_DATE, ONE_DATE), env))
+    results[THIRTY_ONE] = repeated(THIRTY_ONE, args.repeat, lambda: measure(replay(*THIRTY), env))
+    if not args.skip_30_runs:
+        started, peak = time.monotonic(), 0.0
+        for day in days(*THIRTY):
+            peak = max(peak, measure(replay(day, day), env)[1])
+        results[THIRTY_SEPARATE] = {"wall": time.monotonic() - started, "walls": [], "peak": peak}
+        print(f"{THIRTY_SEPARATE}: {results[THIRTY_SEPARATE]['wall']:.1f} s ({load()})", flush=True)
+
+
+def print_table(args, results: dict, started_load: str) -> None:
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
     print()
     print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, Python "
@@ -145,10 +186,16 @@ def main() -> None:
     print("|---|---:|---|---:|---|")
     for name, figure in results.items():
         runs = ", ".join(f"{wall:.1f}" for wall in figure["walls"])
-        print(f"| {name} | {figure['wall']:.1f} | {runs} | {figure['peak']:.0f} | {TARGETS.get(name, '')} |")
+        if figure.get("note"):
+            runs += f" ({figure['note']})"
+        peak = "" if figure["peak"] is None else f"{figure['peak']:.0f}"
+        print(f"| {name} | {figure['wall']:.1f} | {runs} | {peak} | {TARGETS.get(name, '')} |")
     if THIRTY_SEPARATE in results:
         ratio = results[THIRTY_SEPARATE]["wall"] / results[THIRTY_ONE]["wall"]
         print(f"| 30 separate / one replay | {ratio:.1f}x | | | >= 20x |")
+    if UI in results:
+        ratio = results[UI]["wall"] / results[UI_REPLAY]["wall"]
+        print(f"| UI backfill / `make replay`, same 7 dates | {ratio:.1f}x | | | |")
 
 
 if __name__ == "__main__":
