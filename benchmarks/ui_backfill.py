@@ -52,6 +52,9 @@ READY = """
       locationOrLoadError { __typename ... on PythonError { message } } } } }
   instance { daemonHealth { allDaemonStatuses { daemonType healthy } } }
 }"""
+HEARTBEAT = "{ instance { daemonHealth { allDaemonStatuses { daemonType lastHeartbeatTime } } } }"
+# The asset backfill daemon's loop (dagster/_daemon/backfill.py; not configurable in Dagster 1.13).
+DAEMON_LOOP_SECONDS = 30
 DONE = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 
 
@@ -125,8 +128,23 @@ class DagsterDev:
     def backfill_runs(self, backfill_id: str) -> list[dict]:
         return self.graphql(BACKFILL_RUNS, {"id": backfill_id})["runsOrError"]["results"]
 
-    def backfill(self, first: str, last: str) -> dict:
-        """Launch, wait; seconds from launch to done, the final status and the runs."""
+    def wait_until_before_tick(self, seconds: float) -> None:
+        """Sleeps until `seconds` before the backfill daemon's next loop (its heartbeat is written at
+        the start of a loop): a user launches at any moment of the daemon's 30-second loop, and a
+        benchmark that launched right after the previous backfill completed (itself at a tick)
+        would always wait the whole loop."""
+        statuses = self.graphql(HEARTBEAT)["instance"]["daemonHealth"]["allDaemonStatuses"]
+        beat = next(s["lastHeartbeatTime"] for s in statuses if s["daemonType"] == "BACKFILL")
+        launch = beat - seconds
+        while launch < time.time() + 0.5:
+            launch += DAEMON_LOOP_SECONDS
+        time.sleep(launch - time.time())
+
+    def backfill(self, first: str, last: str, before_tick: float | None = None) -> dict:
+        """Launch (`before_tick` seconds before the daemon's next loop when given), wait; seconds
+        from launch to done, the final status and the runs."""
+        if before_tick is not None:
+            self.wait_until_before_tick(before_tick)
         started = time.monotonic()
         backfill_id = self.launch_backfill(first, last)
         status = self.wait_backfill(backfill_id)
