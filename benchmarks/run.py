@@ -56,8 +56,10 @@ UI_REPLAY = f"`make replay START={UI_WINDOW[0]} END={UI_WINDOW[1]}` on the same 
 TARGETS = {LOAD: "<= 2 s", SEASON: "<= 60 s, <= 2 GB", ONE: "<= 10 s", UI: "<= 45 s, one run"}
 
 
-def measure(cmd: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one command; fails loudly if the command fails."""
+def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one command; fails loudly if it fails. CPU
+    seconds (user + system of the command and the processes it waited for) say what the command
+    costs when the machine is shared and wall time is not its own."""
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: nothing blocks on a full pipe
         started = time.monotonic()
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -69,7 +71,7 @@ def measure(cmd: list[str], env: dict) -> tuple[float, float]:
             errors.seek(0)
             raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(cmd)}\n"
                              f"{errors.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def fresh_env(folder: Path) -> dict:
@@ -103,9 +105,11 @@ def repeated(name: str, runs: int, run) -> dict:
     figures = []
     for i in range(runs):
         figures.append(run())
-        print(f"{name} [{i + 1}/{runs}]: {figures[-1][0]:.1f} s, {figures[-1][1]:.0f} MB ({load()})", flush=True)
-    walls = [wall for wall, _ in figures]
-    return {"wall": statistics.median(walls), "walls": walls, "peak": max(m for _, m in figures)}
+        print(f"{name} [{i + 1}/{runs}]: {figures[-1][0]:.1f} s, {figures[-1][1]:.0f} MB, "
+              f"{figures[-1][2]:.1f} s CPU ({load()})", flush=True)
+    walls = [wall for wall, _, _ in figures]
+    return {"wall": statistics.median(walls), "walls": walls, "peak": max(m for _, m, _ in figures),
+            "cpu": statistics.median(cpu for _, _, cpu in figures)}
 
 
 def days(start: str, end: str) -> list[str]:
@@ -197,20 +201,21 @@ def print_table(args, results: dict, started_load: str) -> None:
           f"{platform.python_version()}; median of {args.repeat}; {dt.date.today()}; "
           f"{started_load} at the start, {load()} at the end")
     print()
-    print("| measurement | wall (s) | runs (s) | peak memory (MB) | target |")
-    print("|---|---:|---|---:|---|")
+    print("| measurement | wall (s) | runs (s) | CPU (s) | peak memory (MB) | target |")
+    print("|---|---:|---|---:|---:|---|")
     for name, figure in results.items():
         runs = ", ".join(f"{wall:.1f}" for wall in figure["walls"])
         if figure.get("note"):
             runs += f" ({figure['note']})"
         peak = "" if figure["peak"] is None else f"{figure['peak']:.0f}"
-        print(f"| {name} | {figure['wall']:.1f} | {runs} | {peak} | {TARGETS.get(name, '')} |")
+        cpu = f"{figure['cpu']:.1f}" if figure.get("cpu") is not None else ""
+        print(f"| {name} | {figure['wall']:.1f} | {runs} | {cpu} | {peak} | {TARGETS.get(name, '')} |")
     if THIRTY_SEPARATE in results:
         ratio = results[THIRTY_SEPARATE]["wall"] / results[THIRTY_ONE]["wall"]
-        print(f"| 30 separate / one replay | {ratio:.1f}x | | | >= 20x |")
+        print(f"| 30 separate / one replay | {ratio:.1f}x | | | | >= 20x |")
     if UI in results:
         ratio = results[UI]["wall"] / results[UI_REPLAY]["wall"]
-        print(f"| UI backfill / `make replay`, same 7 dates | {ratio:.1f}x | | | |")
+        print(f"| UI backfill / `make replay`, same 7 dates | {ratio:.1f}x | | | | |")
 
 
 if __name__ == "__main__":

@@ -195,8 +195,9 @@ def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool 
                        run_config=RETRAIN if retrain else None)]
     later = later_predicted_dates(defs.resources["warehouse"], end) if downstream else None
     if results[-1].success and later:
+        # The job's own config (retrain) must be passed: a run config given here replaces it.
         results.append(run_job(instance, defs.resolve_job_def("retrain_and_repredict"),
-                               later[0].isoformat(), later[1].isoformat()))
+                               later[0].isoformat(), later[1].isoformat(), run_config=RETRAIN))
     return results
 
 

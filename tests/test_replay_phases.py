@@ -60,3 +60,26 @@ def test_replaying_one_date_of_a_replayed_window_is_one_run_and_changes_nothing(
     assert {"raw_schedule", "points_model", "player_prop_predictions", "export_system_performance"} <= materialized
     assert len(before) > 0
     assert replayed.query(sql).equals(before)
+
+
+def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predictions_side(replayed):
+    """`make replay ... REPLAY_ARGS=--downstream`: the window's run, then `retrain_and_repredict`
+    over the later dates that have predictions (models and what derives from them, no raw data)."""
+    from nba_assets.replay import run_window
+
+    sql = ("SELECT game_date, player_lookup, system_id, predicted_points FROM nba_predictions.player_prop_predictions "
+           "WHERE game_date > DATE '2025-11-03' ORDER BY 1, 2, 3")
+    before = replayed.query(sql)
+    replayed._point_dbt_here()
+    results = run_window(replayed.instance, day("2025-11-03"), day("2025-11-03"), defs=replayed.defs,
+                         downstream=True)
+    assert [r.job_def.name for r in results] == ["daily_pipeline", "retrain_and_repredict"]
+    assert all(r.success for r in results)
+    run = replayed.instance.get_run_by_id(results[1].run_id)
+    assert run.tags["dagster/asset_partition_range_start"] == "2025-11-04"
+    later = {e.asset_key.to_user_string() for e in results[1].get_asset_materialization_events()}
+    assert {"points_model", "player_prop_predictions", "prediction_accuracy", "export_predictions"} <= later
+    assert not later & {"raw_schedule", "raw_player_boxscores", "ml_feature_store", "player_game_summary"}
+    model = [e for e in results[1].get_asset_materialization_events() if e.asset_key.to_user_string() == "points_model"]
+    assert model[0].materialization.metadata["fit"].value == "kept (same rows and code)"  # history unchanged
+    assert len(before) > 0 and replayed.query(sql).equals(before)
