@@ -62,24 +62,28 @@ def test_replaying_one_date_of_a_replayed_window_is_one_run_and_changes_nothing(
     assert replayed.query(sql).equals(before)
 
 
-def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predictions_side(replayed):
+def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predictions_side(tmp_path):
     """`make replay ... REPLAY_ARGS=--downstream`: the window's run, then `retrain_and_repredict`
     over the later dates that have predictions (models and what derives from them, no raw data)."""
     from nba_assets.replay import run_window
+    from tests.conftest import Pipeline, write_archive_slice
 
+    pipeline = Pipeline(tmp_path, write_archive_slice(tmp_path / "archive", "2025-10-27", "2025-11-04"))
+    assert all(r.success for r in pipeline.replay("2025-10-27", "2025-11-04"))
     sql = ("SELECT game_date, player_lookup, system_id, predicted_points FROM nba_predictions.player_prop_predictions "
-           "WHERE game_date > DATE '2025-11-03' ORDER BY 1, 2, 3")
-    before = replayed.query(sql)
-    replayed._point_dbt_here()
-    results = run_window(replayed.instance, day("2025-11-03"), day("2025-11-03"), defs=replayed.defs,
+           "WHERE game_date > DATE '2025-11-02' ORDER BY 1, 2, 3")
+    before = pipeline.query(sql)
+    results = run_window(pipeline.instance, day("2025-11-02"), day("2025-11-02"), defs=pipeline.defs,
                          downstream=True)
     assert [r.job_def.name for r in results] == ["daily_pipeline", "retrain_and_repredict"]
     assert all(r.success for r in results)
-    run = replayed.instance.get_run_by_id(results[1].run_id)
-    assert run.tags["dagster/asset_partition_range_start"] == "2025-11-04"
+    run = pipeline.instance.get_run_by_id(results[1].run_id)
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        "2025-11-03", "2025-11-04")
     later = {e.asset_key.to_user_string() for e in results[1].get_asset_materialization_events()}
     assert {"points_model", "player_prop_predictions", "prediction_accuracy", "export_predictions"} <= later
     assert not later & {"raw_schedule", "raw_player_boxscores", "ml_feature_store", "player_game_summary"}
+    # The week of 2025-11-03 trains on days up to 11-02, replayed unchanged: the same fit is kept.
     model = [e for e in results[1].get_asset_materialization_events() if e.asset_key.to_user_string() == "points_model"]
-    assert model[0].materialization.metadata["fit"].value == "kept (same rows and code)"  # history unchanged
-    assert len(before) > 0 and replayed.query(sql).equals(before)
+    assert model[0].materialization.metadata["fit"].value == "kept (same rows and code)"
+    assert len(before) > 0 and pipeline.query(sql).equals(before)
