@@ -9,6 +9,8 @@ export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
 # Replay window (inclusive). History from 2024-10-22 feeds the 2025-26 features.
 START ?= 2024-10-22
 END ?= 2025-11-23
+# Extra replay options, e.g. REPLAY_ARGS=--downstream (python -m nba_assets.replay --help).
+REPLAY_ARGS ?=
 MANIFEST := dbt_project/target/manifest.json
 # The project's own bytecode, refreshed before every command (see $(VENV)/.bytecode).
 COMPILE := $(BIN)/python -m compileall -q nba_assets resources benchmarks tests > /dev/null
@@ -24,7 +26,7 @@ run: replay ui
 
 replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
-	$(BIN)/python -m nba_assets.replay --start $(START) --end $(END)
+	$(BIN)/python -m nba_assets.replay --start $(START) --end $(END) $(REPLAY_ARGS)
 
 # Closes runs whose process died and frees their pool slots (see docs/runbook.md); RUN=<id> closes
 # that run by hand.

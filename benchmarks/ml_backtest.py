@@ -39,7 +39,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "nba_assets.replay", "--start", START, "--end", END],
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         elapsed = time.monotonic() - started
-        result = json.loads((scratch / "data" / "backtest" / "report.json").read_text())
+        result = json.loads((scratch / "data" / "backtest" / f"{END}.json").read_text())  # as of END
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     dates = result["graded_dates"]

@@ -1,4 +1,11 @@
-"""Backtest report over every graded date: each system and the consensus line on the SAME rows.
+"""Backtest report as of a date: each system and the consensus line on the SAME rows of every graded
+date up to that date.
+
+Partitioned by game date like every asset (one partitions definition: a backfill of a range is one
+run). Partition D is the walk-forward report as of D: graded dates <= D. A run over A..B computes it
+once, as of B (the report of every earlier date of the range is the same computation on fewer
+dates: a season's run would compute 538 reports and plots); the earlier dates' materializations say
+which date they were computed as of. The report as of D is stored at `backtest/<D>.json`.
 
 Same rows: player-dates where every system has a predicted value, the player played and there is a
 real consensus line. On them: MAE of each system and of the line; per edge bucket (by |edge|, the
@@ -15,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.asset_defaults import OWNERS
+from nba_assets.asset_defaults import partitioned
+from nba_assets.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
@@ -29,10 +37,13 @@ DEFAULT_ODDS = -110.0
 
 
 def graded_rows(warehouse: Warehouse, first: "dt.date | None" = None, last: "dt.date | None" = None) -> "pd.DataFrame":
-    """Graded rows with a real line and a prediction, of all dates or of first..last (inclusive)."""
+    """Graded rows with a real line and a prediction, of the dates first..last (inclusive; either
+    bound may be open)."""
     dates, params = "", []
-    if first is not None and last is not None:
-        dates, params = " AND a.game_date >= ? AND a.game_date <= ?", [first, last]
+    if first is not None:
+        dates, params = " AND a.game_date >= ?", [first]
+    if last is not None:
+        dates, params = dates + " AND a.game_date <= ?", [*params, last]
     return warehouse.query(
         f"""
         SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
@@ -208,31 +219,48 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def report_key(as_of: "dt.date") -> str:
+    """The report as of a date in the object store (export_system_performance reads it)."""
+    return f"backtest/{as_of.isoformat()}.json"
+
+
 @asset(
-    group_name="grading",
+    **partitioned("grading", {"python", "pandas"}),
     deps=["prediction_accuracy", "prop_lines_consensus"],
-    pool="warehouse",
-    owners=OWNERS,
-    kinds={"python", "pandas"},
-    description="Backtest over all graded dates: MAE of each system and of the line on the same rows, "
-    "hit rate with 95% intervals and ROI per edge bucket; PNG plots attached and written to v1/systems/plots/.",
+    description="Backtest as of the date: MAE of each system and of the line on the same rows of every "
+    "graded date up to the date, hit rate with 95% intervals and ROI per edge bucket; PNG plots attached "
+    "and written to v1/systems/plots/. A range's run computes the report as of its last date.",
 )
 def backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
                     landing: ObjectStore) -> MaterializeResult:
     import json
 
-    rows = graded_rows(warehouse)
+    as_of = window_dates(context)[-1]
+    rows = graded_rows(warehouse, last=as_of)
     result = report(rows)
     images = plots(result, rows) if result["same_rows"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
-    landing.put_bytes("backtest/report.json", json.dumps(result, indent=2).encode())
+    landing.put_bytes(report_key(as_of), json.dumps(result, indent=2).encode())
     embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
                            for name, data in images.items())
-    return MaterializeResult(metadata={
+    metadata = {
         "report": MetadataValue.md(markdown(result)),
         "plots": MetadataValue.md(embedded or "no graded rows"),
         "same_rows": result["same_rows"],
         **{f"{s['system_id']}_mae": s["mae"] for s in result["systems"]},
         "line_mae": result["line"]["mae"],
         **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
-    })
+    }
+    return MaterializeResult(metadata=as_of_metadata(context, as_of, metadata))
+
+
+def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: dict) -> dict:
+    """A range's report is computed once, as of its last date: that date's event carries it, the
+    earlier dates' say which date it was computed as of (not 538 copies of the plots)."""
+    keys = context.partition_keys
+    if len(keys) == 1:
+        return {"as_of": as_of.isoformat(), **metadata}
+    for key in keys[:-1]:
+        context.add_asset_metadata({"computed_as_of": as_of.isoformat()}, partition_key=key)
+    context.add_asset_metadata({"as_of": as_of.isoformat(), **metadata}, partition_key=keys[-1])
+    return {}

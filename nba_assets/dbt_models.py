@@ -2,8 +2,10 @@
 
 Two partitioned `@dbt_assets` because the Python predictions sit between them in the graph; each
 runs one `dbt build` per run over the run's whole window (single-run backfill), the window passed
-as environment variables (end exclusive; see `_window_environment`). The alias seed is
-unpartitioned and has its own definition.
+as environment variables (end exclusive; see `_window_environment`). The alias seed is built by
+the first phase's `dbt build` (a seed of 15 rows: milliseconds), so it shares the daily partitions:
+an unpartitioned seed would split every backfill of the graph into two runs (Dagster runs assets of
+one partitions definition together), and every run loads the aliases it applies.
 
 dbt holds the DuckDB file lock while it runs, so row counts and previews are read after dbt has
 exited, then attached to each model's materialization.
@@ -76,7 +78,10 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
                              warehouse: Warehouse, partitioned: bool) -> Iterator:
     """Re-emits dbt's events, adding row counts and a preview to each model (per date of the
     window, see `window_metadata`)."""
-    relations = _relation_names(json.loads(dbt_project.manifest_path.read_text()), warehouse)
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    relations = _relation_names(manifest, warehouse)
+    # Seeds are reference data, not rows of a date: all their rows count for every date.
+    seeds = {AssetKey(node["name"]) for node in manifest["nodes"].values() if node["resource_type"] == "seed"}
     where, params = "", []
     if partitioned:
         start, end = window_bounds(context)
@@ -86,7 +91,13 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
             key = event.asset_key if isinstance(event, AssetMaterialization) else (
                 context.asset_key_for_output(event.output_name))
             relation = relations.get(key)
-            if relation:
+            if relation and key in seeds:
+                count = int(warehouse.query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0])
+                preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation} LIMIT 10"))
+                extra = (window_metadata(context, {k: count for k in context.partition_keys}, preview, key)
+                         if partitioned else {"dagster/row_count": count, **preview})
+                event = event.with_metadata({**event.metadata, **extra})
+            elif relation:
                 preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params))
                 if partitioned:
                     # Dates formatted here, not in SQL: the same query runs on DuckDB and BigQuery.
@@ -151,15 +162,9 @@ DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
                   dagster_dbt_translator=translator, pool="warehouse", exclude="test_type:unit")
 
 
-@dbt_assets(select="resource_type:seed", name="dbt_reference_seeds", **DBT_KWARGS)
-def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource,
-                        warehouse: Warehouse):
-    """Reference data shipped as dbt seeds (the player alias table); not partitioned."""
-    yield from run_dbt(context, dbt, warehouse, partitioned=False)
-
-
 @dbt_assets(
-    select="path:models/staging path:models/analytics path:models/features",
+    # The seed first (dbt orders it before the models that ref it), then analytics and features.
+    select="resource_type:seed path:models/staging path:models/analytics path:models/features",
     name="dbt_analytics_and_features",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
@@ -167,7 +172,8 @@ def dbt_reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource,
 )
 def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource,
                                warehouse: Warehouse):
-    """Player/team game summaries, consensus lines and the feature store for the run's window."""
+    """The player alias seed, player/team game summaries, consensus lines and the feature store for
+    the run's window."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)
 
 

@@ -1,8 +1,9 @@
 """The code location: one `Definitions` for the whole graph.
 
-raw (Python) -> analytics + features (dbt) -> weekly points model -> predictions, best bets
-(Python) -> grading (dbt) -> exports (JSON) and the backtest report. Daily assets are partitioned
-by US-Eastern game date, the model by week; every partitioned asset backfills a range in one run.
+raw (Python) -> analytics + features (dbt) -> points model -> predictions, best bets (Python) ->
+grading (dbt) -> exports (JSON) and the backtest report. Every asset is partitioned by US-Eastern
+game date on one partitions definition with a single-run backfill policy, so a backfill of any
+range over the whole graph (the UI's Materialize all, a job's backfill, `make replay`) is one run.
 Operations: schedules (schedules.py), healing automation (automation.py), freshness deadlines
 (freshness.py), late box scores (late_data.py), alerts (alerts.py), the health summary (health.py).
 Resources are chosen by NBA_ENV.
@@ -28,8 +29,8 @@ from dagster import (
     in_process_executor,
 )
 
-# Used knowingly: single-run backfill policies, partitioned asset checks, partition mappings that
-# allow missing upstream weeks (beta/preview in Dagster 1.13). Their notices would print at every
+# Used knowingly: single-run backfill policies, partitioned asset checks (beta/preview in Dagster
+# 1.13). Their notices would print at every
 # load of the code location.
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
@@ -39,7 +40,7 @@ from nba_assets.automation import with_automation
 from nba_assets.backtest import backtest_report
 from nba_assets.best_bets import best_bets
 from nba_assets.checks import features_before_game_date, grading_coverage, line_match_rate
-from nba_assets.dbt_models import dbt_analytics_and_features, dbt_grading, dbt_reference_seeds
+from nba_assets.dbt_models import dbt_analytics_and_features, dbt_grading
 from nba_assets.exports import (
     export_best_bets,
     export_predictions,
@@ -49,7 +50,7 @@ from nba_assets.exports import (
 from nba_assets.freshness import freshness_checks, freshness_deadlines, freshness_job
 from nba_assets.health import daily_health_summary
 from nba_assets.late_data import late_box_scores
-from nba_assets.partitions import daily_partitions, weekly_partitions
+from nba_assets.partitions import daily_partitions
 from nba_assets.points_model import points_model
 from nba_assets.predictions import player_prop_predictions
 from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
@@ -67,31 +68,38 @@ INGEST_AND_FEATURES = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_a
 PREDICT_GRADE_EXPORT = [player_prop_predictions, best_bets, dbt_grading, export_predictions,
                         export_best_bets, export_results, daily_health_summary]
 REPORTS = [backtest_report, export_system_performance]
+ALL_ASSETS = [*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS]
 
-# A run holds assets of one partitions definition: the weekly model splits a replay into phases.
+# The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
+# in-process (same selection, same range tags). One run per range, steps in dependency order.
+daily_pipeline = define_asset_job(
+    "daily_pipeline", selection=AssetSelection.assets(*ALL_ASSETS), partitions_def=daily_partitions,
+    description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
+    "sources, analytics, features, the points model the dates use, predictions, best bets, grading, "
+    "JSON exports and the backtest report as of the last date.")
 ingest_and_features = define_asset_job(
     "ingest_and_features", selection=AssetSelection.assets(*INGEST_AND_FEATURES),
     partitions_def=daily_partitions,
-    description="Raw sources, analytics and the feature store for a date or a range of dates.")
+    description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.")
+# Mondays' schedule: the week's model is fitted (or its fit record confirmed) before the pre-game
+# run needs it; `retrain` so a Monday whose artifact exists still checks it against its rows.
+RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}}}}
 weekly_points_model = define_asset_job(
-    "weekly_points_model", selection=AssetSelection.assets(points_model),
-    partitions_def=weekly_partitions, description="Train the points model of a week or range of weeks.")
-# Both end with the (unpartitioned) reports: one run less per replay or day than a separate job.
-predict_grade_export = define_asset_job(
-    "predict_grade_export", selection=AssetSelection.assets(*PREDICT_GRADE_EXPORT, *REPORTS),
-    partitions_def=daily_partitions,
-    description="Predictions, best bets, grading and JSON exports for a date or a range of dates, "
-    "then the backtest report.")
-daily_pipeline = define_asset_job(
-    "daily_pipeline", selection=AssetSelection.assets(*INGEST_AND_FEATURES, *PREDICT_GRADE_EXPORT, *REPORTS),
-    partitions_def=daily_partitions,
-    description="Every daily asset, raw to exports, and the backtest report, once the week's model exists.")
+    "weekly_points_model", selection=AssetSelection.assets(points_model), partitions_def=daily_partitions,
+    config=RETRAIN,
+    description="Fit the points model of the weeks of a date or a range of dates (kept when its fit "
+    "record shows the same training rows and code).")
+# Deliberate, never implied by a backfill: after history changed (a re-graded or re-ingested range),
+# refit the later weeks' models and redo what their dates derive from them.
+retrain_and_repredict = define_asset_job(
+    "retrain_and_repredict", selection=AssetSelection.assets(points_model).downstream(),
+    partitions_def=daily_partitions, config=RETRAIN,
+    description="Refit the models of a range of dates (their training rows changed) and redo their "
+    "predictions, best bets, grading, exports and reports. Launch it over the dates after a replayed "
+    "range to carry a change of history forward; a backfill never does this by itself.")
 reports = define_asset_job(
-    "reports", selection=AssetSelection.assets(*REPORTS),
-    description="Backtest report over all graded dates and v1/systems/performance.json.")
-reference_data = define_asset_job(
-    "reference_data", selection=AssetSelection.assets(dbt_reference_seeds),
-    description="dbt seeds (player aliases); run before the first daily run and after seed edits.")
+    "reports", selection=AssetSelection.assets(*REPORTS), partitions_def=daily_partitions,
+    description="Backtest report as of a date and v1/systems/performance.json.")
 
 
 # Late data heals through the results side of a date (automation.py); evaluated every minute.
@@ -103,11 +111,10 @@ heal_late_data = AutomationConditionSensorDefinition(
 
 def build_definitions(resources: dict) -> Definitions:
     return Definitions(
-        assets=with_automation(
-            [*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS, dbt_reference_seeds]),
+        assets=with_automation(ALL_ASSETS),
         asset_checks=[line_match_rate, features_before_game_date, grading_coverage, *freshness_checks],
-        jobs=[ingest_and_features, weekly_points_model, predict_grade_export, daily_pipeline, reports,
-              reference_data, morning_results, pregame_predictions, freshness_job],
+        jobs=[daily_pipeline, ingest_and_features, weekly_points_model, retrain_and_repredict, reports,
+              morning_results, pregame_predictions, freshness_job],
         schedules=[morning_results_schedule, pregame_schedule, weekly_model_schedule_for(weekly_points_model)],
         sensors=[failure_alerts, late_box_scores, freshness_deadlines, heal_late_data, recover_dead_runs],
         resources=resources,

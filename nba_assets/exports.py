@@ -4,7 +4,9 @@
 - `export_predictions`  v1/predictions/{date}.json  every prediction with a line, both systems
 - `export_best_bets`    v1/best-bets/{date}.json    the day's best bets
 - `export_results`      v1/results/{date}.json      the best bets graded, with a summary
-- `export_system_performance`  v1/systems/performance.json  the backtest report
+- `export_system_performance`  v1/systems/performance.json  the latest backtest report
+
+All are partitioned by game date (one partitions definition for the graph: a backfill is one run).
 """
 
 import datetime as dt
@@ -14,7 +16,8 @@ from typing import TYPE_CHECKING
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets import export_schemas as schemas
-from nba_assets.asset_defaults import OWNERS, partitioned
+from nba_assets.asset_defaults import partitioned
+from nba_assets.backtest import report_key
 from nba_assets.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -123,10 +126,28 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse,
     return _daily_result(written)
 
 
-@asset(group_name="exports", deps=["backtest_report"], pool="warehouse", owners=OWNERS,
-       kinds={"python", "json"},
-       description="v1/systems/performance.json: each system's backtest on the same graded rows.")
-def export_system_performance(context: AssetExecutionContext, landing: ObjectStore) -> MaterializeResult:
-    report = json.loads(landing.get_bytes("backtest/report.json"))
+def last_graded_date(warehouse: Warehouse) -> "dt.date | None":
+    import pandas as pd
+
+    last = warehouse.query(
+        f"SELECT max(game_date) AS last FROM {warehouse.relation('nba_grading', 'prediction_accuracy')}"
+    )["last"].iloc[0]
+    return None if last is None or pd.isna(last) else pd.Timestamp(last).date()
+
+
+@asset(deps=["backtest_report"], description="v1/systems/performance.json: each system's backtest on "
+       "the same graded rows, as of the latest graded date (a run over an older range does not "
+       "replace it with an older report).", **DAILY)
+def export_system_performance(context: AssetExecutionContext, warehouse: Warehouse,
+                              landing: ObjectStore) -> MaterializeResult:
+    as_of = window_dates(context)[-1]
+    latest = last_graded_date(warehouse)
+    if latest is not None and latest > as_of:
+        # The published file is the newest report; the website never goes back in time.
+        return MaterializeResult(metadata={
+            "published": False, "as_of": as_of.isoformat(),
+            "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is"})
+    report = json.loads(landing.get_bytes(report_key(as_of)))
     uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report))
-    return MaterializeResult(metadata={"file": MetadataValue.url(uri), "systems": len(report["systems"])})
+    return MaterializeResult(metadata={"published": True, "as_of": as_of.isoformat(),
+                                       "file": MetadataValue.url(uri), "systems": len(report["systems"])})

@@ -1,4 +1,9 @@
-"""Partitions: one per US-Eastern game date.
+"""Partitions: one per US-Eastern game date, for every asset of the graph.
+
+One partitions definition for everything (the points model and the reports included) is what makes
+a backfill of any date range one run over the whole graph: Dagster puts assets of one partitions
+definition with single-run backfill policies in one run, and walks from the range's roots only
+through identity mappings, so it never leaves the range (README: How backfills work).
 
 History starts with the 2024-25 season (2024-10-22) so that early 2025-26 features have a prior
 season behind them. The replay archive ends with the 2025-26 playoffs (last box score 2026-04-23),
@@ -9,9 +14,7 @@ for a live deployment where today's partition must exist before tip-off.
 
 import os
 
-import datetime as dt
-
-from dagster import DailyPartitionsDefinition, WeeklyPartitionsDefinition
+from dagster import DailyPartitionsDefinition
 
 FIRST_GAME_DATE = "2024-10-22"
 ARCHIVE_END_EXCLUSIVE = "2026-04-24"
@@ -34,22 +37,3 @@ daily_partitions = DailyPartitionsDefinition(
     end_offset=1,
 )
 
-
-def _weekly_end(daily_end: str | None) -> str | None:
-    """The Monday after the week holding the last daily partition (exclusive end)."""
-    if daily_end is None:
-        return None
-    last_day = dt.date.fromisoformat(daily_end) - dt.timedelta(days=1)
-    return (last_day + dt.timedelta(days=7 - last_day.weekday())).isoformat()
-
-
-# Weeks start on Monday (US Eastern): the points model of a week is trained before its Monday.
-FIRST_WEEK = "2024-10-21"
-
-weekly_partitions = WeeklyPartitionsDefinition(
-    start_date=FIRST_WEEK,
-    end_date=_weekly_end(_end),
-    day_offset=1,
-    timezone=GAME_TIMEZONE,
-    end_offset=1,  # this week's model must exist during the week
-)

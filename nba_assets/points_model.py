@@ -1,11 +1,25 @@
-"""Weekly points model: a gradient-boosted regressor trained before each week's Monday.
+"""Points model: a gradient-boosted regressor per week, fitted before the week's Monday.
 
-The model of week W is trained on feature-store rows with a known outcome (the player played)
-from the 52 weeks before W (so the previous season is in it), never from W itself: a blocking
-check fails, naming the rows, if any training row is dated on or after W's Monday. The artifact
-(a pickled `PointsModel`: a scikit-learn `HistGradientBoostingRegressor` and its line weight) is stored in the object store at
-`models/points_model/<week>.pkl`; the metadata shows the training rows, date range and the
-validation MAE of a fit on all but the last 14 game dates, scored on those dates.
+Partitioned by game date like every asset: partition D is the model that D's predictions use, the
+model of D's week. It is fitted once per week (Monday's partition, or the first date of the run in
+that week) on feature-store rows with a known outcome (the player played) from the 52 weeks before
+the Monday (so the previous season is in it), never from the week itself: a blocking check fails,
+naming the rows, if any training row is dated on or after the Monday. The other days of the week
+reuse that fit. The artifact (a pickled `PointsModel`: a scikit-learn `HistGradientBoostingRegressor`
+and its line weight) is stored once per week at `models/points_model/<week>.pkl`, with its fit record
+`<week>.json` (what it was fitted on, validation figures).
+
+Its dependencies on the feature store and the game summaries are identity mappings (model D <- features
+D), not "the 52 weeks before": a mapping with negative offsets would make every backfill of features
+A..B reach the models of later dates (Dagster walks downstream through the mapping), retraining and
+re-predicting dates outside the range. In a run over A..B the features of A..B are built before the
+model step, so the rows the model reads (before each Monday) are current; rows before A are history
+the run does not touch.
+
+Which weeks a run fits: a week that starts on or before the run's first date and already has an
+artifact keeps it without reading anything (its training rows are all before the run's dates;
+`retrain` config to check it anyway); every other week of the run is fitted, unless its stored fit
+record shows the same training rows and code (`fit_key`), in which case the artifact is kept.
 
 Why HistGradientBoostingRegressor rather than LightGBM: it handles missing values natively (early
 season, no line), is deterministic with a fixed seed, comes with scikit-learn (no extra native
@@ -23,18 +37,18 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
-    AssetDep,
     AssetExecutionContext,
+    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
     asset,
 )
+from pydantic import Field
 
 from nba_assets.asset_defaults import partitioned
 from nba_assets.ml_features import FEATURES, complete, model_matrix
-from nba_assets.partitions import weekly_partitions
+from nba_assets.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
@@ -44,9 +58,11 @@ TRAINING_WEEKS = 52
 VALIDATION_DAYS = 14
 MIN_TRAINING_ROWS = 500
 
-# The week's training data: the 52 weeks before it (units are the downstream's: weeks).
-BEFORE_THE_WEEK = TimeWindowPartitionMapping(start_offset=-TRAINING_WEEKS, end_offset=-1,
-                                             allow_nonexistent_upstream_partitions=True)
+
+
+def monday(day: dt.date) -> dt.date:
+    """The week of a game date (weeks start on Monday, US Eastern dates)."""
+    return day - dt.timedelta(days=day.weekday())
 
 
 def model_key(week_start: dt.date) -> str:
@@ -304,24 +320,61 @@ def _leak_check(rows: "pd.DataFrame", week_start: dt.date) -> AssetCheckResult:
     )
 
 
+class PointsModelConfig(Config):
+    retrain: bool = Field(
+        default=False,
+        description="Also check (and refit if its training rows or code changed) the model of a week "
+        "that started on or before the run's first date and already has an artifact.")
+
+
+def weeks_of(days: "list[dt.date]") -> "list[dt.date]":
+    return sorted({monday(day) for day in days})
+
+
+def weeks_to_fit(store: ObjectStore, days: "list[dt.date]", retrain: bool = False) -> "list[dt.date]":
+    """The weeks whose training rows the run reads (see the module docstring): all weeks of the
+    run's dates but one that starts on or before the first date and has an artifact."""
+    first = min(days)
+    return [week for week in weeks_of(days)
+            if retrain or week > first or not store.exists(model_key(week))]
+
+
+def _stored_record(store: ObjectStore, week: dt.date) -> dict:
+    try:
+        return json.loads(store.get_bytes(fit_record_key(week)))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _partition_metadata(week: dt.date, fit: str, record: dict, uri: str | None) -> dict:
+    """What a date's materialization says about the model it uses (small: one per date)."""
+    metadata = {"week": week.isoformat(), "fit": fit}
+    for key in ("training_rows", "training_first_date", "training_last_date", "validation_rows",
+                "validation_mae", "line_weight"):
+        if record.get(key) is not None:
+            metadata[key] = record[key]
+    if uri:
+        metadata["artifact"] = MetadataValue.url(uri)
+    return metadata
+
+
 @asset(
-    **partitioned("predictions", {"scikitlearn", "python"}, weekly_partitions),
-    deps=[AssetDep("ml_feature_store", partition_mapping=BEFORE_THE_WEEK),
-          AssetDep("player_game_summary", partition_mapping=BEFORE_THE_WEEK)],
+    **partitioned("predictions", {"scikitlearn", "python"}),
+    # Identity mappings (model D <- features D): see the module docstring. The model of D trains on
+    # feature rows strictly before the Monday of D's week.
+    deps=["ml_feature_store", "player_game_summary"],
     check_specs=[AssetCheckSpec(
         "training_before_week", asset="points_model", blocking=True,
         description="No training row is dated on or after the Monday of the week the model predicts.")],
-    description="Weekly points model (scikit-learn HistGradientBoostingRegressor) trained on the 52 "
-    "weeks before each Monday; artifact at models/points_model/<week>.pkl in the object store.",
+    description="The points model a date's predictions use: its week's scikit-learn "
+    "HistGradientBoostingRegressor, fitted once per week on the feature rows of the 52 weeks strictly "
+    "before the week's Monday (the other days reuse it); artifact at models/points_model/<week>.pkl.",
 )
-def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore):
-    window = context.partition_time_window
-    weeks = []
-    week = window.start.date()
-    while week < window.end.date():
-        weeks.append(week)
-        week += dt.timedelta(weeks=1)
-    training = training_rows_by_week(warehouse, weeks)
+def points_model(context: AssetExecutionContext, config: PointsModelConfig, warehouse: Warehouse,
+                 landing: ObjectStore):
+    days = window_dates(context)
+    to_fit = weeks_to_fit(landing, days, config.retrain)
+    training = training_rows_by_week(warehouse, to_fit) if to_fit else {}
     # The guard first: nothing is trained or stored if any week's data reaches into the week.
     for week, rows in training.items():
         check = _leak_check(rows, week)
@@ -337,38 +390,53 @@ def points_model(context: AssetExecutionContext, warehouse: Warehouse, landing: 
     reused = {week: record for week in eligible
               if (record := _stored_fit(landing, week, keys[week])) is not None}
     trained = train_weeks({week: rows for week, rows in eligible.items() if week not in reused}, keys)
-    lines, last = [], {}
-    for week in training:
+    lines, by_week = [], {}
+    for week in weeks_of(days):
         if week in trained:
             model, validation_mae, validation_rows, trained_rows = trained[week]
+            first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
             uri = landing.put_bytes(model_key(week), pickle.dumps(model))
             record = {"fit_key": keys[week], "validation_mae": validation_mae,
                       "validation_rows": validation_rows, "training_rows": trained_rows,
-                      "line_weight": model.line_weight}
+                      "line_weight": model.line_weight, "training_first_date": f"{first:%Y-%m-%d}",
+                      "training_last_date": f"{latest:%Y-%m-%d}"}
             landing.put_bytes(fit_record_key(week), json.dumps(record).encode())
             fit = "trained"
         elif week in reused:
             record, uri, fit = reused[week], landing.uri(model_key(week)), "kept (same rows and code)"
+        elif week not in training:
+            record, uri, fit = _stored_record(landing, week), landing.uri(model_key(week)), \
+                "kept (week started before the run's dates)"
         else:
             lines.append(f"| {week} | {len(usable[week])} | | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
+            by_week[week] = _partition_metadata(week, f"no model: fewer than {MIN_TRAINING_ROWS} rows", {}, None)
             continue
-        first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
-        mae = "" if record["validation_mae"] is None else f"{record['validation_mae']:.2f}"
-        lines.append(f"| {week} | {record['training_rows']} | {first:%Y-%m-%d}..{latest:%Y-%m-%d} | {mae} | "
-                     f"{record['line_weight']:.2f} | {fit} | {uri} |")
-        last = {"training_rows": record["training_rows"], "training_first_date": f"{first:%Y-%m-%d}",
-                "training_last_date": f"{latest:%Y-%m-%d}", "validation_rows": record["validation_rows"],
-                "validation_mae": record["validation_mae"], "line_weight": record["line_weight"],
-                "artifact": MetadataValue.url(uri)}
+        if week in usable:  # dates of the rows read now (older records may lack them)
+            first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
+            record = {**record, "training_first_date": f"{first:%Y-%m-%d}",
+                      "training_last_date": f"{latest:%Y-%m-%d}"}
+        dates = (f"{record.get('training_first_date', '')}..{record.get('training_last_date', '')}"
+                 if record.get("training_last_date") else "")
+        mae = "" if record.get("validation_mae") is None else f"{record['validation_mae']:.2f}"
+        weight = "" if record.get("line_weight") is None else f"{record['line_weight']:.2f}"
+        lines.append(f"| {week} | {record.get('training_rows', '')} | {dates} | {mae} | {weight} | {fit} | {uri} |")
+        by_week[week] = _partition_metadata(week, fit, record, uri)
     header = ("| week | training rows | training dates | validation MAE | line weight | fit | artifact |\n"
               "|---|---:|---|---:|---:|---|---|\n")
-    yield MaterializeResult(metadata={
-        "weeks": MetadataValue.md(header + "\n".join(lines)),
-        "weeks_trained": len(trained) + len(reused),
-        "weeks_fitted_now": len(trained),
-        "weeks_kept": len(reused),
-        "features": MetadataValue.json(FEATURES),
-        **{k: v for k, v in last.items() if v is not None},
-    })
-    yield AssetCheckResult(check_name="training_before_week", passed=True,
-                           description="Every week's training rows are dated before its Monday.")
+    summary = {"weeks": MetadataValue.md(header + "\n".join(lines)), "weeks_trained": len(trained) + len(reused),
+               "weeks_fitted_now": len(trained), "weeks_kept": len(reused),
+               "features": MetadataValue.json(FEATURES)}
+    # One event per date: each says which week's model it uses; the last also the run's summary.
+    keys_of_run = context.partition_keys
+    if len(keys_of_run) == 1:
+        yield MaterializeResult(metadata={**by_week[monday(days[0])], **summary})
+    else:
+        for key, day in zip(keys_of_run, days):
+            extra = summary if key == keys_of_run[-1] else {}
+            context.add_asset_metadata({**by_week[monday(day)], **extra}, partition_key=key)
+        yield MaterializeResult()
+    yield AssetCheckResult(
+        check_name="training_before_week", passed=True,
+        description=("Every week fitted or checked in this run trained on rows dated before its Monday"
+                     + ("; weeks kept without reading were checked when fitted." if len(training) < len(by_week)
+                        else ".")))

@@ -3,19 +3,16 @@ summary. Runs go into the Dagster instance at DAGSTER_HOME, so the UI shows them
 
     python -m nba_assets.replay --start 2024-10-22 --end 2025-11-23
 
-A run holds assets of one partitions definition, and the points model is weekly, so a window whose
-models must be trained goes through three runs, each a single-run backfill of its whole range
-(progress printed as it goes):
-1. `ingest_and_features` over START..END (daily): raw sources, analytics, feature store;
-2. `weekly_points_model` over the weeks to train: one model per week, trained before it;
-3. `predict_grade_export` over START..END (daily): predictions, best bets, grading, JSON exports,
-   then the backtest report over all graded dates and v1/systems/performance.json.
-The weeks to train are those whose Monday falls after START (their training data, the days before
-the Monday, is being replayed) and any week of the window without a model. The model of START's
-own week is kept when it exists: it was trained on days before START, which this replay does not
-touch (`--retrain` trains it anyway, e.g. after changing the model's code). When no week needs
-training (a date or a few days inside a week), the window is one `daily_pipeline` run.
-The dbt seed (`reference_data`) runs first when it was never loaded or its CSV changed.
+A thin client of what the UI launches: the `daily_pipeline` job (every asset of the graph) over
+START..END as ONE run with the tags of a single-run range backfill
+(`dagster/asset_partition_range_start`/`_end`), executed in this process (no daemon, no run
+launcher), progress (steps done of total) printed as it goes. The graph decides the rest: the alias
+seed, the models the dates use (a week that started on or before START and has a model keeps it;
+`--retrain` checks it too), the reports as of END.
+
+`--downstream` additionally runs `retrain_and_repredict` over the dates after END that already have
+predictions: their models are refitted on the replayed history and their predictions, grading,
+exports and reports redone. Without it, dates outside START..END are never touched.
 """
 
 import argparse
@@ -143,25 +140,6 @@ class Progress(threading.Thread):
                 return
 
 
-def seeds_needed(instance, warehouse) -> bool:
-    """The dbt seed runs when the instance has never materialized it or the table differs from
-    the CSV (an edited alias file): a dbt call costs seconds, most replays need none."""
-    import pandas as pd
-    from dagster import AssetKey
-
-    from nba_assets.dbt_models import DBT_PROJECT_DIR
-
-    if instance.get_latest_materialization_event(AssetKey("player_aliases")) is None:
-        return True
-    if not warehouse.table_exists("nba_reference", "player_aliases"):
-        return True
-    expected = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "player_aliases.csv", dtype=str)
-    loaded = warehouse.query(f"SELECT * FROM {warehouse.relation('nba_reference', 'player_aliases')}")
-    columns = list(expected.columns)
-    return not expected.sort_values(columns).reset_index(drop=True).equals(
-        loaded[columns].astype(str).sort_values(columns).reset_index(drop=True))
-
-
 # The console shows progress and, at the end, each failed step's error (main); the step logs are in
 # the run's event log (the UI). An interrupted step's stack trace is not news.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -178,8 +156,9 @@ def say(message: str) -> None:
     print("\n".join(f"[replay] {line}" for line in message.splitlines()), flush=True)
 
 
-def run_job(instance, job, first: str | None = None, last: str | None = None):
-    """One run of `job` (over first..last, a single-run backfill when partitioned), with progress.
+def run_job(instance, job, first: str | None = None, last: str | None = None, *, run_config: dict | None = None):
+    """One run of `job` (over first..last, a single-run backfill when partitioned), executed in
+    this process, with progress. `run_config` is merged over the quiet console logger.
     Interrupts and waits are handled by nba_assets/guarded_run.py (raises `Interrupted`)."""
     import uuid
 
@@ -196,55 +175,42 @@ def run_job(instance, job, first: str | None = None, last: str | None = None):
     try:
         # Step logs stay in the run's event log (the UI); the console shows progress.
         return execute_guarded(instance, job, run_id=run_id, tags=tags, say=say, farewell=RESUME["hint"],
-                               run_config=QUIET)
+                               run_config={**QUIET, **(run_config or {})})
     finally:
         progress.finished.set()
         progress.join()
 
 
-def monday(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+def later_predicted_dates(warehouse, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """(first, last) dates after `end` that have predictions, or None."""
+    import pandas as pd
+
+    if not warehouse.table_exists("nba_predictions", "player_prop_predictions"):
+        return None
+    row = warehouse.query(
+        f"SELECT min(game_date) AS first, max(game_date) AS last FROM "
+        f"{warehouse.relation('nba_predictions', 'player_prop_predictions')} WHERE game_date > ?", [end]).iloc[0]
+    if row["first"] is None or pd.isna(row["first"]):
+        return None
+    return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date()
 
 
-def weeks_to_train(store, start: dt.date, end: dt.date, retrain: bool = False) -> list[dt.date]:
-    """Mondays of the window's weeks whose model must be (re)trained; see the module docstring."""
-    from nba_assets.points_model import model_key
-
-    weeks, week = [], monday(start)
-    while week <= end:
-        if retrain or week > start or not store.exists(model_key(week)):
-            weeks.append(week)
-        week += dt.timedelta(weeks=1)
-    return weeks
-
-
-def phases(store, start: dt.date, end: dt.date, retrain: bool = False) -> list[tuple]:
-    """(job, first partition, last partition) of each run, in order."""
-    window = (start.isoformat(), end.isoformat())
-    weeks = weeks_to_train(store, start, end, retrain)
-    if not weeks:
-        return [("daily_pipeline", *window)]
-    return [("ingest_and_features", *window),
-            ("weekly_points_model", weeks[0].isoformat(), weeks[-1].isoformat()),
-            ("predict_grade_export", *window)]
-
-
-def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False) -> list:
-    """The replay's runs in order; stops at the first failed run. Returns the results."""
+def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False,
+               downstream: bool = False) -> list:
+    """The window as one run of the whole graph (and, with `downstream`, one more run over the later
+    predicted dates); stops at a failed run. Returns the results."""
     if defs is None:
         from nba_assets.definitions import defs
+    from nba_assets.definitions import RETRAIN
 
-    if seeds_needed(instance, defs.resources["warehouse"]):
-        print("[replay] loading the dbt seed (player aliases)", flush=True)
-        seeds = defs.resolve_job_def("reference_data").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET)
-        if not seeds.success:
-            return [seeds]
-    results = []
-    for name, first, last in phases(defs.resources["landing"], start, end, retrain):
-        results.append(run_job(instance, defs.resolve_job_def(name), first, last))
-        if not results[-1].success:
-            break
+    job = defs.resolve_job_def("daily_pipeline")
+    results = [run_job(instance, job, start.isoformat(), end.isoformat(),
+                       run_config=RETRAIN if retrain else None)]
+    later = later_predicted_dates(defs.resources["warehouse"], end) if downstream else None
+    if results[-1].success and later:
+        # The job's own config (retrain) must be passed: a run config given here replaces it.
+        results.append(run_job(instance, defs.resolve_job_def("retrain_and_repredict"),
+                               later[0].isoformat(), later[1].isoformat(), run_config=RETRAIN))
     return results
 
 
@@ -253,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--end", type=dt.date.fromisoformat, required=True, help="inclusive")
     parser.add_argument("--retrain", action="store_true",
-                        help="also retrain the model of START's week when it exists")
+                        help="also check the model of START's week when it exists (refitted if its rows changed)")
+    parser.add_argument("--downstream", action="store_true",
+                        help="then refit the models and redo the predictions, grading and exports of "
+                        "the dates after END that have predictions")
     args = parser.parse_args(argv)
     # Preview/beta notices (partitioned checks, backfill policies) are known; keep output readable.
     warnings.filterwarnings("ignore", module="dagster")
@@ -271,10 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     # once, so that this replay does not wait for their pool slots.
     for line in close_dead_runs(instance, f"make replay (process {os.getpid()})") + free_slots_of_ended_runs(instance):
         say(f"recovered: {line}")
-    resume = f"make replay START={args.start} END={args.end}"
+    flags = " ".join(flag for flag, on in (("--retrain", args.retrain), ("--downstream", args.downstream)) if on)
+    resume = f"make replay START={args.start} END={args.end}" + (f" REPLAY_ARGS='{flags}'" if flags else "")
     RESUME["hint"] = f"Run the same command to resume:\n  {resume}"
     try:
-        results = run_window(instance, args.start, args.end, retrain=args.retrain)
+        results = run_window(instance, args.start, args.end, retrain=args.retrain, downstream=args.downstream)
     except Interrupted as stopped:
         say(f"{stopped.reason}: run {stopped.run_id} is {stopped.status}, its pool slots are freed. "
             "Every step writes its window in one transaction and files are renamed into place, so "

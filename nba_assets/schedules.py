@@ -1,6 +1,6 @@
 """Schedules (US Eastern), the seed system's Cloud Scheduler jobs as Dagster schedules.
 
-- 05:00 Monday: the week's points model (trained on the weeks before it).
+- 05:00 Monday: the week's points model (trained on the weeks before it), as Monday's partition.
 - 06:00 daily, morning results for YESTERDAY: final schedule and box scores, game summaries,
   grading, results export, the daily health summary.
 - 12:45 daily, pre-game for TODAY: schedule, prop lines, consensus lines, features, predictions,
@@ -22,13 +22,13 @@ from dagster import (
 )
 
 from nba_assets.lib.clock import GAME_TZ
-from nba_assets.partitions import GAME_TIMEZONE, daily_partitions, weekly_partitions
+from nba_assets.partitions import GAME_TIMEZONE, daily_partitions
 
-MORNING_RESULTS = ["raw_schedule", "raw_player_boxscores", "player_game_summary", "team_game_summary",
-                   "prediction_accuracy", "grading_coverage_daily", "export_results",
+MORNING_RESULTS = ["player_aliases", "raw_schedule", "raw_player_boxscores", "player_game_summary",
+                   "team_game_summary", "prediction_accuracy", "grading_coverage_daily", "export_results",
                    "daily_health_summary"]
-PREGAME = ["raw_schedule", "raw_prop_lines", "prop_lines_consensus", "ml_feature_store",
-           "player_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
+PREGAME = ["player_aliases", "raw_schedule", "raw_prop_lines", "prop_lines_consensus", "ml_feature_store",
+           "points_model", "player_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
 
 morning_results = define_asset_job(
     "morning_results", selection=AssetSelection.assets(*MORNING_RESULTS), partitions_def=daily_partitions,
@@ -70,6 +70,6 @@ def weekly_model_schedule_for(job):
               description="Monday 05:00 ET: train the week's points model on the weeks before it.")
     def _weekly(context: ScheduleEvaluationContext):
         monday = _local_date(context)
-        return _request(weekly_partitions, monday.isoformat(), "weekly-model")
+        return _request(daily_partitions, monday.isoformat(), "weekly-model")
 
     return _weekly

@@ -85,19 +85,15 @@ class Pipeline:
         os.environ["NBA_DUCKDB_PATH"] = str(self.duckdb_path)
 
     def replay(self, start: str, end: str) -> list:
-        """The same runs as `make replay` (phases: features, weekly model, predictions, reports)."""
+        """The same run as `make replay`: the whole graph over start..end, one run."""
         from nba_assets.replay import run_window
 
         self._point_dbt_here()
         return run_window(self.instance, day(start), day(end), defs=self.defs)
 
-    def seed(self):
-        self._point_dbt_here()
-        result = self.defs.resolve_job_def("reference_data").execute_in_process(instance=self.instance)
-        assert result.success
-
     def run(self, start: str, end: str, assets=None, raise_on_error=False):
-        """One run of the daily pipeline over start..end (inclusive) as a single-run backfill."""
+        """One run of the daily pipeline (the whole graph, or `assets` of it) over start..end
+        (inclusive) as a single-run backfill."""
         from dagster import AssetKey
 
         self._point_dbt_here()

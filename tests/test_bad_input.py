@@ -87,7 +87,6 @@ def test_one_missing_game_warns_and_leaves_its_predictions_pending(tmp_path):
     # 0022500155: MIA @ LAL on 2025-11-02. Its box-score rows are missing from this archive (late).
     archive = write_archive_slice(tmp_path / "archive", "2025-10-30", DATE, drop_game_id="0022500155")
     pipeline = Pipeline(tmp_path, archive)
-    pipeline.seed()
     assert pipeline.run("2025-10-30", "2025-11-01").success  # history: the baseline needs games
     result = pipeline.run(DATE, DATE)
     assert result.success  # a WARN check leaves the run green: the alert sensor reports it
@@ -112,7 +111,6 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     dropped = ["0022500148", "0022500149", "0022500150", "0022500151", "0022500152"]
     archive = write_archive_slice(tmp_path / "archive", DATE, DATE, drop_game_id=dropped)
     pipeline = Pipeline(tmp_path, archive)
-    pipeline.seed()
     result = pipeline.run(DATE, DATE)
     assert not result.success
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}

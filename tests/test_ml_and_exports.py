@@ -78,6 +78,39 @@ def test_a_planted_feature_leak_blocks_the_predictions(replayed):
         assert replayed.replay("2025-11-04", "2025-11-04")[0].success
 
 
+def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, monkeypatch):
+    """Inside the one run of the whole graph (`make replay`'s, the UI backfill's): the feature store
+    is built, then a leak appears in it (planted right after dbt's build), and the blocking check
+    stops the model and the predictions of that run."""
+    import nba_assets.dbt_models as dbt_models
+    from dagster import AssetKey
+
+    sql = "SELECT * FROM nba_predictions.player_prop_predictions ORDER BY game_date, player_lookup, system_id"
+    before = replayed.query(sql)
+    original = dbt_models.run_dbt
+
+    def build_then_plant(context, dbt, warehouse, partitioned):
+        yield from original(context, dbt, warehouse, partitioned)
+        if AssetKey("ml_feature_store") in context.selected_asset_keys:
+            warehouse.query(
+                "UPDATE nba_features.ml_feature_store SET last_feature_game_date = game_date "
+                "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1")
+
+    monkeypatch.setattr(dbt_models, "run_dbt", build_then_plant)
+    try:
+        [result] = replayed.replay("2025-11-04", "2025-11-04")
+        assert result.job_def.name == "daily_pipeline" and not result.success
+        leak = [e for e in result.get_asset_check_evaluations() if e.check_name == "features_before_game_date"]
+        assert leak and not leak[0].passed and "shaigilgeousalexander" in leak[0].description
+        materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+        assert "ml_feature_store" in materialized
+        assert not materialized & {"points_model", "player_prop_predictions", "best_bets", "export_predictions"}
+        pd.testing.assert_frame_equal(replayed.query(sql), before)
+    finally:
+        monkeypatch.setattr(dbt_models, "run_dbt", original)
+        assert replayed.replay("2025-11-04", "2025-11-04")[0].success  # dbt rebuilds the row
+
+
 def _run_check_and_predictions(pipeline):
     """The leakage check of ml_feature_store and the predictions, in one run for 2025-11-04."""
     from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize

@@ -151,7 +151,6 @@ class GameDay:
 def game_day(tmp_path, monkeypatch):
     archive = write_archive_slice(tmp_path / "archive", "2025-10-30", DATE, drop_game_id=LATE_GAME)
     pipeline = Pipeline(tmp_path, archive)
-    pipeline.seed()
     assert pipeline.run("2025-10-30", "2025-11-01").success  # history, every result in
     with SlackStandIn() as slack:
         yield GameDay(pipeline, monkeypatch, slack)
