@@ -344,7 +344,7 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
                                     stderr=subprocess.STDOUT, start_new_session=True)
         assert overtime.wait(timeout=REPLAY_TIMEOUT) == 1
         output = (folder.root / "overtime.log").read_text()
-        assert "FAILURE from outside" in output, output[-3000:]
+        assert "from outside" in output, output[-3000:]  # CANCELING, then FAILURE: whichever it saw
         with folder.instance() as instance:
             failed = [r for r in instance.get_runs() if r.status == DagsterRunStatus.FAILURE]
             assert len(failed) == 1
