@@ -158,7 +158,7 @@ def with_picks(rows: "pd.DataFrame", min_ev: float) -> "pd.DataFrame":
         recommendation=np.where(pick, side, "PASS"),
         price=np.where(pick, price, np.nan),
         ev=np.round(ev, 4),
-        stake=np.where(pick, np.round(prob.kelly_stake(p_win, rows["p_push"], price), 4), 0.0),
+        stake=np.where(pick, prob.kelly_stake(p_win, rows["p_push"], price), 0.0),
     )
 
 
