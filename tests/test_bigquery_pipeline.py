@@ -30,10 +30,15 @@ TABLES = [
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
     ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),
+    ("nba_analytics", "market_lines_consensus", ["game_date", "player_lookup", "market"]),
     ("nba_features", "ml_feature_store", ["game_date", "player_lookup"]),
+    ("nba_features", "player_market_features", ["game_date", "player_lookup", "market"]),
     ("nba_predictions", "player_prop_predictions", ["game_date", "player_lookup", "system_id"]),
+    ("nba_predictions", "market_prop_predictions", ["game_date", "player_lookup", "market", "system_id"]),
     ("nba_predictions", "best_bets", ["game_date", "rank"]),
+    ("nba_predictions", "best_bets_gate", ["game_date", "system_id", "market"]),
     ("nba_grading", "prediction_accuracy", ["game_date", "player_lookup", "system_id"]),
+    ("nba_grading", "market_prop_accuracy", ["game_date", "player_lookup", "market", "system_id"]),
     ("nba_grading", "grading_coverage_daily", ["game_date"]),
 ]
 
