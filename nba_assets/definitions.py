@@ -54,6 +54,7 @@ from nba_assets.exports import (
 from nba_assets.freshness import freshness_checks, freshness_deadlines, freshness_job
 from nba_assets.health import daily_health_summary
 from nba_assets.late_data import late_box_scores
+from nba_assets.market_backtest import market_backtest_report
 from nba_assets.market_predictions import market_prop_predictions
 from nba_assets.partitions import daily_partitions, weekly_partitions
 from nba_assets.points_model import points_model
@@ -71,7 +72,7 @@ from resources.environments import resources_for
 INGEST_AND_FEATURES = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_analytics_and_features]
 PREDICT_GRADE_EXPORT = [player_prop_predictions, market_prop_predictions, best_bets, dbt_grading, export_predictions,
                         export_best_bets, export_results, daily_health_summary]
-REPORTS = [backtest_report, export_system_performance]
+REPORTS = [backtest_report, market_backtest_report, export_system_performance]
 
 # A run holds assets of one partitions definition: the weekly model splits a replay into phases.
 ingest_and_features = define_asset_job(

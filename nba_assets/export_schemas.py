@@ -152,6 +152,47 @@ class LineMae(Strict):
     mae: float | None
 
 
+class PickRecord(Strict):
+    bets: int
+    wins: int
+    losses: int
+    pushes: int
+    hit_rate: float | None
+    hit_rate_interval: list[float | None]
+    roi: float | None
+    roi_interval: list[float | None]
+
+
+class EvBucket(PickRecord):
+    ev_min: float
+    ev_max: float | None
+
+
+class MarketPerformance(Strict):
+    """A system in a market against the de-vigged market, on the same rows (market_backtest.py)."""
+    market: Market
+    system_id: str
+    segment: str
+    first_date: dt.date
+    last_date: dt.date
+    scored_rows: int
+    dates: int
+    brier: float | None
+    log_loss: float | None
+    market_brier: float | None
+    market_log_loss: float | None
+    brier_skill: float | None
+    brier_skill_interval: list[float | None]
+    calibration_slope: float | None
+    calibration_intercept: float | None
+    market_calibration_slope: float | None
+    market_calibration_intercept: float | None
+    mae: float | None
+    line_mae: float | None
+    picks: PickRecord
+    ev_buckets: list[EvBucket]
+
+
 class PerformanceFile(Strict):
     schema_version: Literal["v1"] = "v1"
     graded_dates: GradedDates
@@ -159,6 +200,7 @@ class PerformanceFile(Strict):
     line: LineMae
     systems: list[SystemPerformance]
     break_even_hit_rate: float
+    markets: list[MarketPerformance] = []
 
 
 FILES = {

@@ -199,10 +199,14 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse,
     return _daily_result(written)
 
 
-@asset(group_name="exports", deps=["backtest_report"], pool="warehouse", owners=OWNERS,
-       kinds={"python", "json"},
-       description="v1/systems/performance.json: each system's backtest on the same graded rows.")
+@asset(group_name="exports", deps=["backtest_report", "market_backtest_report"], pool="warehouse",
+       owners=OWNERS, kinds={"python", "json"},
+       description="v1/systems/performance.json: each system's backtest on the same graded rows, and "
+       "per market every system against the de-vigged market.")
 def export_system_performance(context: AssetExecutionContext, landing: ObjectStore) -> MaterializeResult:
+    from nba_assets.market_backtest import REPORT_KEY
+
     report = json.loads(landing.get_bytes("backtest/report.json"))
-    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report))
+    markets = json.loads(landing.get_bytes(REPORT_KEY))["entries"] if landing.exists(REPORT_KEY) else []
+    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets))
     return MaterializeResult(metadata={"file": MetadataValue.url(uri), "systems": len(report["systems"])})

@@ -61,6 +61,12 @@ def test_exports_validate_against_their_schemas(replayed):
     assert priced and all(abs(p.p_over + p.p_under + p.p_push - 1) < 1e-3 for p in priced)
     performance = schemas.PerformanceFile.model_validate_json((root / "systems" / "performance.json").read_text())
     assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_points_v1"}
+    # Scored against the market per market: the baseline in every market, on real rows.
+    overall = {m.market: m for m in performance.markets if m.segment == "all"}
+    assert set(overall) == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
+    assert all(m.scored_rows > 100 and m.market_brier > 0 and m.brier_skill is not None for m in overall.values())
+    for market in overall:
+        assert (root / "systems" / "plots" / f"reliability_{market}.png").read_bytes()[:4] == b"\x89PNG"
     assert performance.same_rows > 0 and performance.line.mae > 0
     assert (root / "systems" / "plots" / "hit_rate_by_edge.png").read_bytes()[:4] == b"\x89PNG"
     assert (root / "systems" / "plots" / "calibration.png").read_bytes()[:4] == b"\x89PNG"
