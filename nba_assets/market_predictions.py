@@ -118,7 +118,10 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
 
     out = features.assign(p_over=np.nan, p_under=np.nan, p_push=np.nan, dispersion=np.nan)
     for market in MARKETS:
-        past = history[history["market"] == market.market].sort_values("game_date")
+        # Sorted on every column: the warehouse returns rows in any order, and float sums over
+        # them must not depend on it (DuckDB and BigQuery give the same probabilities).
+        past = history[history["market"] == market.market].sort_values(
+            ["game_date", "predicted_value", "actual_value"], kind="mergesort")
         past_dates = past["game_date"].to_numpy()
         distinct = np.unique(past_dates)
         mean_values, actual = past["predicted_value"].to_numpy(float), past["actual_value"].to_numpy(float)
@@ -148,17 +151,20 @@ def with_picks(rows: "pd.DataFrame", min_ev: float) -> "pd.DataFrame":
     ev_over = prob.expected_value(rows["p_over"], rows["p_push"], rows["over_odds"])
     ev_under = prob.expected_value(rows["p_under"], rows["p_push"], rows["under_odds"])
     over_better = np.nan_to_num(ev_over, nan=-np.inf) >= np.nan_to_num(ev_under, nan=-np.inf)
-    ev = np.where(over_better, ev_over, ev_under)
-    pick = np.nan_to_num(ev, nan=-np.inf) > min_ev
+    ev = np.round(np.where(over_better, ev_over, ev_under), 4)
     side = np.where(over_better, "OVER", "UNDER")
     price = np.where(over_better, rows["over_odds"], rows["under_odds"]).astype(float)
     p_win = np.where(over_better, rows["p_over"], rows["p_under"]).astype(float)
+    # Rounded (as every stored number): the same on DuckDB and BigQuery, whose float sums differ
+    # in the last bits. A stake that rounds to nothing is no pick.
+    stake = np.round(prob.kelly_stake(p_win, rows["p_push"], price), 6)
+    pick = (np.nan_to_num(ev, nan=-np.inf) > min_ev) & (stake > 0)
     return rows.assign(
-        market_p_over=prob.devig_over(rows["over_odds"], rows["under_odds"]),
+        market_p_over=np.round(prob.devig_over(rows["over_odds"], rows["under_odds"]), 4),
         recommendation=np.where(pick, side, "PASS"),
         price=np.where(pick, price, np.nan),
-        ev=np.round(ev, 4),
-        stake=np.where(pick, prob.kelly_stake(p_win, rows["p_push"], price), 0.0),
+        ev=ev,
+        stake=np.where(pick, stake, 0.0),
     )
 
 
@@ -168,9 +174,8 @@ def predict_baseline(features: "pd.DataFrame", history: "pd.DataFrame", min_ev: 
     features["predicted_value"] = moving_average(features)
     features["line"] = features["consensus_line"].astype(float)
     rows = with_probabilities(features, history)
+    rows[["p_over", "p_under", "p_push", "dispersion"]] = rows[["p_over", "p_under", "p_push", "dispersion"]].round(4)
     rows = with_picks(rows, min_ev).assign(system_id=BASELINE)
-    for column in ("p_over", "p_under", "p_push"):
-        rows[column] = rows[column].round(4)
     return rows[list(COLUMN_TYPES)].reset_index(drop=True)
 
 
