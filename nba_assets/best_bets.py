@@ -146,8 +146,12 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
                                         end - dt.timedelta(days=1))
     pairs = sorted({(s, m) for s in SYSTEMS for m in MARKET_KEYS}
                    | set(zip(candidates["system_id"], candidates["market"])))
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
-    gate = health.gate(history, days, pairs)
+    # Dates with market predictions (games with lines): a date without has no gate to explain.
+    dated = warehouse.query(
+        f"SELECT DISTINCT game_date FROM {warehouse.relation(PREDICTIONS_SCHEMA, MARKET_TABLE)} "
+        "WHERE game_date >= ? AND game_date < ?", [start, end])
+    days = sorted(pd.to_datetime(dated["game_date"]).dt.date)
+    gate = health.gate(history, days, pairs) if days else pd.DataFrame(columns=list(GATE_COLUMN_TYPES))
     counts = candidates.groupby(["game_date", "system_id", "market"]).size().rename("candidates").reset_index()
     gate = gate.merge(counts, on=["game_date", "system_id", "market"], how="left")
     gate["candidates"] = gate["candidates"].fillna(0).astype(int)
