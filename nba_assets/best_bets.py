@@ -9,7 +9,8 @@ premium >= 0.10, strong 0.05-0.10, value below.
 
 The gate of every (system, market) and date is kept in nba_predictions.best_bets_gate with its
 record and reason, so the export can say why a day has no picks. The asset checks
-`health_<system>_<market>` report the window's last date (WARN when degrading or held back).
+`health_<system>_<market>` (results of this asset's step) report the window's last date (WARN
+when degrading or below break-even).
 
 This replaces the seed's rule (ML points system only, ranked by points edge): that system's own
 backtest was below break-even and its picks were still published.
@@ -19,7 +20,6 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -27,7 +27,6 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     asset,
-    multi_asset_check,
 )
 
 from nba_assets import system_health as health
@@ -158,9 +157,19 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
     return gate[list(GATE_COLUMN_TYPES)] if len(gate) else pd.DataFrame(columns=list(GATE_COLUMN_TYPES))
 
 
+HEALTH_SPECS = [
+    AssetCheckSpec(f"health_{system}_{market}", asset="best_bets", partitions_def=daily_partitions,
+                   description=f"{system} in {market}: Brier skill vs the de-vigged market and hit rate "
+                   f"(95% interval) over the last {health.WINDOW_DATES} graded dates (n >= {health.MIN_ROWS}). "
+                   "WARN when degrading or held back from the best bets.")
+    for system in SYSTEMS for market in MARKET_KEYS
+]
+
+
 @asset(
     **partitioned("predictions", {"python", "pandas", "duckdb"}),
     deps=["market_prop_predictions", "market_prop_accuracy"],
+    check_specs=HEALTH_SPECS,
     description="The day's best bets across markets by expected value at the consensus price, "
     "quarter-Kelly stakes, at most 2 per game and 15 per day, only from systems whose record over "
     "the last 21 graded dates earns it; nba_predictions.best_bets and best_bets_gate (why).",
@@ -173,7 +182,7 @@ def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
     warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets", chosen, COLUMN_TYPES, start, end)
     warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets_gate", gate, GATE_COLUMN_TYPES, start, end)
     held = gate[~gate["publish"].astype(bool) & (gate["candidates"] > 0)]
-    return MaterializeResult(metadata={
+    return MaterializeResult(check_results=health_results(gate), metadata={
         **window_metadata(context, rows_by_date(chosen), preview_metadata(chosen)),
         "candidates": len(candidates),
         "held_back_candidates": int(held["candidates"].sum()),
@@ -190,42 +199,28 @@ def _gate_table(gate: "pd.DataFrame") -> str:
     return "\n".join(lines)
 
 
-HEALTH_SPECS = [
-    AssetCheckSpec(f"health_{system}_{market}", asset="best_bets", partitions_def=daily_partitions,
-                   description=f"{system} in {market}: Brier skill vs the de-vigged market and hit rate "
-                   f"(95% interval) over the last {health.WINDOW_DATES} graded dates (n >= {health.MIN_ROWS}). "
-                   "WARN when degrading or held back from the best bets.")
-    for system in SYSTEMS for market in MARKET_KEYS
-]
-
-
-@multi_asset_check(specs=HEALTH_SPECS, pool="warehouse", can_subset=True,
-                   description="System health per system and market, the gate of the best bets.")
-def system_health_checks(context: AssetCheckExecutionContext, warehouse: Warehouse):
-    start, end = window_bounds(context)
-    gate = warehouse.query(
-        f"SELECT * FROM {warehouse.relation(PREDICTIONS_SCHEMA, 'best_bets_gate')} "
-        "WHERE game_date >= ? AND game_date < ?", [start, end])
+def health_results(gate: "pd.DataFrame") -> list[AssetCheckResult]:
+    """One check result per system and market: the gate of the window's last date. Computed with
+    the gate (one step, not a second one that reads it back)."""
     last = gate[gate["game_date"] == gate["game_date"].max()] if len(gate) else gate
     by_key = {(r.system_id, r.market): r for r in last.itertuples()}
+    results = []
     for spec in HEALTH_SPECS:
-        if spec.key not in context.selected_asset_check_keys:
-            continue
         system, market = _system_market(spec.name)
         row = by_key.get((system, market))
         if row is None:
-            yield AssetCheckResult(check_name=spec.name, asset_key=spec.asset_key, passed=True,
-                                   description="no gate for this window (no game date)")
+            results.append(AssetCheckResult(check_name=spec.name, passed=True,
+                                            description="no gate in this window (no game date with lines)"))
             continue
         metadata = {k: _plain(getattr(row, k)) for k in
                     ("dates", "scored_rows", "brier", "market_brier", "brier_skill", "picks", "hit_rate",
                      "hit_rate_low", "hit_rate_high", "break_even", "roi", "status")}
         metadata["game_date"] = str(row.game_date)[:10]
         # An unproven record is not a degradation: it passes (and its picks are held back).
-        yield AssetCheckResult(check_name=spec.name, asset_key=spec.asset_key,
-                               passed=row.status in ("healthy", "insufficient"),
-                               severity=AssetCheckSeverity.WARN,
-                               description=f"{row.status}: {row.reason}", metadata=metadata)
+        results.append(AssetCheckResult(check_name=spec.name, passed=row.status in ("healthy", "insufficient"),
+                                        severity=AssetCheckSeverity.WARN,
+                                        description=f"{row.status}: {row.reason}", metadata=metadata))
+    return results
 
 
 def _system_market(check_name: str) -> tuple[str, str]:

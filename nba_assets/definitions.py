@@ -37,7 +37,7 @@ warnings.filterwarnings("ignore", category=PreviewWarning)
 from nba_assets.alerts import failure_alerts
 from nba_assets.automation import with_automation
 from nba_assets.backtest import backtest_report
-from nba_assets.best_bets import best_bets, system_health_checks
+from nba_assets.best_bets import best_bets
 from nba_assets.checks import (
     features_before_game_date,
     grading_coverage,
@@ -112,7 +112,7 @@ def build_definitions(resources: dict) -> Definitions:
         assets=with_automation(
             [*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS, dbt_reference_seeds]),
         asset_checks=[line_match_rate, features_before_game_date, market_features_before_game_date,
-                      grading_coverage, system_health_checks, *freshness_checks],
+                      grading_coverage, *freshness_checks],
         jobs=[ingest_and_features, weekly_points_model, predict_grade_export, daily_pipeline, reports,
               reference_data, morning_results, pregame_predictions, freshness_job],
         schedules=[morning_results_schedule, pregame_schedule, weekly_model_schedule_for(weekly_points_model)],

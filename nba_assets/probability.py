@@ -15,6 +15,7 @@ Scores are on P(over | not a push): the books refund pushes, and their prices ar
 conditional too, so the system and the de-vigged market are compared on the same event.
 """
 
+import functools
 import math
 from typing import Callable
 
@@ -202,6 +203,15 @@ def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | No
     return centre - half, centre + half
 
 
+@functools.lru_cache(maxsize=64)
+def _resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
+    """How many times each of n clusters is drawn in each replicate. Cached: a report bootstraps
+    many statistics over the same dates, and common draws cost nothing in validity."""
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=replicates)
+    weights.flags.writeable = False
+    return weights
+
+
 def clustered_bootstrap(frame: pd.DataFrame, cluster: str, columns: list[str],
                         statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
                         replicates: int = 1000, level: float = 0.95,
@@ -214,9 +224,7 @@ def clustered_bootstrap(frame: pd.DataFrame, cluster: str, columns: list[str],
     if frame.empty:
         return None, None
     per_cluster = frame.groupby(cluster)[columns].sum()
-    rng = np.random.default_rng(seed)
-    n = len(per_cluster)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=replicates)
+    weights = _resample_weights(len(per_cluster), replicates, seed)
     sums = {column: weights @ per_cluster[column].to_numpy(dtype=float) for column in columns}
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.asarray(statistic(sums), dtype=float)

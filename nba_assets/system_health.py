@@ -39,7 +39,8 @@ PUBLISHED = {"healthy"}
 
 def graded_market_rows(warehouse: "Warehouse", first: dt.date | None = None,
                        last: dt.date | None = None) -> "pd.DataFrame":
-    """Graded market rows of played games with a line (all dates, or first..last inclusive)."""
+    """Graded market rows of played games with a line (all dates, or first..last inclusive), in
+    key order: sums over them are then the same on every warehouse, to the last bit."""
     dates, params = "", []
     if first is not None and last is not None:
         dates, params = " AND game_date >= ? AND game_date <= ?", [first, last]
@@ -50,6 +51,7 @@ def graded_market_rows(warehouse: "Warehouse", first: dt.date | None = None,
                actual_value, line_outcome, result
         FROM {warehouse.relation('nba_grading', 'market_prop_accuracy')}
         WHERE player_outcome = 'PLAYED' AND line IS NOT NULL{dates}
+        ORDER BY system_id, market, game_date, player_lookup
         """,
         params,
     )
@@ -103,18 +105,19 @@ def record_from_sums(totals, dates: int) -> dict:
     brier = totals["se_system"] / n if n else None
     market_brier = totals["se_market"] / n if n else None
     low, high = prob.wilson(wins, bets)
+    rounded = lambda value: None if value is None else round(float(value), 6)  # noqa: E731
     return {
         "dates": dates,
         "scored_rows": n,
-        "brier": float(brier) if n else None,
-        "market_brier": float(market_brier) if n else None,
-        "brier_skill": float(1 - brier / market_brier) if n and market_brier else None,
+        "brier": rounded(brier),
+        "market_brier": rounded(market_brier),
+        "brier_skill": rounded(1 - brier / market_brier) if n and market_brier else None,
         "picks": bets,
-        "hit_rate": wins / bets if bets else None,
-        "hit_rate_low": low,
-        "hit_rate_high": high,
-        "break_even": float(totals["implied"] / bets) if bets else None,
-        "roi": float(totals["profit"] / bets) if bets else None,
+        "hit_rate": rounded(wins / bets) if bets else None,
+        "hit_rate_low": rounded(low),
+        "hit_rate_high": rounded(high),
+        "break_even": rounded(totals["implied"] / bets) if bets else None,
+        "roi": rounded(totals["profit"] / bets) if bets else None,
     }
 
 
