@@ -190,7 +190,9 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     out = {}
     scores = health.scored(same_rows(rows))
     for market, part in scores.groupby("market"):
-        figure, axis = plt.subplots(figsize=(4, 4))
+        # Fixed margins, no bbox_inches="tight": that option renders every figure twice.
+        figure, axis = plt.subplots(figsize=(4.2, 4.2))
+        figure.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92)
         curves = [(f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
                    part[part["system_id"] == part["system_id"].iloc[0]], "market_p_over")]
         curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
@@ -206,7 +208,7 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
         axis.set_title(f"Reliability: {market}")
         axis.legend(fontsize=7)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+        figure.savefig(buffer, format="png", dpi=80)
         plt.close(figure)
         out[f"reliability_{market}.png"] = buffer.getvalue()
     return out
