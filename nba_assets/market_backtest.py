@@ -118,13 +118,14 @@ def report(rows: "pd.DataFrame") -> dict:
     import pandas as pd
 
     rows = same_rows(rows)
-    rows = rows.assign(season=season_of(pd.to_datetime(rows["game_date"])))
+    game_date = pd.to_datetime(rows["game_date"])  # once: to_datetime costs per call, even on dates
+    rows = rows.assign(game_date=game_date, season=season_of(game_date))
     entries = []
     for (market, system_id), part in rows.groupby(["market", "system_id"], sort=False):
         seasons = sorted(part["season"].unique())
         segments = [("all", part)] + ([(s, part[part["season"] == s]) for s in seasons] if len(seasons) > 1 else [])
         for segment, segment_rows in segments:
-            dates = pd.to_datetime(segment_rows["game_date"])
+            dates = segment_rows["game_date"]
             entries.append({"market": market, "system_id": system_id, "segment": segment,
                             "first_date": f"{dates.min():%Y-%m-%d}", "last_date": f"{dates.max():%Y-%m-%d}",
                             **system_scores(segment_rows)})
