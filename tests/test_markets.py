@@ -194,3 +194,72 @@ def test_a_dates_distribution_is_fitted_on_earlier_dates_only():
     assert honest["p_over"].notna().all()
     pd.testing.assert_frame_equal(honest, with_probabilities(features, wild))
     assert with_probabilities(features, earlier[earlier["game_date"] < dates[FIT_MIN_ROWS // 120]])["p_over"].isna().all()
+
+
+def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, monkeypatch):
+    """The publishing path on real rows: with the gate told to publish every record (on the
+    archive none earns it), 2025-11-04's best bets are the highest-EV sides, at most 2 per game and
+    15, staked at most 2%; the files validate; results carry each pick's outcome and the day's
+    stakes and profit. Then the day is rebuilt with the real gate (no picks, a reason)."""
+    import json
+
+    from dagster import materialize
+
+    from nba_assets import export_schemas as schemas
+    from nba_assets import system_health
+
+    day = "2025-11-04"
+    root = replayed.root / "data" / "v1"
+    selection = ["best_bets", "export_best_bets", "export_results"]
+
+    def rebuild():
+        replayed._point_dbt_here()
+        result = materialize([*replayed.defs.assets, *replayed.defs.asset_checks], selection=selection,
+                             partition_key=day, resources=replayed.resources, instance=replayed.instance)
+        assert result.success
+
+    monkeypatch.setattr(system_health, "PUBLISHED", {"healthy", "degrading", "below_break_even"})
+    try:
+        rebuild()
+        bets = schemas.BestBetsFile.model_validate_json((root / "best-bets" / f"{day}.json").read_text())
+        # How many the rules allow: published markets' positive-EV sides, 2 per game, 15 a day.
+        published = {g.market for g in bets.systems if g.published}
+        candidates = replayed.query(
+            "SELECT market, team_abbr, opponent_abbr, ev FROM nba_predictions.market_prop_predictions "
+            f"WHERE game_date = DATE '{day}' AND recommendation <> 'PASS'")
+        candidates = candidates[candidates["market"].isin(published)]
+        game = candidates[["team_abbr", "opponent_abbr"]].apply(lambda r: "-".join(sorted(r)), axis=1)
+        allowed = min(15, int(game.value_counts().clip(upper=2).sum()))
+        assert allowed >= 10 and len(bets.picks) == allowed and bets.no_picks_reason is None
+        assert [p.rank for p in bets.picks] == list(range(1, allowed + 1))
+        evs = [p.ev for p in bets.picks]
+        assert evs == sorted(evs, reverse=True)
+        games = pd.Series(["-".join(sorted([p.team, p.opponent])) for p in bets.picks]).value_counts()
+        assert games.max() <= 2
+        assert all(0 < p.stake <= 0.02 and p.price is not None for p in bets.picks)
+        # The first pick is the day's best side; each game's picks are its best two.
+        assert bets.picks[0].ev == pytest.approx(candidates["ev"].max())
+        best_two = candidates.assign(game=game).groupby("game")["ev"].nlargest(2).round(4)
+        picked = pd.Series([p.ev for p in bets.picks],
+                           index=["-".join(sorted([p.team, p.opponent])) for p in bets.picks])
+        for name, evs in picked.groupby(level=0):
+            assert sorted(evs.round(4), reverse=True) == sorted(best_two.loc[name], reverse=True)
+        results = schemas.ResultsFile.model_validate_json((root / "results" / f"{day}.json").read_text())
+        assert [p.player_lookup for p in results.picks] == [p.player_lookup for p in bets.picks]
+        assert results.summary.pending == 0 and results.summary.picks == allowed
+        graded = replayed.query(
+            "SELECT player_lookup, market, result, actual_value FROM nba_grading.market_prop_accuracy "
+            f"WHERE game_date = DATE '{day}' AND system_id = 'moving_average_v1'").set_index(["player_lookup", "market"])
+        for pick in results.picks:
+            row = graded.loc[(pick.player_lookup, pick.market)]
+            assert pick.result == row["result"]
+            # a player ruled out is VOID with no value (absent from the box score)
+            expected = None if pd.isna(row["actual_value"]) else float(row["actual_value"])
+            assert pick.actual_value == expected
+        staked = sum(p.stake for p in results.picks if p.result in ("WIN", "LOSS", "PUSH"))
+        assert results.summary.staked == pytest.approx(staked, abs=1e-5)
+    finally:
+        monkeypatch.undo()
+        rebuild()
+    bets = json.loads((root / "best-bets" / f"{day}.json").read_text())
+    assert bets["picks"] == [] and "held back" in bets["no_picks_reason"]
