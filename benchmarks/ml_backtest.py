@@ -1,4 +1,5 @@
-"""Walk-forward backtest benchmark of the points systems against real sportsbook lines.
+"""Walk-forward backtest benchmark of every system against real sportsbook lines: the points
+systems on the same rows, then every market's systems against the de-vigged market.
 
     .venv/bin/python benchmarks/ml_backtest.py          # or: make ml-benchmark
 
@@ -27,6 +28,7 @@ START, END = "2024-10-22", "2025-11-23"
 
 def main() -> None:
     from nba_assets.backtest import systems_table
+    from nba_assets.market_backtest import table as market_table
 
     scratch = Path(tempfile.mkdtemp(prefix="nba-ml-bench-"))
     try:
@@ -40,6 +42,7 @@ def main() -> None:
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         elapsed = time.monotonic() - started
         result = json.loads((scratch / "data" / "backtest" / f"{END}.json").read_text())  # as of END
+        markets = json.loads((scratch / "data" / "backtest" / "markets" / f"{END}.json").read_text())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     dates = result["graded_dates"]
@@ -47,6 +50,10 @@ def main() -> None:
           f"with real lines ({dates['first']}..{dates['last']}); consensus line MAE "
           f"{result['line']['mae']:.3f}; run time {elapsed:.0f}s (whole replay, fresh folder).")
     print(systems_table(result))
+    print("\nEvery market against the de-vigged market (probabilities scored on P(over | no push); "
+          "Brier skill > 0 beats the market; slope 1 = calibrated; bets = sides with EV > 0 at the "
+          "consensus price, hit rate and ROI at real prices; 95% intervals clustered by date):")
+    print(market_table(markets))
 
 
 if __name__ == "__main__":

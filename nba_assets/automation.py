@@ -19,8 +19,8 @@ HEAL_LOOKBACK = dt.timedelta(days=3)
 
 # The results side of a date: what a late box score changes.
 HEALED_ASSETS = {AssetKey(name) for name in (
-    "player_game_summary", "team_game_summary", "prediction_accuracy", "grading_coverage_daily",
-    "export_results",
+    "player_game_summary", "team_game_summary", "prediction_accuracy", "market_prop_accuracy",
+    "grading_coverage_daily", "export_results",
 )}
 
 

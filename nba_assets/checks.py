@@ -24,6 +24,28 @@ from resources.interfaces import Warehouse
 MATCH_RATE_WARN_BELOW = 99.0
 
 
+def _leaked_rows(warehouse: Warehouse, table: str, start, end, key: str) -> AssetCheckResult:
+    """Feature rows of the window whose latest used game is on or after their own date."""
+    leaked = warehouse.query(
+        f"SELECT game_date, {key}, last_feature_game_date "
+        f"FROM {warehouse.relation('nba_features', table)} "
+        "WHERE game_date >= ? AND game_date < ? AND last_feature_game_date >= game_date "
+        f"ORDER BY game_date, {key}",
+        [start, end],
+    )
+    leaked["label"] = leaked[key.split(", ")].astype(str).agg(" ".join, axis=1) if len(leaked) else ""
+    listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.label}: used a game of "
+                        f"{r.last_feature_game_date:%Y-%m-%d}" for r in leaked.head(50).itertuples())
+    return AssetCheckResult(
+        passed=leaked.empty,
+        severity=AssetCheckSeverity.ERROR,
+        description=("No feature row uses its own date or later." if leaked.empty else
+                     f"{len(leaked)} feature rows use games on or after their date: "
+                     + ", ".join(f"{r.label} {r.game_date:%Y-%m-%d}" for r in leaked.head(10).itertuples())),
+        metadata={"leaked_rows": len(leaked), "rows": MetadataValue.md(listing or "none")},
+    )
+
+
 @asset_check(
     asset="ml_feature_store",
     partitions_def=daily_partitions,
@@ -35,23 +57,23 @@ MATCH_RATE_WARN_BELOW = 99.0
 def features_before_game_date(context: AssetCheckExecutionContext,
                               warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
-    leaked = warehouse.query(
-        f"SELECT game_date, player_lookup, last_feature_game_date "
-        f"FROM {warehouse.relation('nba_features', 'ml_feature_store')} "
-        "WHERE game_date >= ? AND game_date < ? AND last_feature_game_date >= game_date "
-        "ORDER BY game_date, player_lookup",
-        [start, end],
-    )
-    listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.player_lookup}: used a game of "
-                        f"{r.last_feature_game_date:%Y-%m-%d}" for r in leaked.head(50).itertuples())
-    return AssetCheckResult(
-        passed=leaked.empty,
-        severity=AssetCheckSeverity.ERROR,
-        description=("No feature row uses its own date or later." if leaked.empty else
-                     f"{len(leaked)} feature rows use games on or after their date: "
-                     + ", ".join(f"{r.player_lookup} {r.game_date:%Y-%m-%d}" for r in leaked.head(10).itertuples())),
-        metadata={"leaked_rows": len(leaked), "rows": MetadataValue.md(listing or "none")},
-    )
+    return _leaked_rows(warehouse, "ml_feature_store", start, end, "player_lookup")
+
+
+@asset_check(
+    asset="player_market_features",
+    partitions_def=daily_partitions,
+    blocking=True,
+    pool="warehouse",
+    description="Leakage guard of every market's features: no row uses a game (the player's or "
+    "his opponent's) on or after its own date. Blocking: market predictions do not run on leaks.",
+)
+def market_features_before_game_date(context: AssetCheckExecutionContext,
+                                     warehouse: Warehouse) -> AssetCheckResult:
+    start, end = window_bounds(context)
+    return _leaked_rows(warehouse, "player_market_features", start, end, "player_lookup, market")
+
+
 COVERAGE_WARN_BELOW = 90.0
 COVERAGE_ERROR_BELOW = 70.0
 

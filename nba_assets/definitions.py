@@ -39,7 +39,12 @@ from nba_assets.alerts import failure_alerts
 from nba_assets.automation import with_automation
 from nba_assets.backtest import backtest_report
 from nba_assets.best_bets import best_bets
-from nba_assets.checks import features_before_game_date, grading_coverage, line_match_rate
+from nba_assets.checks import (
+    features_before_game_date,
+    grading_coverage,
+    line_match_rate,
+    market_features_before_game_date,
+)
 from nba_assets.dbt_models import dbt_analytics_and_features, dbt_grading
 from nba_assets.exports import (
     export_best_bets,
@@ -50,6 +55,8 @@ from nba_assets.exports import (
 from nba_assets.freshness import freshness_checks, freshness_deadlines, freshness_job
 from nba_assets.health import daily_health_summary
 from nba_assets.late_data import late_box_scores
+from nba_assets.market_backtest import market_backtest_report
+from nba_assets.market_predictions import market_prop_predictions
 from nba_assets.partitions import daily_partitions
 from nba_assets.points_model import points_model
 from nba_assets.predictions import player_prop_predictions
@@ -65,9 +72,9 @@ from nba_assets.schedules import (
 from resources.environments import resources_for
 
 INGEST_AND_FEATURES = [raw_schedule, raw_player_boxscores, raw_prop_lines, dbt_analytics_and_features]
-PREDICT_GRADE_EXPORT = [player_prop_predictions, best_bets, dbt_grading, export_predictions,
+PREDICT_GRADE_EXPORT = [player_prop_predictions, market_prop_predictions, best_bets, dbt_grading, export_predictions,
                         export_best_bets, export_results, daily_health_summary]
-REPORTS = [backtest_report, export_system_performance]
+REPORTS = [backtest_report, market_backtest_report, export_system_performance]
 ALL_ASSETS = [*INGEST_AND_FEATURES, points_model, *PREDICT_GRADE_EXPORT, *REPORTS]
 
 # The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
@@ -112,7 +119,8 @@ heal_late_data = AutomationConditionSensorDefinition(
 def build_definitions(resources: dict) -> Definitions:
     return Definitions(
         assets=with_automation(ALL_ASSETS),
-        asset_checks=[line_match_rate, features_before_game_date, grading_coverage, *freshness_checks],
+        asset_checks=[line_match_rate, features_before_game_date, market_features_before_game_date,
+                      grading_coverage, *freshness_checks],
         jobs=[daily_pipeline, ingest_and_features, weekly_points_model, retrain_and_repredict, reports,
               morning_results, pregame_predictions, freshness_job],
         schedules=[morning_results_schedule, pregame_schedule, weekly_model_schedule_for(weekly_points_model)],

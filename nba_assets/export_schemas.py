@@ -1,5 +1,12 @@
 """The website's JSON files (`v1/`), as pydantic models: every export is validated before it is
-written, and tests validate the written files. `json_schemas()` gives their JSON Schemas."""
+written, and tests validate the written files. `json_schemas()` gives their JSON Schemas.
+
+Issue 13 added fields (v1 keeps its name: every earlier field is still there with its meaning,
+`predicted_points` is null outside the points market): `market`, `predicted_value` (in the
+market's unit), `p_over`, `p_under`, `p_push`, `market_p_over` (de-vigged), `price` (American odds
+of the pick's side), `ev` (expected profit per unit staked), `stake` (fraction of the bankroll);
+best-bets files gain the gate (`systems`) and `no_picks_reason`; results gain the actual value of
+the market and the day's stakes and profit; performance gains `markets`."""
 
 import datetime as dt
 from typing import Literal
@@ -13,7 +20,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Prediction(Strict):
+Market = Literal["points", "rebounds", "assists", "threes", "pra", "steals", "blocks"]
+
+
+class Probabilities(Strict):
+    market: Market
+    predicted_value: float | None
+    p_over: float | None
+    p_under: float | None
+    p_push: float | None
+    price: float | None
+    ev: float | None
+    stake: float | None
+
+
+class Prediction(Probabilities):
     player_lookup: str
     player_name: str | None
     team: str | None
@@ -24,6 +45,7 @@ class Prediction(Strict):
     edge: float | None
     recommendation: Recommendation
     confidence: float | None
+    market_p_over: float | None
 
 
 class PredictionsFile(Strict):
@@ -32,7 +54,7 @@ class PredictionsFile(Strict):
     predictions: list[Prediction]
 
 
-class BestBet(Strict):
+class BestBet(Probabilities):
     rank: int
     tier: Literal["premium", "strong", "value"]
     player_lookup: str
@@ -42,20 +64,41 @@ class BestBet(Strict):
     system_id: str
     recommendation: Literal["OVER", "UNDER"]
     line: float
-    predicted_points: float
+    predicted_points: float | None
     edge: float
     confidence: float | None
+
+
+class SystemGate(Strict):
+    """A system's record in a market over the 21 graded dates before the day, and whether its
+    picks are published (system_health.py)."""
+    system_id: str
+    market: Market
+    status: Literal["healthy", "degrading", "below_break_even", "insufficient"]
+    published: bool
+    candidates: int
+    scored_rows: int
+    brier_skill: float | None
+    picks: int
+    hit_rate: float | None
+    hit_rate_low: float | None
+    hit_rate_high: float | None
+    break_even: float | None
+    reason: str
 
 
 class BestBetsFile(Strict):
     schema_version: Literal["v1"] = "v1"
     game_date: dt.date
     picks: list[BestBet]
+    no_picks_reason: str | None
+    systems: list[SystemGate]
 
 
 class GradedPick(BestBet):
     result: Literal["WIN", "LOSS", "PUSH", "VOID", "PENDING"]
     actual_points: int | None
+    actual_value: float | None
 
 
 class ResultsSummary(Strict):
@@ -66,6 +109,8 @@ class ResultsSummary(Strict):
     voids: int
     pending: int
     hit_rate: float | None
+    staked: float
+    profit: float
 
 
 class ResultsFile(Strict):
@@ -107,6 +152,47 @@ class LineMae(Strict):
     mae: float | None
 
 
+class PickRecord(Strict):
+    bets: int
+    wins: int
+    losses: int
+    pushes: int
+    hit_rate: float | None
+    hit_rate_interval: list[float | None]
+    roi: float | None
+    roi_interval: list[float | None]
+
+
+class EvBucket(PickRecord):
+    ev_min: float
+    ev_max: float | None
+
+
+class MarketPerformance(Strict):
+    """A system in a market against the de-vigged market, on the same rows (market_backtest.py)."""
+    market: Market
+    system_id: str
+    segment: str
+    first_date: dt.date
+    last_date: dt.date
+    scored_rows: int
+    dates: int
+    brier: float | None
+    log_loss: float | None
+    market_brier: float | None
+    market_log_loss: float | None
+    brier_skill: float | None
+    brier_skill_interval: list[float | None]
+    calibration_slope: float | None
+    calibration_intercept: float | None
+    market_calibration_slope: float | None
+    market_calibration_intercept: float | None
+    mae: float | None
+    line_mae: float | None
+    picks: PickRecord
+    ev_buckets: list[EvBucket]
+
+
 class PerformanceFile(Strict):
     schema_version: Literal["v1"] = "v1"
     graded_dates: GradedDates
@@ -114,6 +200,7 @@ class PerformanceFile(Strict):
     line: LineMae
     systems: list[SystemPerformance]
     break_even_hit_rate: float
+    markets: list[MarketPerformance] = []
 
 
 FILES = {

@@ -1,8 +1,10 @@
 """Exports: JSON files for the website in the object store under `v1/` (shapes in
 `export_schemas.py`, validated before writing).
 
-- `export_predictions`  v1/predictions/{date}.json  every prediction with a line, both systems
-- `export_best_bets`    v1/best-bets/{date}.json    the day's best bets
+- `export_predictions`  v1/predictions/{date}.json  every prediction with a line: every market of
+                        the systems with probabilities, and the points-only ML system
+- `export_best_bets`    v1/best-bets/{date}.json    the day's best bets, each system's gate, and
+                        why a day has no picks
 - `export_results`      v1/results/{date}.json      the best bets graded, with a summary
 - `export_system_performance`  v1/systems/performance.json  the latest backtest report
 
@@ -59,68 +61,142 @@ def _daily_result(written: list[str]) -> MaterializeResult:
                                        "first_file": MetadataValue.url(written[0]) if written else "none"})
 
 
-@asset(deps=["player_prop_predictions"], description="v1/predictions/{date}.json: every prediction "
-       "with a line, for each system.", **DAILY)
+def _probability_fields(row) -> dict:
+    return dict(market=row.market, predicted_value=_none(row.predicted_value), p_over=_none(row.p_over),
+                p_under=_none(row.p_under), p_push=_none(row.p_push), price=_none(row.price),
+                ev=_none(row.ev), stake=_none(row.stake))
+
+
+def _market_prediction(r) -> "schemas.Prediction":
+    predicted = _none(r.predicted_value)
+    edge = None if predicted is None else round(predicted - r.line, 2)
+    side = {"OVER": r.p_over, "UNDER": r.p_under}.get(r.recommendation)
+    return schemas.Prediction(
+        **_pick_fields(r), **_probability_fields(r),
+        predicted_points=predicted if r.market == "points" else None, line=r.line, edge=edge,
+        recommendation=r.recommendation, confidence=_none(side), market_p_over=_none(r.market_p_over))
+
+
+def _points_only_prediction(r) -> "schemas.Prediction":
+    """A points system without a predictive distribution (ml_points_v1): no probabilities, no EV."""
+    return schemas.Prediction(
+        **_pick_fields(r), market="points", predicted_value=_none(r.predicted_points), p_over=None,
+        p_under=None, p_push=None, price=None, ev=None, stake=None,
+        predicted_points=_none(r.predicted_points), line=r.line, edge=_none(r.edge),
+        recommendation=r.recommendation, confidence=_none(r.confidence), market_p_over=None)
+
+
+@asset(deps=["player_prop_predictions", "market_prop_predictions"],
+       description="v1/predictions/{date}.json: every prediction with a line - every market of the "
+       "systems with probabilities (P(over/under/push), EV, stake) and the points-only ML system.",
+       **DAILY)
 def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
                        landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
-    rows = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_predictions', 'player_prop_predictions')} "
-        "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL ORDER BY game_date, player_lookup, system_id",
-        [days[0], days[-1]])
-    by_date, written = _by_date(rows), []
+    markets = warehouse.query(
+        f"SELECT * FROM {warehouse.relation('nba_predictions', 'market_prop_predictions')} "
+        "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL "
+        "ORDER BY game_date, market, player_lookup, system_id", [days[0], days[-1]])
+    # Points systems not in the market table (no distribution yet) keep their own rows.
+    points_only = warehouse.query(
+        f"SELECT * FROM {warehouse.relation('nba_predictions', 'player_prop_predictions')} p "
+        "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL AND NOT EXISTS ("
+        f"  SELECT 1 FROM {warehouse.relation('nba_predictions', 'market_prop_predictions')} m "
+        "  WHERE m.game_date = p.game_date AND m.system_id = p.system_id AND m.market = 'points') "
+        "ORDER BY game_date, player_lookup, system_id", [days[0], days[-1]])
+    by_market, by_points, written = _by_date(markets), _by_date(points_only), []
     for day in days:
-        items = [schemas.Prediction(**_pick_fields(r), predicted_points=_none(r.predicted_points),
-                                    line=r.line, edge=_none(r.edge), recommendation=r.recommendation,
-                                    confidence=_none(r.confidence))
-                 for r in _rows_of(by_date, day)]
+        items = ([_market_prediction(r) for r in _rows_of(by_market, day)]
+                 + [_points_only_prediction(r) for r in _rows_of(by_points, day)])
         written.append(_write(landing, f"v1/predictions/{day}.json",
                               schemas.PredictionsFile(game_date=day, predictions=items)))
     return _daily_result(written)
 
 
 def _best_bet(r) -> dict:
-    return dict(rank=int(r.rank), tier=r.tier, **_pick_fields(r), recommendation=r.recommendation,
-                line=r.line, predicted_points=r.predicted_points, edge=r.edge, confidence=_none(r.confidence))
+    return dict(rank=int(r.rank), tier=r.tier, **_pick_fields(r), **_probability_fields(r),
+                recommendation=r.recommendation, line=r.line,
+                predicted_points=_none(r.predicted_value) if r.market == "points" else None,
+                edge=r.edge, confidence=_none(r.confidence))
 
 
-@asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets.", **DAILY)
+def _gate_entry(g) -> "schemas.SystemGate":
+    return schemas.SystemGate(
+        system_id=g.system_id, market=g.market, status=g.status, published=bool(g.publish),
+        candidates=int(g.candidates), scored_rows=int(g.scored_rows), brier_skill=_none(g.brier_skill),
+        picks=int(g.picks), hit_rate=_none(g.hit_rate), hit_rate_low=_none(g.hit_rate_low),
+        hit_rate_high=_none(g.hit_rate_high), break_even=_none(g.break_even), reason=g.reason)
+
+
+def no_picks_reason(gate: list) -> str:
+    """Why a day has no best bets, from its gate rows."""
+    with_candidates = [g for g in gate if g.candidates > 0]
+    if not gate:
+        return "no predictions for this date (no games or no lines)"
+    if not with_candidates:
+        return "no side of any market has a positive expected value at the consensus price"
+    return "every system with a positive-EV pick is held back by its record: " + "; ".join(
+        f"{g.system_id} {g.market} ({g.candidates} candidates): {g.status}, {g.reason}" for g in with_candidates)
+
+
+@asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets (by EV, with "
+       "stakes), each system's gate, and why a day has no picks.", **DAILY)
 def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
                      landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets')} "
         "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, rank", [days[0], days[-1]])
-    by_date = _by_date(rows)
-    written = [
-        _write(landing, f"v1/best-bets/{day}.json", schemas.BestBetsFile(
-            game_date=day, picks=[schemas.BestBet(**_best_bet(r)) for r in _rows_of(by_date, day)]))
-        for day in days
-    ]
+    gate = warehouse.query(
+        f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets_gate')} "
+        "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, system_id, market", [days[0], days[-1]])
+    by_date, gate_by_date, written = _by_date(rows), _by_date(gate), []
+    for day in days:
+        picks = [schemas.BestBet(**_best_bet(r)) for r in _rows_of(by_date, day)]
+        systems = [_gate_entry(g) for g in _rows_of(gate_by_date, day)]
+        written.append(_write(landing, f"v1/best-bets/{day}.json", schemas.BestBetsFile(
+            game_date=day, picks=picks, systems=systems,
+            no_picks_reason=None if picks else no_picks_reason(systems))))
     return _daily_result(written)
 
 
-@asset(deps=["best_bets", "prediction_accuracy"], description="v1/results/{date}.json: the best "
-       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary.", **DAILY)
+def _profit(result: str, stake: float, price: float) -> float:
+    from nba_assets.probability import american_to_decimal
+
+    if result == "WIN":
+        return stake * (float(american_to_decimal(price)) - 1)
+    return -stake if result == "LOSS" else 0.0
+
+
+@asset(deps=["best_bets", "market_prop_accuracy"], description="v1/results/{date}.json: the best "
+       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY)
 def export_results(context: AssetExecutionContext, warehouse: Warehouse,
                    landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
-        f"""SELECT b.*, a.result, a.actual_points
+        f"""SELECT b.*, a.result, a.actual_value
         FROM {warehouse.relation('nba_predictions', 'best_bets')} b
-        LEFT JOIN {warehouse.relation('nba_grading', 'prediction_accuracy')} a
-          USING (game_date, player_lookup, system_id)
+        LEFT JOIN {warehouse.relation('nba_grading', 'market_prop_accuracy')} a
+          USING (game_date, player_lookup, system_id, market)
         WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""", [days[0], days[-1]])
     by_date, written = _by_date(rows), []
     for day in days:
-        picks = [schemas.GradedPick(**_best_bet(r), result=r.result if isinstance(r.result, str) else "PENDING",
-                                    actual_points=None if _none(r.actual_points) is None else int(r.actual_points))
-                 for r in _rows_of(by_date, day)]
+        picks = []
+        for r in _rows_of(by_date, day):
+            actual = _none(r.actual_value)
+            picks.append(schemas.GradedPick(
+                **_best_bet(r), result=r.result if isinstance(r.result, str) else "PENDING",
+                actual_points=int(actual) if actual is not None and r.market == "points" else None,
+                actual_value=None if actual is None else float(actual)))
         count = {k: sum(p.result == k for p in picks) for k in ("WIN", "LOSS", "PUSH", "VOID", "PENDING")}
         decided = count["WIN"] + count["LOSS"]
+        staked = sum(p.stake or 0.0 for p in picks if p.result in ("WIN", "LOSS", "PUSH"))
         summary = schemas.ResultsSummary(picks=len(picks), wins=count["WIN"], losses=count["LOSS"],
                                          pushes=count["PUSH"], voids=count["VOID"], pending=count["PENDING"],
-                                         hit_rate=count["WIN"] / decided if decided else None)
+                                         hit_rate=count["WIN"] / decided if decided else None,
+                                         staked=round(staked, 6),
+                                         profit=round(sum(_profit(p.result, p.stake or 0.0, p.price)
+                                                          for p in picks if p.price is not None), 6))
         written.append(_write(landing, f"v1/results/{day}.json",
                               schemas.ResultsFile(game_date=day, summary=summary, picks=picks)))
     return _daily_result(written)
@@ -135,9 +211,10 @@ def last_graded_date(warehouse: Warehouse) -> "dt.date | None":
     return None if last is None or pd.isna(last) else pd.Timestamp(last).date()
 
 
-@asset(deps=["backtest_report"], description="v1/systems/performance.json: each system's backtest on "
-       "the same graded rows, as of the latest graded date (a run over an older range does not "
-       "replace it with an older report).", **DAILY)
+@asset(deps=["backtest_report", "market_backtest_report"], description="v1/systems/performance.json: "
+       "each system's backtest on the same graded rows, and per market every system against the "
+       "de-vigged market, as of the latest graded date (a run over an older range does not replace "
+       "it with an older report).", **DAILY)
 def export_system_performance(context: AssetExecutionContext, warehouse: Warehouse,
                               landing: ObjectStore) -> MaterializeResult:
     as_of = window_dates(context)[-1]
@@ -147,7 +224,11 @@ def export_system_performance(context: AssetExecutionContext, warehouse: Warehou
         return MaterializeResult(metadata={
             "published": False, "as_of": as_of.isoformat(),
             "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is"})
+    from nba_assets.market_backtest import report_key as market_report_key
+
     report = json.loads(landing.get_bytes(report_key(as_of)))
-    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report))
+    market_key = market_report_key(as_of)
+    markets = json.loads(landing.get_bytes(market_key))["entries"] if landing.exists(market_key) else []
+    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets))
     return MaterializeResult(metadata={"published": True, "as_of": as_of.isoformat(),
                                        "file": MetadataValue.url(uri), "systems": len(report["systems"])})

@@ -25,10 +25,11 @@ from nba_assets.lib.clock import GAME_TZ
 from nba_assets.partitions import GAME_TIMEZONE, daily_partitions
 
 MORNING_RESULTS = ["player_aliases", "raw_schedule", "raw_player_boxscores", "player_game_summary",
-                   "team_game_summary", "prediction_accuracy", "grading_coverage_daily", "export_results",
-                   "daily_health_summary"]
-PREGAME = ["player_aliases", "raw_schedule", "raw_prop_lines", "prop_lines_consensus", "ml_feature_store",
-           "points_model", "player_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
+                   "team_game_summary", "prediction_accuracy", "market_prop_accuracy", "grading_coverage_daily",
+                   "export_results", "daily_health_summary"]
+PREGAME = ["player_aliases", "raw_schedule", "raw_prop_lines", "prop_lines_consensus", "market_lines_consensus",
+           "ml_feature_store", "player_market_features", "points_model", "player_prop_predictions",
+           "market_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
 
 morning_results = define_asset_job(
     "morning_results", selection=AssetSelection.assets(*MORNING_RESULTS), partitions_def=daily_partitions,

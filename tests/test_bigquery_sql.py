@@ -52,7 +52,8 @@ def test_every_compiled_model_and_test_parses_as_bigquery(compiled):
     models = [n for n in nodes if n["resource_type"] == "model"]
     assert {n["name"] for n in models} == {
         "player_game_summary", "team_game_summary", "prop_lines_consensus", "ml_feature_store",
-        "prediction_accuracy", "grading_coverage_daily"}
+        "prediction_accuracy", "grading_coverage_daily", "market_lines_consensus",
+        "player_market_features", "market_prop_accuracy"}
     assert len(nodes) > 30  # the data tests too
     for node in nodes:
         tree = sqlglot.parse_one(node["compiled_code"], read="bigquery")  # raises on a parse error

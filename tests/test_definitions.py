@@ -58,7 +58,7 @@ def test_operations_are_listed_and_running_by_default():
     graph = defs.resolve_asset_graph()
     healed = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
     assert healed == {"player_game_summary", "team_game_summary", "prediction_accuracy",
-                      "grading_coverage_daily", "export_results"}
+                      "market_prop_accuracy", "grading_coverage_daily", "export_results"}
 
 
 def test_lineage_runs_raw_to_grading():
@@ -68,6 +68,11 @@ def test_lineage_runs_raw_to_grading():
     assert AssetKey("ml_feature_store") in graph.get(AssetKey("player_prop_predictions")).parent_keys
     assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("player_game_summary")).parent_keys
     assert AssetKey("player_aliases") in graph.get(AssetKey("prop_lines_consensus")).parent_keys
+    # Every market: lines -> features -> predictions -> grading -> the gated best bets.
+    assert AssetKey("player_market_features") in graph.get(AssetKey("market_prop_predictions")).parent_keys
+    assert {AssetKey("market_prop_predictions"), AssetKey("market_prop_accuracy")} <= graph.get(
+        AssetKey("best_bets")).parent_keys
+    assert AssetKey("market_lines_consensus") in set(graph.upstream_key_iterator(AssetKey("market_prop_accuracy")))
 
 
 def test_circuit_breaker_blocks_and_completeness_warns():

@@ -45,14 +45,28 @@ def test_exports_validate_against_their_schemas(replayed):
         results = schemas.ResultsFile.model_validate_json((root / "results" / f"{day}.json").read_text())
         assert len(results.picks) == len(bets.picks) <= 15
         assert results.summary.pending == 0  # every game of the window is final in the archive
-        per_team = pd.Series([p.team for p in bets.picks]).value_counts()
-        assert per_team.empty or per_team.max() <= 2
-    # The ML system may defer to the line entirely on a short history (line weight 0: no picks);
-    # whatever it picks comes from it alone.
-    bets = schemas.BestBetsFile.model_validate_json((root / "best-bets" / "2025-11-04.json").read_text())
-    assert all(p.system_id == "ml_points_v1" for p in bets.picks)
+        per_game = pd.Series(["-".join(sorted([p.team, p.opponent])) for p in bets.picks]).value_counts()
+        assert per_game.empty or per_game.max() <= 2
+        # Every pick comes from a system and market whose record the gate published; a day
+        # without picks says why, naming the held-back systems.
+        published = {(g.system_id, g.market) for g in bets.systems if g.published}
+        assert {(p.system_id, p.market) for p in bets.picks} <= published
+        assert len(bets.systems) == 7
+        if not bets.picks:
+            assert bets.no_picks_reason and "held back" in bets.no_picks_reason
+        assert all(p.ev > 0 and 0 < p.stake <= 0.02 for p in bets.picks)
+    markets = {p.market for p in predictions.predictions}
+    assert markets == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
+    priced = [p for p in predictions.predictions if p.p_over is not None]
+    assert priced and all(abs(p.p_over + p.p_under + p.p_push - 1) < 1e-3 for p in priced)
     performance = schemas.PerformanceFile.model_validate_json((root / "systems" / "performance.json").read_text())
     assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_points_v1"}
+    # Scored against the market per market: the baseline in every market, on real rows.
+    overall = {m.market: m for m in performance.markets if m.segment == "all"}
+    assert set(overall) == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
+    assert all(m.scored_rows > 100 and m.market_brier > 0 and m.brier_skill is not None for m in overall.values())
+    for market in overall:
+        assert (root / "systems" / "plots" / f"reliability_{market}.png").read_bytes()[:4] == b"\x89PNG"
     assert performance.same_rows > 0 and performance.line.mae > 0
     assert (root / "systems" / "plots" / "hit_rate_by_edge.png").read_bytes()[:4] == b"\x89PNG"
     assert (root / "systems" / "plots" / "calibration.png").read_bytes()[:4] == b"\x89PNG"
@@ -145,29 +159,41 @@ def test_a_model_whose_training_reaches_into_its_week_is_blocked(tmp_path, monke
 
 
 def test_best_bets_rules():
+    """By EV, at most 2 per game (either side of the matchup) and 15 a day, tiers by EV, only
+    systems and markets the gate publishes."""
+    n = 24
     picks = pd.DataFrame({
-        "game_date": ["2025-11-02"] * 20,
-        "player_lookup": [f"p{i}" for i in range(20)],
-        "player_name": [f"P{i}" for i in range(20)],
-        "team_abbr": ["AAA"] * 4 + [f"T{i}" for i in range(16)],
-        "opponent_abbr": ["BBB"] * 20,
-        "system_id": ["ml_points_v1"] * 20,
-        "recommendation": ["OVER"] * 20,
-        "line": [20.5] * 20,
-        "predicted_points": [22.5 + i * 0.1 for i in range(20)],
-        "edge": [2 + i * 0.1 for i in range(20)],  # 2.0 .. 3.9
-        "confidence": [0.6] * 20,
+        "game_date": ["2025-11-02"] * n,
+        "player_lookup": [f"p{i}" for i in range(n)],
+        "player_name": [f"P{i}" for i in range(n)],
+        "team_abbr": ["AAA", "BBB", "AAA", "BBB"] + [f"T{i}" for i in range(n - 4)],
+        "opponent_abbr": ["BBB", "AAA", "BBB", "AAA"] + [f"U{i}" for i in range(n - 4)],
+        "system_id": ["good"] * (n - 2) + ["bad", "bad"],
+        "market": ["points", "rebounds", "pra", "threes"] + ["assists"] * (n - 4),
+        "recommendation": ["OVER"] * n,
+        "line": [20.5] * n,
+        "predicted_value": [22.5] * n,
+        "p_over": [0.6] * n, "p_under": [0.4] * n, "p_push": [0.0] * n,
+        "price": [-110.0] * n,
+        "ev": [0.30, 0.25, 0.20, 0.15] + [0.01 * i for i in range(n - 4)],
+        "stake": [0.02] * n,
     })
-    picks.loc[:3, "edge"] = [9.0, 8.0, 7.0, 6.0]  # four AAA players with the biggest edges
-    chosen = select_best_bets(picks)
-    assert len(chosen) == 15
-    assert (chosen["team_abbr"] == "AAA").sum() == 2
-    assert chosen["rank"].tolist() == list(range(1, 16))
-    assert chosen.iloc[0]["edge"] == 9.0 and chosen.iloc[0]["tier"] == "premium"
-    assert (chosen.loc[chosen["edge"] >= 5, "tier"] == "premium").all()
-    assert (chosen.loc[chosen["edge"].between(3, 4.99), "tier"] == "strong").all()
-    assert (chosen.loc[chosen["edge"] < 3, "tier"] == "value").all()
-    assert set(chosen["tier"]) == {"premium", "strong", "value"}
+    picks.loc[n - 2:, "ev"] = [0.9, 0.8]  # the best EVs, from a system the gate holds back
+    gate = pd.DataFrame({"game_date": ["2025-11-02"] * 3, "system_id": ["good", "good", "bad"],
+                         "market": ["points", "rebounds", "assists"], "publish": [True, True, False]})
+    gate = pd.concat([gate, pd.DataFrame({"game_date": "2025-11-02", "system_id": "good",
+                                          "market": ["pra", "threes", "assists"], "publish": True})])
+    chosen = select_best_bets(picks, gate)
+    assert len(chosen) == 15 and chosen["rank"].tolist() == list(range(1, 16))
+    assert "bad" not in set(chosen["system_id"])
+    # AAA-BBB: four picks, two kept (the highest EVs), whichever team they are on
+    assert chosen.head(2)["player_lookup"].tolist() == ["p0", "p1"]
+    assert not {"p2", "p3"} & set(chosen["player_lookup"])
+    assert chosen["ev"].is_monotonic_decreasing
+    assert (chosen.loc[chosen["ev"] >= 0.10, "tier"] == "premium").all()
+    assert (chosen.loc[chosen["ev"].between(0.05, 0.0999), "tier"] == "strong").all()
+    assert (chosen.loc[chosen["ev"] < 0.05, "tier"] == "value").all()
+    assert chosen.iloc[0]["edge"] == 2.0 and chosen.iloc[0]["confidence"] == 0.6
 
 
 def test_backtest_arithmetic():
@@ -189,6 +215,8 @@ def test_export_json_schemas_are_published():
     documents = schemas.json_schemas()
     assert set(documents) == {"predictions/{date}.json", "best-bets/{date}.json", "results/{date}.json",
                               "systems/performance.json"}
+    best_bet = documents["best-bets/{date}.json"]["$defs"]["BestBet"]["properties"]
+    assert {"market", "p_over", "p_under", "ev", "stake"} <= set(best_bet)
     assert json.dumps(documents)
 
 

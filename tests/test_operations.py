@@ -219,7 +219,8 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     day.run_job("daily_pipeline", request, selection=[AssetKey("raw_player_boxscores")])
     healed = day.automation("2025-11-03T08:05")
     assert healed == {name: [DATE] for name in ("player_game_summary", "prediction_accuracy",
-                                                "grading_coverage_daily", "export_results")}
+                                                "market_prop_accuracy", "grading_coverage_daily",
+                                                "export_results")}
     grading = day.grading()
     assert not any(result == "PENDING" for _, result in grading)
     assert grading.get((True, "WIN"), 0) + grading.get((True, "LOSS"), 0) > 0

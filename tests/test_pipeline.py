@@ -79,7 +79,7 @@ def test_checks_pass_on_real_data(replayed):
     evaluations = {e.check_name: e for result in replayed.window_results
                    for e in result.get_asset_check_evaluations()}
     for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage",
-                 "features_before_game_date", "training_before_week"):
+                 "features_before_game_date", "market_features_before_game_date", "training_before_week"):
         assert evaluations[name].passed, (name, evaluations[name].description)
     assert evaluations["line_match_rate"].metadata["match_rate_pct"].value >= 99.0
 

@@ -1,0 +1,251 @@
+"""Backtest of every system against the market, per market, over all graded dates.
+
+Rows: graded market predictions of players who played, with a line. Per market, systems are
+compared on the SAME rows (player-dates every system of the market predicted with probabilities);
+on them, for each system and for the market itself:
+- probabilities, scored on P(over | not a push) against the outcome (pushes left out, as the books
+  refund them): Brier score and log loss of the system and of the market's de-vigged P(over),
+  Brier skill = 1 - Brier(system) / Brier(market) with a 95% bootstrap interval clustered by date,
+  calibration slope and intercept (logistic regression of the outcome on logit(p); 1 and 0 are
+  calibrated), and a reliability diagram PNG per market;
+- the mean: MAE of the system's mean and of the line on the same rows;
+- picks (sides with EV > 0 at the consensus price): bets, hit rate and ROI at the real prices per
+  EV bucket and overall, with 95% intervals by the same clustered bootstrap.
+Each market's numbers are given over all dates and per season when there are several (the 2024-25
+threes lines are the only full-season sample: they are reported on their own).
+"""
+
+import base64
+import io
+import math
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from nba_assets import probability as prob
+from nba_assets import system_health as health
+from nba_assets.asset_defaults import partitioned
+from nba_assets.backtest import as_of_metadata
+from nba_assets.markets import MARKET_KEYS
+from nba_assets.window import window_dates
+from resources.interfaces import ObjectStore, Warehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EV_BUCKETS = [(0.0, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, None)]
+def report_key(as_of: "dt.date") -> str:
+    """The market report as of a date in the object store (export_system_performance reads it)."""
+    return f"backtest/markets/{as_of.isoformat()}.json"
+# NBA seasons start in October: a date before July belongs to the season that started the year before.
+SEASON_START_MONTH = 7
+
+
+def season_of(dates: "pd.Series") -> "pd.Series":
+    year = dates.dt.year - (dates.dt.month < SEASON_START_MONTH)
+    return year.astype(str) + "-" + ((year + 1) % 100).astype(str).str.zfill(2)
+
+
+def same_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Rows of player-dates every system of the market predicted with probabilities."""
+    rows = rows[rows["p_over"].notna()]
+    systems = rows.groupby("market")["system_id"].transform("nunique")
+    present = rows.groupby(["market", "game_date", "player_lookup"])["system_id"].transform("nunique")
+    return rows[present == systems]
+
+
+def _interval(frame, columns, statistic):
+    low, high = prob.clustered_bootstrap(frame, "game_date", columns, statistic)
+    return [low, high]
+
+
+def pick_stats(picks: "pd.DataFrame") -> dict:
+    """Bets, wins, losses, pushes, hit rate and ROI at the real prices, with date-clustered 95%
+    intervals. Pushes return the stake: they count as bets, not in the hit rate."""
+    decided = picks[picks["result"].isin(["WIN", "LOSS"])]
+    pushes = int((picks["result"] == "PUSH").sum())
+    win = (decided["result"] == "WIN").to_numpy(float)
+    profit = np.where(win == 1, prob.american_to_decimal(decided["price"]) - 1, -1.0)
+    frame = decided.assign(win=win, decided=1.0, profit=profit)
+    wins = int(win.sum())
+    return {
+        "bets": int(len(picks)), "wins": wins, "losses": int(len(decided) - wins), "pushes": pushes,
+        "hit_rate": wins / len(decided) if len(decided) else None,
+        "hit_rate_interval": _interval(frame, ["win", "decided"], lambda s: s["win"] / s["decided"]),
+        "roi": float(profit.sum() / (len(decided) + pushes)) if len(decided) + pushes else None,
+        "roi_interval": _interval(frame, ["profit", "decided"], lambda s: s["profit"] / s["decided"]),
+    }
+
+
+def system_scores(rows: "pd.DataFrame") -> dict:
+    """One system's scores on its rows of one market (already the same rows as the others)."""
+    scores = health.scored(rows)
+    went_over = scores["went_over"].to_numpy()
+    p_system, p_market = scores["p_system"].to_numpy(float), scores["market_p_over"].to_numpy(float)
+    slope, intercept = prob.calibration(p_system, went_over) if len(scores) else (math.nan, math.nan)
+    market_slope, market_intercept = prob.calibration(p_market, went_over) if len(scores) else (math.nan, math.nan)
+    with_mean = rows[rows["predicted_value"].notna()]
+    picks = rows[rows["recommendation"].isin(["OVER", "UNDER"]) & rows["price"].notna()]
+    buckets = []
+    for low, high in EV_BUCKETS:
+        part = picks[(picks["ev"] > low) & ((picks["ev"] <= high) if high else True)]
+        buckets.append({"ev_min": low, "ev_max": high, **pick_stats(part)})
+    n = len(scores)
+    return {
+        "scored_rows": n,
+        "dates": int(scores["game_date"].nunique()),
+        "brier": prob.brier(p_system, went_over) if n else None,
+        "log_loss": prob.log_loss(p_system, went_over) if n else None,
+        "market_brier": prob.brier(p_market, went_over) if n else None,
+        "market_log_loss": prob.log_loss(p_market, went_over) if n else None,
+        "brier_skill": prob.brier_skill(p_system, p_market, went_over) if n else None,
+        "brier_skill_interval": _interval(scores, ["se_system", "se_market"],
+                                          lambda s: 1 - s["se_system"] / s["se_market"]),
+        "calibration_slope": _finite(slope), "calibration_intercept": _finite(intercept),
+        "market_calibration_slope": _finite(market_slope),
+        "market_calibration_intercept": _finite(market_intercept),
+        "mae": float((with_mean["predicted_value"] - with_mean["actual_value"]).abs().mean()) if len(with_mean) else None,
+        "line_mae": float((with_mean["line"] - with_mean["actual_value"]).abs().mean()) if len(with_mean) else None,
+        "picks": pick_stats(picks),
+        "ev_buckets": buckets,
+    }
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def report(rows: "pd.DataFrame") -> dict:
+    """Per market, system and segment (all dates; each season when there are several)."""
+    import pandas as pd
+
+    rows = same_rows(rows)
+    game_date = pd.to_datetime(rows["game_date"])  # once: to_datetime costs per call, even on dates
+    rows = rows.assign(game_date=game_date, season=season_of(game_date))
+    entries = []
+    for (market, system_id), part in rows.groupby(["market", "system_id"], sort=False):
+        seasons = sorted(part["season"].unique())
+        segments = [("all", part)] + ([(s, part[part["season"] == s]) for s in seasons] if len(seasons) > 1 else [])
+        for segment, segment_rows in segments:
+            dates = segment_rows["game_date"]
+            entries.append({"market": market, "system_id": system_id, "segment": segment,
+                            "first_date": f"{dates.min():%Y-%m-%d}", "last_date": f"{dates.max():%Y-%m-%d}",
+                            **system_scores(segment_rows)})
+    order = {m: i for i, m in enumerate(MARKET_KEYS)}
+    entries.sort(key=lambda e: (order.get(e["market"], 99), e["system_id"], e["segment"] != "all", e["segment"]))
+    return {"break_even_at_minus_110": round(110 / 210, 4), "entries": entries}
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _range(interval, scale: float = 100.0, fmt: str = "{:.1f}") -> str:
+    if not interval or interval[0] is None:
+        return ""
+    return f" ({fmt.format(scale * interval[0])} to {fmt.format(scale * interval[1])})"
+
+
+def table(result: dict) -> str:
+    """Plain text: per market, system and segment, the scores against the market."""
+    header = (f"{'market':<9}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
+              f"{'slope':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}")
+    lines = [header]
+    for e in result["entries"]:
+        picks = e["picks"]
+        skill = "" if e["brier_skill"] is None else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
+        roi = "" if picks["roi"] is None else f"{100 * picks['roi']:+.1f}%" + _range(picks["roi_interval"], fmt="{:+.1f}")
+        lines.append(
+            f"{e['market']:<9}{e['system_id']:<19}{e['segment']:<9}{e['scored_rows']:>7}"
+            f"{(e['brier'] or 0):>8.4f}{(e['market_brier'] or 0):>8.4f}{skill:>26}"
+            f"{(e['calibration_slope'] or 0):>7.2f}{(e['mae'] or 0):>7.2f}{(e['line_mae'] or 0):>8.2f}"
+            f"{picks['bets']:>7}{_pct(picks['hit_rate']) + _range(picks['hit_rate_interval']):>22}"
+            f"{roi:>24}")
+    return "\n".join(lines)
+
+
+def markdown(result: dict) -> str:
+    lines = ["| market | system | segment | n | Brier | market Brier | log loss | market log loss | skill (95%) "
+             "| calibration slope | MAE | line MAE | bets EV>0 | hit rate (95%) | ROI (95%) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
+    for e in result["entries"]:
+        p = e["picks"]
+        skill = "" if e["brier_skill"] is None else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
+        roi = "" if p["roi"] is None else f"{100 * p['roi']:+.1f}%" + _range(p["roi_interval"], fmt="{:+.1f}")
+        num = lambda v, f="{:.4f}": "" if v is None else f.format(v)  # noqa: E731
+        lines.append(f"| {e['market']} | {e['system_id']} | {e['segment']} | {e['scored_rows']} | {num(e['brier'])} "
+                     f"| {num(e['market_brier'])} | {num(e['log_loss'])} | {num(e['market_log_loss'])} | {skill} "
+                     f"| {num(e['calibration_slope'], '{:.2f}')} | {num(e['mae'], '{:.2f}')} | {num(e['line_mae'], '{:.2f}')} "
+                     f"| {p['bets']} | {_pct(p['hit_rate'])}{_range(p['hit_rate_interval'])} | {roi} |")
+    lines += ["", "Skill > 0: better than the de-vigged market's P(over) on the same rows. ROI at the consensus "
+              "books' real prices; intervals: 95%, bootstrap clustered by date."]
+    return "\n".join(lines)
+
+
+def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
+    """One reliability diagram per market: observed over rate against predicted P(over | no push),
+    for each system and for the de-vigged market, on the same rows (all dates)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = {}
+    scores = health.scored(same_rows(rows))
+    for market, part in scores.groupby("market"):
+        # Fixed margins, no bbox_inches="tight": that option renders every figure twice.
+        figure, axis = plt.subplots(figsize=(4.2, 4.2))
+        figure.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92)
+        curves = [(f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
+                   part[part["system_id"] == part["system_id"].iloc[0]], "market_p_over")]
+        curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
+        for label, rows_, column in curves:
+            bins = prob.reliability(rows_[column], rows_["went_over"])
+            bins = bins[bins["rows"] >= 20]
+            axis.plot(bins["predicted"], bins["observed"], marker="o", markersize=3, label=label)
+        axis.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1)
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1)
+        axis.set_xlabel("predicted P(over)")
+        axis.set_ylabel("observed over rate")
+        axis.set_title(f"Reliability: {market}")
+        axis.legend(fontsize=7)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=80)
+        plt.close(figure)
+        out[f"reliability_{market}.png"] = buffer.getvalue()
+    return out
+
+
+@asset(
+    **partitioned("grading", {"python", "pandas"}),
+    deps=["market_prop_accuracy"],
+    description="Every system against the market, per market, over the graded dates up to the date: "
+    "Brier and log loss of the system and of the de-vigged market, skill with a date-clustered 95% "
+    "interval, calibration slope/intercept, reliability PNG per market, MAE vs line MAE, hit rate and "
+    "ROI at real prices by EV bucket; per season when there are several (2024-25 threes on its own). "
+    "A range's run computes the report as of its last date.",
+)
+def market_backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
+                           landing: ObjectStore) -> MaterializeResult:
+    import json
+
+    as_of = window_dates(context)[-1]
+    rows = health.graded_market_rows(warehouse)
+    rows = rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
+    result = report(rows)
+    images = reliability_plots(rows) if result["entries"] else {}
+    uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
+    landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
+    embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
+                           for name, data in images.items())
+    overall = [e for e in result["entries"] if e["segment"] == "all"]
+    return MaterializeResult(metadata=as_of_metadata(context, as_of, {
+        "report": MetadataValue.md(markdown(result) if result["entries"] else "no graded rows"),
+        "reliability": MetadataValue.md(embedded or "no graded rows"),
+        **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
+        **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
+    }))

@@ -1,0 +1,238 @@
+"""Market predictions: for every market with a real line, a system's mean and its P(over),
+P(under), P(push), the market's de-vigged P(over), the better side's expected value at the
+consensus price and a fractional-Kelly stake. Table nba_predictions.market_prop_predictions, keyed
+by (game_date, player_lookup, market, system_id): a walk-forward ML system per market (a later
+phase) adds rows under its own system_id.
+
+System `moving_average_v1`, every market: the seed system's 0.5·L5 + 0.3·L10 + 0.2·season average
+of the market's stat (weights renormalized over the parts present; the points rows equal the points
+table's predicted points). Its predictive distribution (probability.py) is fitted per market and
+date on the same system's means and the actual results of the 60 game dates BEFORE the date (rows
+of rotation players: minutes L10 >= 15): a negative-binomial dispersion for counting stats, the
+scaled residuals for points and PRA. Nothing of the date itself or later is used; a date with too
+little history gets no probabilities (PASS).
+
+Pick: the side with the larger expected value at its consensus price when that is > 0
+(`min_ev`); the stake is a quarter Kelly capped at 2% of the bankroll. A missing price means no
+pick on that side: EV is only ever computed at a real price.
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from nba_assets import probability as prob
+from nba_assets.asset_defaults import partitioned
+from nba_assets.markets import MARKETS
+from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
+from nba_assets.window import window_bounds
+from resources.interfaces import Warehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SCHEMA = "nba_predictions"
+TABLE = "market_prop_predictions"
+BASELINE = "moving_average_v1"
+WEIGHTS = {"stat_avg_last_5": 0.5, "stat_avg_last_10": 0.3, "stat_avg_season": 0.2}
+# The distribution of a date is fitted on the system's results of this many earlier game dates
+# (recent enough to follow the season, ~9,000 points rows), of players with this many minutes
+# (the population books post lines for; deep-bench rows would widen the residuals), and needs at
+# least this many rows.
+FIT_DATES = 60
+FIT_MIN_MINUTES = 15.0
+FIT_MIN_ROWS = 200
+HISTORY_DAYS = 400
+
+COLUMN_TYPES = {
+    "game_date": "DATE",
+    "player_lookup": "VARCHAR",
+    "player_name": "VARCHAR",
+    "team_abbr": "VARCHAR",
+    "opponent_abbr": "VARCHAR",
+    "market": "VARCHAR",
+    "system_id": "VARCHAR",
+    "predicted_value": "DOUBLE",
+    "line": "DOUBLE",
+    "n_books": "INTEGER",
+    "over_odds": "DOUBLE",
+    "under_odds": "DOUBLE",
+    "distribution": "VARCHAR",
+    "dispersion": "DOUBLE",
+    "p_over": "DOUBLE",
+    "p_under": "DOUBLE",
+    "p_push": "DOUBLE",
+    "market_p_over": "DOUBLE",
+    "recommendation": "VARCHAR",
+    "price": "DOUBLE",
+    "ev": "DOUBLE",
+    "stake": "DOUBLE",
+}
+
+
+class MarketPredictionConfig(Config):
+    min_ev: float = Field(default=0.0, description="A side is picked when its expected value per "
+                          "unit staked at the consensus price exceeds this.")
+
+
+def moving_average(features: "pd.DataFrame") -> "pd.Series":
+    import pandas as pd
+
+    weighted = pd.Series(0.0, index=features.index)
+    weights = pd.Series(0.0, index=features.index)
+    for column, weight in WEIGHTS.items():
+        values = features[column].astype(float)
+        weighted = weighted + values.fillna(0.0) * weight
+        weights = weights + values.notna() * weight
+    return (weighted / weights).where(weights > 0).round(2)
+
+
+def actual_values(frame: "pd.DataFrame") -> "pd.Series":
+    """The market's stat from box-score columns on the same row (PRA: the sum)."""
+    import pandas as pd
+
+    out = pd.Series(float("nan"), index=frame.index)
+    for market in MARKETS:
+        rows = frame["market"] == market.market
+        out[rows] = frame.loc[rows, list(market.columns)].astype(float).sum(axis=1, min_count=len(market.columns))
+    return out
+
+
+def fitted_probabilities(market, mean, line, history_mean, history_actual):
+    """(p_over, p_under, p_push, dispersion) of `line` around `mean`, the distribution fitted on
+    earlier (history) means and actual values of the same system and market."""
+    if market.distribution == "negative_binomial":
+        size = prob.fit_negative_binomial_size(history_mean, history_actual)
+        return (*prob.negative_binomial_probabilities(mean, line, size), size)
+    residuals = prob.scaled_residuals(history_mean, history_actual)
+    return (*prob.residual_probabilities(mean, line, residuals), float(residuals.std()))
+
+
+def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd.DataFrame":
+    """p_over / p_under / p_push / dispersion for each feature row with a line and a mean, each
+    date's distribution fitted on history rows of the FIT_DATES game dates before it."""
+    import numpy as np
+    import pandas as pd
+
+    out = features.assign(p_over=np.nan, p_under=np.nan, p_push=np.nan, dispersion=np.nan)
+    for market in MARKETS:
+        # Sorted on every column: the warehouse returns rows in any order, and float sums over
+        # them must not depend on it (DuckDB and BigQuery give the same probabilities).
+        past = history[history["market"] == market.market].sort_values(
+            ["game_date", "predicted_value", "actual_value"], kind="mergesort")
+        past_dates = past["game_date"].to_numpy()
+        distinct = np.unique(past_dates)
+        mean_values, actual = past["predicted_value"].to_numpy(float), past["actual_value"].to_numpy(float)
+        targets = out[(out["market"] == market.market) & out["predicted_value"].notna() & out["line"].notna()]
+        for day, rows in targets.groupby("game_date"):
+            day = np.datetime64(day, "ns")
+            before = np.searchsorted(distinct, day, side="left")
+            if before == 0:
+                continue
+            low = np.searchsorted(past_dates, distinct[max(0, before - FIT_DATES)], side="left")
+            high = np.searchsorted(past_dates, day, side="left")
+            if high - low < FIT_MIN_ROWS:
+                continue
+            p_over, p_under, p_push, dispersion = fitted_probabilities(
+                market, rows["predicted_value"].to_numpy(float), rows["line"].to_numpy(float),
+                mean_values[low:high], actual[low:high])
+            out.loc[rows.index, ["p_over", "p_under", "p_push"]] = np.column_stack([p_over, p_under, p_push])
+            out.loc[rows.index, "dispersion"] = dispersion
+    out["distribution"] = out["market"].map({m.market: m.distribution for m in MARKETS})
+    return out
+
+
+def with_picks(rows: "pd.DataFrame", min_ev: float) -> "pd.DataFrame":
+    """Market P(over), EV of each side at its price, the better side when its EV > min_ev, stake."""
+    import numpy as np
+
+    ev_over = prob.expected_value(rows["p_over"], rows["p_push"], rows["over_odds"])
+    ev_under = prob.expected_value(rows["p_under"], rows["p_push"], rows["under_odds"])
+    over_better = np.nan_to_num(ev_over, nan=-np.inf) >= np.nan_to_num(ev_under, nan=-np.inf)
+    ev = np.round(np.where(over_better, ev_over, ev_under), 4)
+    side = np.where(over_better, "OVER", "UNDER")
+    price = np.where(over_better, rows["over_odds"], rows["under_odds"]).astype(float)
+    p_win = np.where(over_better, rows["p_over"], rows["p_under"]).astype(float)
+    # Rounded (as every stored number): the same on DuckDB and BigQuery, whose float sums differ
+    # in the last bits. A stake that rounds to nothing is no pick.
+    stake = np.round(prob.kelly_stake(p_win, rows["p_push"], price), 6)
+    pick = (np.nan_to_num(ev, nan=-np.inf) > min_ev) & (stake > 0)
+    return rows.assign(
+        market_p_over=np.round(prob.devig_over(rows["over_odds"], rows["under_odds"]), 4),
+        recommendation=np.where(pick, side, "PASS"),
+        price=np.where(pick, price, np.nan),
+        ev=ev,
+        stake=np.where(pick, stake, 0.0),
+    )
+
+
+def predict_baseline(features: "pd.DataFrame", history: "pd.DataFrame", min_ev: float) -> "pd.DataFrame":
+    """moving_average_v1 rows for every feature row with a line."""
+    features = features[features["has_line"].astype(bool)].copy()
+    features["predicted_value"] = moving_average(features)
+    features["line"] = features["consensus_line"].astype(float)
+    rows = with_probabilities(features, history)
+    rows[["p_over", "p_under", "p_push", "dispersion"]] = rows[["p_over", "p_under", "p_push", "dispersion"]].round(4)
+    rows = with_picks(rows, min_ev).assign(system_id=BASELINE)
+    return rows[list(COLUMN_TYPES)].reset_index(drop=True)
+
+
+def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.DataFrame":
+    """The baseline's means and the actual results of played games of rotation players, every
+    market, dates before `end` back to HISTORY_DAYS before `start` (each date then uses only the
+    FIT_DATES game dates before it)."""
+    features = warehouse.relation("nba_features", "player_market_features")
+    games = warehouse.relation("nba_analytics", "player_game_summary")
+    frame = warehouse.query(
+        f"""
+        SELECT f.game_date, f.market, f.stat_avg_last_5, f.stat_avg_last_10, f.stat_avg_season,
+               g.points, g.rebounds, g.assists, g.fg3m, g.steals, g.blocks
+        FROM {features} f
+        INNER JOIN {games} g ON g.game_date = f.game_date AND g.player_lookup = f.player_lookup
+        WHERE f.game_date >= ? AND f.game_date < ? AND g.played AND f.minutes_avg_last_10 >= ?
+        """,
+        [start - dt.timedelta(days=HISTORY_DAYS), end, FIT_MIN_MINUTES],
+    )
+    frame["predicted_value"] = moving_average(frame)
+    frame["actual_value"] = actual_values(frame)
+    return frame[frame["predicted_value"].notna() & frame["actual_value"].notna()][
+        ["game_date", "market", "predicted_value", "actual_value"]]
+
+
+def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
+    import pandas as pd
+
+    return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.as_unit("ns"))
+
+
+@asset(
+    **partitioned("predictions", {"python", "pandas", "duckdb"}),
+    deps=["player_market_features", "player_game_summary"],
+    description="Per player, date, market (points, rebounds, assists, threes, pra, steals, blocks) "
+    "and system: mean, P(over)/P(under)/P(push) from a distribution fitted on earlier dates, the "
+    "market's de-vigged P(over), EV at the consensus price and a quarter-Kelly stake; "
+    "nba_predictions.market_prop_predictions.",
+)
+def market_prop_predictions(context: AssetExecutionContext, config: MarketPredictionConfig,
+                            warehouse: Warehouse) -> MaterializeResult:
+    start, end = window_bounds(context)
+    features = warehouse.query(
+        f"SELECT * FROM {warehouse.relation('nba_features', 'player_market_features')} "
+        "WHERE game_date >= ? AND game_date < ?", [start, end])
+    predictions = predict_baseline(_dates(features), _dates(history_rows(warehouse, start, end)), config.min_ev)
+    predictions["game_date"] = predictions["game_date"].dt.date
+    warehouse.replace_window(SCHEMA, TABLE, predictions, COLUMN_TYPES, start, end)
+    picks = predictions[predictions["recommendation"] != "PASS"]
+    by_market = predictions.groupby("market").agg(rows=("line", "size"), with_p=("p_over", "count"))
+    return MaterializeResult(metadata={
+        **window_metadata(context, rows_by_date(predictions),
+                          preview_metadata(picks.sort_values("ev", ascending=False))),
+        "rows_by_market": MetadataValue.md("\n".join(
+            ["| market | rows | with probabilities |", "|---|---:|---:|"]
+            + [f"| {m} | {r.rows} | {r.with_p} |" for m, r in by_market.iterrows()])),
+        "without_probabilities": int(predictions["p_over"].isna().sum()),
+        "positive_ev_sides": len(picks),
+        "min_ev": config.min_ev,
+    })
