@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
 # Replay window (inclusive). History from 2024-10-22 feeds the 2025-26 features.
 START ?= 2024-10-22
 END ?= 2025-11-23
-# Extra replay options, e.g. REPLAY_ARGS=--downstream (python -m nba_assets.replay --help).
+# Extra replay options, e.g. REPLAY_ARGS=--downstream (python -m nba_assets.cli.replay --help).
 REPLAY_ARGS ?=
 MANIFEST := dbt_project/target/manifest.json
 # The project's own bytecode, refreshed before every command (see $(VENV)/.bytecode).
@@ -26,13 +26,13 @@ run: replay ui
 
 replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
-	$(BIN)/python -m nba_assets.replay --start $(START) --end $(END) $(REPLAY_ARGS)
+	$(BIN)/python -m nba_assets.cli.replay --start $(START) --end $(END) $(REPLAY_ARGS)
 
 # Closes runs whose process died and frees their pool slots (see docs/runbook.md); RUN=<id> closes
 # that run by hand.
 recover: $(VENV)/.bytecode $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
-	$(BIN)/python -m nba_assets.recover $(if $(RUN),--run $(RUN))
+	$(BIN)/python -m nba_assets.cli.recover $(if $(RUN),--run $(RUN))
 
 ui: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)

@@ -27,8 +27,8 @@ START, END = "2024-10-22", "2025-11-23"
 
 
 def main() -> None:
-    from nba_assets.backtest import systems_table
-    from nba_assets.market_backtest import table as market_table
+    from nba_assets.defs.grading.backtest import systems_table
+    from nba_assets.defs.grading.market_backtest import table as market_table
 
     scratch = Path(tempfile.mkdtemp(prefix="nba-ml-bench-"))
     try:
@@ -38,7 +38,7 @@ def main() -> None:
         env = dict(os.environ, DAGSTER_HOME=str(home), NBA_DATA_DIR=str(scratch / "data"),
                    NBA_DUCKDB_PATH=str(scratch / "warehouse.duckdb"))
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "nba_assets.replay", "--start", START, "--end", END],
+        subprocess.run([sys.executable, "-m", "nba_assets.cli.replay", "--start", START, "--end", END],
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         elapsed = time.monotonic() - started
         result = json.loads((scratch / "data" / "backtest" / f"{END}.json").read_text())  # as of END

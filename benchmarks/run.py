@@ -5,7 +5,7 @@
 
 Every figure runs the real commands as subprocesses, each season in a fresh folder (DuckDB file,
 landing files, DAGSTER_HOME with the project's dagster.yaml): the code location load (a new
-interpreter importing the definitions, its exit not counted), `python -m nba_assets.replay` over the whole 2025-26
+interpreter importing the definitions, its exit not counted), `python -m nba_assets.cli.replay` over the whole 2025-26
 regular season with the 2024-25 history, then on that loaded warehouse `make replay START=D END=D`
 for one date (make itself checks that nothing needs reinstalling or re-parsing), 30 dates as one
 replay and as 30 replays; then the UI's path: on a fresh folder with the history before
@@ -92,7 +92,7 @@ def fresh_env(folder: Path) -> dict:
 
 
 def replay(start: str, end: str) -> list[str]:
-    return [PYTHON, "-m", "nba_assets.replay", "--start", start, "--end", end]
+    return [PYTHON, "-m", "nba_assets.cli.replay", "--start", start, "--end", end]
 
 
 def make_replay(start: str, end: str) -> list[str]:

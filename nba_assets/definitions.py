@@ -35,34 +35,34 @@ from dagster import (
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
 
-from nba_assets.alerts import failure_alerts
-from nba_assets.automation import with_automation
-from nba_assets.backtest import backtest_report
-from nba_assets.best_bets import best_bets
-from nba_assets.checks import (
+from nba_assets.defs.operations.alerts import failure_alerts
+from nba_assets.defs.operations.automation import with_automation
+from nba_assets.defs.grading.backtest import backtest_report
+from nba_assets.defs.predictions.best_bets import best_bets
+from nba_assets.defs.checks import (
     features_before_game_date,
     grading_coverage,
     line_match_rate,
     market_features_before_game_date,
 )
-from nba_assets.dbt_models import dbt_analytics_and_features, dbt_grading
-from nba_assets.exports import (
+from nba_assets.defs.transform.dbt_models import dbt_analytics_and_features, dbt_grading
+from nba_assets.defs.exports.exports import (
     export_best_bets,
     export_predictions,
     export_results,
     export_system_performance,
 )
-from nba_assets.freshness import freshness_checks, freshness_deadlines, freshness_job
-from nba_assets.health import daily_health_summary
-from nba_assets.late_data import late_box_scores
-from nba_assets.market_backtest import market_backtest_report
-from nba_assets.market_predictions import market_prop_predictions
-from nba_assets.partitions import daily_partitions
-from nba_assets.points_model import points_model
-from nba_assets.predictions import player_prop_predictions
-from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
-from nba_assets.recovery import recover_dead_runs
-from nba_assets.schedules import (
+from nba_assets.defs.operations.freshness import freshness_checks, freshness_deadlines, freshness_job
+from nba_assets.defs.operations.health import daily_health_summary
+from nba_assets.defs.operations.late_data import late_box_scores
+from nba_assets.defs.grading.market_backtest import market_backtest_report
+from nba_assets.defs.predictions.market_predictions import market_prop_predictions
+from nba_assets.lib.partitions import daily_partitions
+from nba_assets.defs.model.points_model import points_model
+from nba_assets.defs.predictions.predictions import player_prop_predictions
+from nba_assets.defs.ingest.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
+from nba_assets.defs.operations.recovery import recover_dead_runs
+from nba_assets.defs.operations.schedules import (
     morning_results,
     morning_results_schedule,
     pregame_predictions,

@@ -28,7 +28,7 @@ class AlertChannel(ConfigurableResource):
     def send(self, text: str, log: logging.Logger | None = None) -> str:
         """Posts `text`; returns where it went. Slack errors raise (the sensor tick fails, visibly)."""
         if not self.token:
-            (log or logging.getLogger("nba_assets.alerts")).warning(text)
+            (log or logging.getLogger("nba_assets.defs.operations.alerts")).warning(text)
             return self.destination
         from dagster_slack import SlackResource
 

@@ -86,7 +86,7 @@ class Pipeline:
 
     def replay(self, start: str, end: str) -> list:
         """The same run as `make replay`: the whole graph over start..end, one run."""
-        from nba_assets.replay import run_window
+        from nba_assets.cli.replay import run_window
 
         self._point_dbt_here()
         return run_window(self.instance, day(start), day(end), defs=self.defs)

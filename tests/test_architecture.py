@@ -23,8 +23,8 @@ def test_a_broken_contract_fails(tmp_path):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     teams = tmp_path / "resources" / "sources" / "teams.py"
-    teams.write_text("import nba_assets.raw\n" + teams.read_text())
+    teams.write_text("import nba_assets.defs.ingest.raw\n" + teams.read_text())
     result = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=tmp_path,
                             capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "PATH": ""})
     assert result.returncode != 0
-    assert "resources.sources.teams -> nba_assets.raw" in result.stdout
+    assert "resources.sources.teams -> nba_assets.defs.ingest.raw" in result.stdout

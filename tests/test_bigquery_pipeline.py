@@ -123,7 +123,7 @@ def test_known_values_on_bigquery(on_bigquery):
 
 
 def test_replay_summary_equals_the_duckdb_run(on_bigquery, replayed):
-    from nba_assets.replay import format_summary, summary
+    from nba_assets.cli.replay import format_summary, summary
 
     first, last = pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()
     bigquery, duckdb = summary(on_bigquery.warehouse, first, last), summary(replayed.warehouse, first, last)
@@ -133,8 +133,8 @@ def test_replay_summary_equals_the_duckdb_run(on_bigquery, replayed):
 
 def test_operations_queries_equal_the_duckdb_run(on_bigquery, replayed):
     """The health summary's coverage and the late-box-score sensor's query, on both warehouses."""
-    from nba_assets.health import coverage_by_date
-    from nba_assets.late_data import games_missing_box_scores
+    from nba_assets.defs.operations.health import coverage_by_date
+    from nba_assets.defs.operations.late_data import games_missing_box_scores
 
     first, last = pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()
     bigquery, duckdb = coverage_by_date(on_bigquery.warehouse, first, last), coverage_by_date(replayed.warehouse, first, last)

@@ -78,7 +78,7 @@ class Folder:
 
     def start_replay(self, start: str, end: str, log_name: str) -> subprocess.Popen:
         log = (self.root / log_name).open("w")
-        return subprocess.Popen([sys.executable, "-m", "nba_assets.replay", "--start", start, "--end", end],
+        return subprocess.Popen([sys.executable, "-m", "nba_assets.cli.replay", "--start", start, "--end", end],
                                 cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # its own process group, as a terminal's job
 
@@ -301,7 +301,7 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
     slot, and failure_alerts alerts it exactly once."""
     from dagster import DagsterRunStatus, build_sensor_context
 
-    from nba_assets.alerts import failure_alerts
+    from nba_assets.defs.operations.alerts import failure_alerts
     from resources.alerts import AlertChannel
     from tests.slack_standin import SlackStandIn
 
@@ -339,7 +339,7 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
         # A replay whose max runtime is 3 s: the daemon's run monitoring fails it.
         env = {**folder.env(), "NBA_MAX_RUNTIME_SECONDS": "3"}
         log = (folder.root / "overtime.log").open("w")
-        overtime = subprocess.Popen([sys.executable, "-m", "nba_assets.replay", "--start", WINDOW[0],
+        overtime = subprocess.Popen([sys.executable, "-m", "nba_assets.cli.replay", "--start", WINDOW[0],
                                      "--end", WINDOW[1], "--retrain"], cwd=ROOT, env=env, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         assert overtime.wait(timeout=REPLAY_TIMEOUT) == 1

@@ -44,7 +44,7 @@ def test_subprocess_dbt_builds_the_same_rows(replayed):
 
 
 def test_a_failing_model_fails_the_step_naming_it_and_keeps_the_rows(replayed, monkeypatch):
-    from nba_assets import dbt_models
+    from nba_assets.defs.transform import dbt_models
 
     class NotADate:  # the window bound dbt receives: its SQL cast fails when the model runs
         def isoformat(self):

@@ -76,7 +76,7 @@ def test_lineage_runs_raw_to_grading():
 
 
 def test_circuit_breaker_blocks_and_completeness_warns():
-    from nba_assets.raw import raw_player_boxscores
+    from nba_assets.defs.ingest.raw import raw_player_boxscores
 
     specs = {spec.name: spec for spec in raw_player_boxscores.check_specs}
     assert specs["circuit_breaker"].blocking
@@ -94,7 +94,7 @@ def test_sources_retry_with_backoff_and_jitter_and_runs_retry_on_crashes():
     import yaml
     from dagster import Backoff, Jitter
 
-    from nba_assets.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
+    from nba_assets.defs.ingest.raw import raw_player_boxscores, raw_prop_lines, raw_schedule
 
     for assets_def in (raw_schedule, raw_player_boxscores, raw_prop_lines):
         policy = assets_def.op.retry_policy

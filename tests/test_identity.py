@@ -1,4 +1,4 @@
-from nba_assets.identity import player_lookup
+from nba_assets.lib.identity import player_lookup
 
 
 def test_player_lookup_normalizes_like_the_seed_system():

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 import respx
 
-from nba_assets.identity import player_lookup
-from nba_assets.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE, validate
+from nba_assets.lib.identity import player_lookup
+from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE, validate
 from resources.sources.live.balldontlie import parse_minutes
 from resources.sources.live.source import LiveSource, live_source_from_env
 from resources.sources.replay.archive import BOX_COLUMNS, PROP_COLUMNS, ArchiveError

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets import market_backtest as mb
+from nba_assets.defs.grading import market_backtest as mb
 
 
 def rows(n_dates=60, per_date=40, seed=0, first="2025-10-21", system_noise=0.0, market_noise=0.25):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets.identity import player_lookup
-from nba_assets.markets import MARKET_KEYS, MARKETS
+from nba_assets.lib.identity import player_lookup
+from nba_assets.lib.markets import MARKET_KEYS, MARKETS
 from tests.conftest import ARCHIVE, PROPS_FILE, ROOT, props_game_date, read_text
 
 WINDOW = ("2025-11-02", "2025-11-04")
@@ -177,7 +177,7 @@ def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):
 def test_a_dates_distribution_is_fitted_on_earlier_dates_only():
     """Adding games of the date itself and later (with wild results) to the history changes no
     probability of the date; too little earlier history means no probabilities at all."""
-    from nba_assets.market_predictions import FIT_MIN_ROWS, with_probabilities
+    from nba_assets.defs.predictions.market_predictions import FIT_MIN_ROWS, with_probabilities
 
     rng = np.random.default_rng(7)
     dates = pd.date_range("2025-11-01", periods=12, freq="D")
@@ -205,8 +205,8 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
 
     from dagster import materialize
 
-    from nba_assets import export_schemas as schemas
-    from nba_assets import system_health
+    from nba_assets.lib import export_schemas as schemas
+    from nba_assets.defs.predictions import system_health
 
     day = "2025-11-04"
     root = replayed.root / "data" / "v1"

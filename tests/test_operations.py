@@ -239,7 +239,7 @@ def health_summary(day: GameDay) -> str:
 
 
 def test_retries_stop_and_report_permanent_failure_once(game_day):
-    from nba_assets.late_data import MAX_ATTEMPTS
+    from nba_assets.defs.operations.late_data import MAX_ATTEMPTS
 
     day = game_day.at("2025-11-03T06:00")
     day.schedule("morning_results_schedule", "morning_results", "2025-11-03T06:00")

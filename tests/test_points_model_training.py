@@ -5,8 +5,8 @@ import datetime as dt
 
 import numpy as np
 
-from nba_assets import points_model
-from nba_assets.points_model import train_weeks, training_rows
+from nba_assets.defs.model import points_model
+from nba_assets.defs.model.points_model import train_weeks, training_rows
 
 
 def _assert_same(trained, rows, week):

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from nba_assets.predictions import predict_moving_average
+from nba_assets.defs.predictions.predictions import predict_moving_average
 
 
 def features(**columns):

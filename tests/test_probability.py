@@ -1,11 +1,11 @@
-"""Probabilities, prices, stakes and scores (nba_assets/probability.py) on known numbers and on
+"""Probabilities, prices, stakes and scores (nba_assets/lib/probability.py) on known numbers and on
 synthetic players drawn from known distributions (generated data, not tuning on real data)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets import probability as prob
+from nba_assets.lib import probability as prob
 
 LINES = np.array([0.5, 1.0, 1.5, 4.0, 4.5, 12.0, 12.5, 25.0, 25.5])
 MEANS = np.array([0.4, 1.2, 2.0, 4.1, 4.4, 11.0, 13.0, 24.0, 27.0])

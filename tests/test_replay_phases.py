@@ -3,7 +3,7 @@ when the run touches their training data or they are missing (other weeks keep t
 
 import datetime as dt
 
-from nba_assets.points_model import model_key, weeks_to_fit
+from nba_assets.defs.model.points_model import model_key, weeks_to_fit
 
 
 class Store:
@@ -65,7 +65,7 @@ def test_replaying_one_date_of_a_replayed_window_is_one_run_and_changes_nothing(
 def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predictions_side(tmp_path):
     """`make replay ... REPLAY_ARGS=--downstream`: the window's run, then `retrain_and_repredict`
     over the later dates that have predictions (models and what derives from them, no raw data)."""
-    from nba_assets.replay import run_window
+    from nba_assets.cli.replay import run_window
     from tests.conftest import Pipeline, write_archive_slice
 
     pipeline = Pipeline(tmp_path, write_archive_slice(tmp_path / "archive", "2025-10-27", "2025-11-04"))

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from nba_assets.partitions import ARCHIVE_END_EXCLUSIVE
+from nba_assets.lib.partitions import ARCHIVE_END_EXCLUSIVE
 from resources.sources.replay.archive import ArchiveError
 from resources.sources.replay.source import ReplaySource
 from tests.conftest import ARCHIVE, PROPS_FILE, read_text, write_archive_slice

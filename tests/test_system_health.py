@@ -4,8 +4,8 @@ one held back; records use only the dates before the day."""
 import numpy as np
 import pandas as pd
 
-from nba_assets import system_health as health
-from nba_assets.best_bets import select_best_bets
+from nba_assets.defs.predictions import system_health as health
+from nba_assets.defs.predictions.best_bets import select_best_bets
 
 
 def graded_history(system_id: str, market: str, hit_rate: float, p_over: float, days: int = 25,

@@ -18,7 +18,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from nba_assets.definitions import defs
-from nba_assets.partitions import daily_partitions
+from nba_assets.lib.partitions import daily_partitions
 from tests.conftest import ROOT, Pipeline, write_archive_slice
 
 HISTORY = ("2025-10-21", "2025-10-28")

@@ -15,7 +15,7 @@ streaming, asset events, errors and `raise_on_error` behave as with the subproce
 Also dropped from every invocation: `dbt --version` (dagster-dbt asks once per resource instance,
 and Dagster makes one per run; ours is the dbt-core installed next to this interpreter), and the
 in-process dbt adapter behind `fetch_row_counts()`/`fetch_column_metadata()`, which we do not call:
-row counts and previews come from the warehouse (nba_assets/dbt_models.py).
+row counts and previews come from the warehouse (nba_assets/defs/transform/dbt_models.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
 from packaging import version
 from pydantic import Field
 
-# The run's window (end exclusive), set for one invocation by nba_assets/dbt_models.py and read by
+# The run's window (end exclusive), set for one invocation by nba_assets/defs/transform/dbt_models.py and read by
 # dbt_project/macros/window.sql only when SQL runs: a parse does not depend on them.
 WINDOW_VARIABLES = ("NBA_WINDOW_START", "NBA_WINDOW_END")
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -2,7 +2,7 @@
 
 The raw assets depend on this class, not on one source: NBA_ENV / NBA_SOURCE pick the
 implementation (resources/environments.py). Each method answers for one US-Eastern game date with
-exactly the columns of the raw tables (nba_assets/raw_tables.py) and raises SourceError, naming the
+exactly the columns of the raw tables (nba_assets/lib/raw_tables.py) and raises SourceError, naming the
 file or request, when it cannot.
 """
 

@@ -2,7 +2,7 @@
 
 from dagster import BackfillPolicy, PartitionsDefinition
 
-from nba_assets.partitions import daily_partitions
+from nba_assets.lib.partitions import daily_partitions
 
 OWNERS = ["team:nba-data"]
 

@@ -16,7 +16,7 @@ So while the run executes, a watcher thread:
   as any kill (every write is one transaction or an atomic file);
 - notices the run being canceled or failed from outside and interrupts it the same way;
 - says, after a few seconds, which run holds the pool slot a step waits for, and closes that run if
-  its process is gone (nba_assets/recovery.py).
+  its process is gone (nba_assets/defs/operations/recovery.py).
 The run carries its owner (host, PID, process start) from the start, so a later process can tell
 it dead if this one is killed with SIGKILL.
 """
@@ -33,7 +33,7 @@ from typing import Callable, Iterator
 
 from dagster import DagsterInstance, DagsterRunStatus
 
-from nba_assets.recovery import close_dead_runs, close_run, describe_run, waits_of
+from nba_assets.defs.operations.recovery import close_dead_runs, close_run, describe_run, waits_of
 from resources.instance.run_owner import owner_tags
 
 FORCE_AFTER_SECONDS = 10.0

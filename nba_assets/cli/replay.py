@@ -1,7 +1,7 @@
 """`make replay`: replays a window of the archive through the whole graph, then prints a per-date
 summary. Runs go into the Dagster instance at DAGSTER_HOME, so the UI shows them.
 
-    python -m nba_assets.replay --start 2024-10-22 --end 2025-11-23
+    python -m nba_assets.cli.replay --start 2024-10-22 --end 2025-11-23
 
 A thin client of what the UI launches: the `daily_pipeline` job (every asset of the graph) over
 START..END as ONE run with the tags of a single-run range backfill
@@ -159,10 +159,10 @@ def say(message: str) -> None:
 def run_job(instance, job, first: str | None = None, last: str | None = None, *, run_config: dict | None = None):
     """One run of `job` (over first..last, a single-run backfill when partitioned), executed in
     this process, with progress. `run_config` is merged over the quiet console logger.
-    Interrupts and waits are handled by nba_assets/guarded_run.py (raises `Interrupted`)."""
+    Interrupts and waits are handled by nba_assets/cli/guarded_run.py (raises `Interrupted`)."""
     import uuid
 
-    from nba_assets.guarded_run import execute_guarded
+    from nba_assets.cli.guarded_run import execute_guarded
 
     run_id = str(uuid.uuid4())  # known before the run exists: progress and the watcher follow it
     total = len(job.graph.node_defs)
@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from nba_assets.definitions import defs
 
-    from nba_assets.guarded_run import Interrupted
-    from nba_assets.recovery import close_dead_runs, free_slots_of_ended_runs
+    from nba_assets.cli.guarded_run import Interrupted
+    from nba_assets.defs.operations.recovery import close_dead_runs, free_slots_of_ended_runs
 
     started = time.monotonic()
     instance = DagsterInstance.get()
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = defs.resources["warehouse"]
     print(format_summary(summary(warehouse, args.start, args.end)))
     if warehouse.table_exists("nba_grading", "prediction_accuracy"):
-        from nba_assets.backtest import graded_rows, report, systems_table
+        from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
 
         rows = graded_rows(warehouse, args.start, args.end)
         print("\nSystems on the same graded rows of the window (every system predicted, player played, "

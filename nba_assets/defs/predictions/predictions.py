@@ -23,10 +23,10 @@ from dagster import (
 )
 from pydantic import Field
 
-from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
-from nba_assets.ml_features import complete
-from nba_assets.asset_defaults import partitioned
-from nba_assets.window import window_bounds
+from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
+from nba_assets.lib.ml_features import complete
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.window import window_bounds
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def predict_ml(features: "pd.DataFrame", store: ObjectStore, threshold: float):
     """(predictions, players without complete features, weeks without a model)."""
     import pandas as pd
 
-    from nba_assets.points_model import load_model
+    from nba_assets.defs.model.points_model import load_model
 
     usable = features[complete(features)]
     week_of = pd.to_datetime(usable["game_date"]).dt.to_period("W-SUN").dt.start_time.dt.date

@@ -22,7 +22,7 @@ from dagster import (
 )
 
 from nba_assets.lib.clock import GAME_TZ
-from nba_assets.partitions import GAME_TIMEZONE, daily_partitions
+from nba_assets.lib.partitions import GAME_TIMEZONE, daily_partitions
 
 MORNING_RESULTS = ["player_aliases", "raw_schedule", "raw_player_boxscores", "player_game_summary",
                    "team_game_summary", "prediction_accuracy", "market_prop_accuracy", "grading_coverage_daily",

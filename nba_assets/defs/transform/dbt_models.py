@@ -27,10 +27,10 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from nba_assets.asset_defaults import OWNERS
-from nba_assets.metadata import preview_metadata, window_metadata
-from nba_assets.partitions import daily_partitions
-from nba_assets.window import window_bounds
+from nba_assets.lib.asset_defaults import OWNERS
+from nba_assets.lib.metadata import preview_metadata, window_metadata
+from nba_assets.lib.partitions import daily_partitions
+from nba_assets.lib.window import window_bounds
 from resources.dbt.runner import WINDOW_VARIABLES
 from resources.environments import environ
 from nba_assets.lib.paths import DBT_PROJECT_DIR

@@ -17,8 +17,8 @@ from dagster import (
     asset_check,
 )
 
-from nba_assets.partitions import daily_partitions
-from nba_assets.window import window_bounds
+from nba_assets.lib.partitions import daily_partitions
+from nba_assets.lib.window import window_bounds
 from resources.interfaces import Warehouse
 
 MATCH_RATE_WARN_BELOW = 99.0

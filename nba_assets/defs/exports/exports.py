@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets import export_schemas as schemas
-from nba_assets.asset_defaults import partitioned
-from nba_assets.backtest import report_key
-from nba_assets.window import window_dates
+from nba_assets.lib import export_schemas as schemas
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.defs.grading.backtest import report_key
+from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
 
 
 def _profit(result: str, stake: float, price: float) -> float:
-    from nba_assets.probability import american_to_decimal
+    from nba_assets.lib.probability import american_to_decimal
 
     if result == "WIN":
         return stake * (float(american_to_decimal(price)) - 1)
@@ -224,7 +224,7 @@ def export_system_performance(context: AssetExecutionContext, warehouse: Warehou
         return MaterializeResult(metadata={
             "published": False, "as_of": as_of.isoformat(),
             "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is"})
-    from nba_assets.market_backtest import report_key as market_report_key
+    from nba_assets.defs.grading.market_backtest import report_key as market_report_key
 
     report = json.loads(landing.get_bytes(report_key(as_of)))
     market_key = market_report_key(as_of)

@@ -25,12 +25,12 @@ import numpy as np
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets import probability as prob
-from nba_assets import system_health as health
-from nba_assets.asset_defaults import partitioned
-from nba_assets.backtest import as_of_metadata
-from nba_assets.markets import MARKET_KEYS
-from nba_assets.window import window_dates
+from nba_assets.lib import probability as prob
+from nba_assets.defs.predictions import system_health as health
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.defs.grading.backtest import as_of_metadata
+from nba_assets.lib.markets import MARKET_KEYS
+from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.asset_defaults import partitioned
-from nba_assets.window import window_dates
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:

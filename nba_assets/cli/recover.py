@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance, RunsFilter
 
-    from nba_assets.recovery import (
+    from nba_assets.defs.operations.recovery import (
         IN_FLIGHT,
         close_dead_runs,
         close_run,

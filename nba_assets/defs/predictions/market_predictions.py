@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from nba_assets import probability as prob
-from nba_assets.asset_defaults import partitioned
-from nba_assets.markets import MARKETS
-from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
-from nba_assets.window import window_bounds
+from nba_assets.lib import probability as prob
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.markets import MARKETS
+from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
+from nba_assets.lib.window import window_bounds
 from resources.interfaces import Warehouse
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from dagster import (
     asset,
 )
 
-from nba_assets.asset_defaults import partitioned
-from nba_assets.freshness import DEADLINES
-from nba_assets.raw_tables import RAW_SCHEMA
-from nba_assets.window import window_bounds
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.defs.operations.freshness import DEADLINES
+from nba_assets.lib.raw_tables import RAW_SCHEMA
+from nba_assets.lib.window import window_bounds
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
 

@@ -4,7 +4,7 @@ The seed system's auto-retry queue and failed_processor_queue, as one sensor. Ev
 the warehouse which final games of the last LOOKBACK_DAYS dates (on the operations clock) have no
 box-score rows, and requests `raw_player_boxscores` for each such date. When the missing game
 arrives, the re-run passes its completeness check and the automation conditions
-(nba_assets/automation.py) carry the date through analytics and grading with no one acting.
+(nba_assets/defs/operations/automation.py) carry the date through analytics and grading with no one acting.
 After MAX_ATTEMPTS a date is reported once as permanently failed and no longer retried.
 """
 
@@ -22,8 +22,8 @@ from dagster import (
 )
 
 from nba_assets.lib import clock
-from nba_assets.partitions import daily_partitions
-from nba_assets.raw_tables import RAW_SCHEMA
+from nba_assets.lib.partitions import daily_partitions
+from nba_assets.lib.raw_tables import RAW_SCHEMA
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
 

@@ -25,8 +25,8 @@ from dagster import (
     asset,
 )
 
-from nba_assets.asset_defaults import partitioned
-from nba_assets.raw_tables import (
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.raw_tables import (
     PLAYER_BOXSCORES,
     PROP_LINES,
     RAW_SCHEMA,
@@ -35,8 +35,8 @@ from nba_assets.raw_tables import (
     RawValidationError,
     validate,
 )
-from nba_assets.metadata import preview_metadata, rows_by_date, window_metadata
-from nba_assets.window import window_bounds, window_dates
+from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
+from nba_assets.lib.window import window_bounds, window_dates
 from resources.interfaces import ObjectStore, Warehouse
 from resources.sources.base import NbaSource
 
@@ -274,7 +274,7 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
 )
 def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
                          landing: ObjectStore, warehouse: Warehouse):
-    from nba_assets.identity import player_lookup
+    from nba_assets.lib.identity import player_lookup
 
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "player_boxscores")
     if not rows.empty:
@@ -298,7 +298,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
 )
 def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
                    landing: ObjectStore, warehouse: Warehouse):
-    from nba_assets.identity import player_lookup
+    from nba_assets.lib.identity import player_lookup
 
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
     if not rows.empty:

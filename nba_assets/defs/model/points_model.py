@@ -46,9 +46,9 @@ from dagster import (
 )
 from pydantic import Field
 
-from nba_assets.asset_defaults import partitioned
-from nba_assets.ml_features import FEATURES, complete, model_matrix
-from nba_assets.window import window_dates
+from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.ml_features import FEATURES, complete, model_matrix
+from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def code_version() -> str:
     from importlib.metadata import version
     from pathlib import Path
 
-    import nba_assets.ml_features as ml_features
+    import nba_assets.lib.ml_features as ml_features
 
     digest = hashlib.sha256(version("scikit-learn").encode())
     for module in (__file__, ml_features.__file__):
@@ -259,7 +259,7 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]", keys: "dict[dt.date, st
     off-season no game enters or leaves the 52 weeks (2025-04-14..2025-10-20: 28 weeks, one fit).
     The distinct ones are trained in worker processes, one per core, each fit single-threaded (see
     `single_threaded`): about 1.7x faster on 2 cores than one process. The models are the same as
-    `train`'s one by one. The workers are plain `python -m nba_assets.training_worker` processes
+    `train`'s one by one. The workers are plain `python -m nba_assets.defs.model.training_worker` processes
     (not multiprocessing, whose workers re-run the calling script when it has no `__main__` guard)."""
     first_week_of: dict[str, dt.date] = {}
     keys = keys or {week: _content_key(rows) for week, rows in training.items()}
@@ -288,7 +288,7 @@ def _train_in_workers(training: "dict[dt.date, pd.DataFrame]") -> dict:
             with given.open("wb") as file:  # streamed: the weeks' frames are most of the memory
                 pickle.dump(share, file, protocol=pickle.HIGHEST_PROTOCOL)
             jobs.append((result, subprocess.Popen(
-                [sys.executable, "-m", "nba_assets.training_worker", str(given), str(result)],
+                [sys.executable, "-m", "nba_assets.defs.model.training_worker", str(given), str(result)],
                 stderr=subprocess.PIPE)))
         trained = {}
         for result, process in jobs:

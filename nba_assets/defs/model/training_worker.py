@@ -1,13 +1,13 @@
 """Worker process of `points_model.train_weeks`: trains the weeks pickled in a file, pickles the results.
 
-    python -m nba_assets.training_worker <weeks.pkl> <results.pkl>
+    python -m nba_assets.defs.model.training_worker <weeks.pkl> <results.pkl>
 """
 
 import pickle
 import sys
 from pathlib import Path
 
-from nba_assets.points_model import _train_single_threaded
+from nba_assets.defs.model.points_model import _train_single_threaded
 
 
 def main(given: str, result: str) -> None:

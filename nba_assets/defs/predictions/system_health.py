@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nba_assets import probability as prob
+from nba_assets.lib import probability as prob
 
 if TYPE_CHECKING:
     import pandas as pd

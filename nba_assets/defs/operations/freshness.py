@@ -32,7 +32,7 @@ from dagster import (
 )
 
 from nba_assets.lib import clock
-from nba_assets.partitions import daily_partitions
+from nba_assets.lib.partitions import daily_partitions
 
 
 @dataclass(frozen=True)
