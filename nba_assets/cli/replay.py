@@ -201,7 +201,7 @@ def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool 
     predicted dates); stops at a failed run. Returns the results."""
     if defs is None:
         from nba_assets.definitions import defs
-    from nba_assets.definitions import RETRAIN
+    from nba_assets.defs.jobs import RETRAIN
 
     job = defs.resolve_job_def("daily_pipeline")
     results = [run_job(instance, job, start.isoformat(), end.isoformat(),

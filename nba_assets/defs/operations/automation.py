@@ -13,7 +13,14 @@ days, hence `in_latest_time_window(lookback)`.
 
 import datetime as dt
 
-from dagster import AssetKey, AssetSpec, AutomationCondition, map_asset_specs
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    AssetSpec,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+)
 
 HEAL_LOOKBACK = dt.timedelta(days=3)
 
@@ -35,12 +42,16 @@ def heal_late_data() -> AutomationCondition:
     ).with_label("heal_late_data")
 
 
-def _with_condition(spec: AssetSpec) -> AssetSpec:
+def with_condition(spec: AssetSpec) -> AssetSpec:
+    """The spec, carrying the healing condition if it is on the results side (applied to the whole
+    code location by nba_assets/definitions.py with `Definitions.map_resolved_asset_specs`)."""
     if spec.key in HEALED_ASSETS:
         return spec.replace_attributes(automation_condition=heal_late_data())
     return spec
 
 
-def with_automation(assets: list) -> list:
-    """The assets, the results side carrying the healing condition."""
-    return map_asset_specs(_with_condition, assets)
+# Evaluates the conditions above every minute.
+heal_late_data_sensor = AutomationConditionSensorDefinition(
+    "heal_late_data", target=AssetSelection.all(), default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Evaluates the assets' automation conditions: a late box score re-grades its date.")

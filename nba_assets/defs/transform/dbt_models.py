@@ -1,4 +1,5 @@
-"""dbt phases: analytics + feature store (before predictions) and grading (after them).
+"""dbt phases: analytics + feature store (before predictions) and grading (after them; its asset
+is in nba_assets/defs/grading/dbt_grading.py, sharing `run_dbt` and `DBT_KWARGS` from here).
 
 Two partitioned `@dbt_assets` because the Python predictions sit between them in the graph; each
 runs one `dbt build` per run over the run's whole window (single-run backfill), the window passed
@@ -174,16 +175,4 @@ def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResour
                                warehouse: Warehouse):
     """The player alias seed, player/team game summaries, consensus lines and the feature store for
     the run's window."""
-    yield from run_dbt(context, dbt, warehouse, partitioned=True)
-
-
-@dbt_assets(
-    select="path:models/grading",
-    name="dbt_grading",
-    partitions_def=daily_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    **DBT_KWARGS,
-)
-def dbt_grading(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """Grades the window's predictions against box scores; daily grading coverage."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)

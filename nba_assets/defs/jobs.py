@@ -1,0 +1,64 @@
+"""The jobs of the code location, in one place (except the two schedule jobs, `morning_results` and
+`pregame_predictions`, defined with their schedules in operations/schedules.py, and
+`freshness_checks`, defined with its checks and sensor in operations/freshness.py).
+
+Every asset is on one daily partitions definition with a single-run backfill policy: a backfill of
+any range over the whole graph is one run.
+Assets are reached through their modules (not imported by name) so the defs loader, which collects
+every module-level Dagster object under nba_assets/defs, sees each asset once.
+"""
+
+from dagster import AssetSelection, define_asset_job
+
+from nba_assets.defs.exports import exports
+from nba_assets.defs.grading import backtest, dbt_grading, market_backtest
+from nba_assets.defs.ingest import raw
+from nba_assets.defs.model import points_model
+from nba_assets.defs.operations import health, schedules
+from nba_assets.defs.predictions import best_bets, market_predictions, predictions
+from nba_assets.defs.transform import dbt_models
+from nba_assets.lib.partitions import daily_partitions
+
+# Tuples, not lists: the defs loader collects module-level lists of Dagster objects too.
+INGEST_AND_FEATURES = (raw.raw_schedule, raw.raw_player_boxscores, raw.raw_prop_lines,
+                       dbt_models.dbt_analytics_and_features)
+PREDICT_GRADE_EXPORT = (predictions.player_prop_predictions, market_predictions.market_prop_predictions,
+                        best_bets.best_bets, dbt_grading.dbt_grading,
+                        exports.export_predictions, exports.export_best_bets, exports.export_results,
+                        health.daily_health_summary)
+REPORTS = (backtest.backtest_report, market_backtest.market_backtest_report, exports.export_system_performance)
+ALL_ASSETS = (*INGEST_AND_FEATURES, points_model.points_model, *PREDICT_GRADE_EXPORT, *REPORTS)
+
+# The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
+# in-process (same selection, same range tags). One run per range, steps in dependency order.
+daily_pipeline = define_asset_job(
+    "daily_pipeline", selection=AssetSelection.assets(*ALL_ASSETS), partitions_def=daily_partitions,
+    description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
+    "sources, analytics, features, the points model the dates use, predictions, best bets, grading, "
+    "JSON exports and the backtest report as of the last date.")
+ingest_and_features = define_asset_job(
+    "ingest_and_features", selection=AssetSelection.assets(*INGEST_AND_FEATURES),
+    partitions_def=daily_partitions,
+    description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.")
+# Mondays' schedule: the week's model is fitted (or its fit record confirmed) before the pre-game
+# run needs it; `retrain` so a Monday whose artifact exists still checks it against its rows.
+RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}}}}
+weekly_points_model = define_asset_job(
+    "weekly_points_model", selection=AssetSelection.assets(points_model.points_model),
+    partitions_def=daily_partitions, config=RETRAIN,
+    description="Fit the points model of the weeks of a date or a range of dates (kept when its fit "
+    "record shows the same training rows and code).")
+# Deliberate, never implied by a backfill: after history changed (a re-graded or re-ingested range),
+# refit the later weeks' models and redo what their dates derive from them.
+retrain_and_repredict = define_asset_job(
+    "retrain_and_repredict", selection=AssetSelection.assets(points_model.points_model).downstream(),
+    partitions_def=daily_partitions, config=RETRAIN,
+    description="Refit the models of a range of dates (their training rows changed) and redo their "
+    "predictions, best bets, grading, exports and reports. Launch it over the dates after a replayed "
+    "range to carry a change of history forward; a backfill never does this by itself.")
+reports = define_asset_job(
+    "reports", selection=AssetSelection.assets(*REPORTS), partitions_def=daily_partitions,
+    description="Backtest report as of a date and v1/systems/performance.json.")
+
+# The weekly schedule targets the job defined here (schedules.py builds it from the job).
+weekly_model_schedule = schedules.weekly_model_schedule_for(weekly_points_model)
