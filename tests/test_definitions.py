@@ -9,15 +9,30 @@ from nba_assets.definitions import defs
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
 
+def _partitions_label(partitions_def) -> str:
+    from dagster import DailyPartitionsDefinition, WeeklyPartitionsDefinition
+
+    if partitions_def is None:
+        return "unpartitioned"
+    if isinstance(partitions_def, WeeklyPartitionsDefinition):
+        return "weekly"
+    if isinstance(partitions_def, DailyPartitionsDefinition):
+        return "daily"
+    return type(partitions_def).__name__
+
+
 def graph_lines() -> list[str]:
+    """One line per materializable asset (group, partitions definition) and one per asset check
+    (Python checks and dbt tests)."""
     graph = defs.resolve_asset_graph()
     lines = []
     for key in sorted(graph.get_all_asset_keys(), key=AssetKey.to_user_string):
         node = graph.get(key)
         if not node.is_materializable:
             continue
-        partitioned = "daily" if node.partitions_def else "unpartitioned"
-        lines.append(f"{key.to_user_string()} group={node.group_name} {partitioned}")
+        lines.append(f"{key.to_user_string()} group={node.group_name} {_partitions_label(node.partitions_def)}")
+    for check_key in sorted(graph.asset_check_keys, key=lambda k: k.to_user_string()):
+        lines.append(f"check {check_key.to_user_string()}")
     return lines
 
 
@@ -102,3 +117,31 @@ def test_sources_retry_with_backoff_and_jitter_and_runs_retry_on_crashes():
         assert policy.jitter == Jitter.PLUS_MINUS
     config = yaml.safe_load((Path(__file__).parent.parent / "dagster.yaml").read_text())
     assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
+
+
+def test_dg_checks_and_lists_the_definitions(tmp_path):
+    """The project loads the way Dagster's own tools load it: `dg check defs` validates the defs
+    folder and the code location ([tool.dg] in pyproject.toml), `dg list defs` lists what it holds."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    bin_dir = Path(sys.executable).parent
+    (tmp_path / "dagster.yaml").write_text("")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "VIRTUAL_ENV": str(bin_dir.parent),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
+    root = Path(__file__).resolve().parent.parent
+    checked = subprocess.run([str(bin_dir / "dg"), "check", "defs"], cwd=root, env=env,
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    assert "All definitions loaded successfully" in checked.stdout + checked.stderr
+    listed = subprocess.run([str(bin_dir / "dg"), "list", "defs", "--json"], cwd=root, env=env,
+                            capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
+    graph = defs.resolve_asset_graph()
+    assert counts["assets"] == 19 == len(graph.materializable_asset_keys)
+    assert counts["asset_checks"] == 36 == len(graph.asset_check_keys)
+    assert counts["jobs"] == 9 and counts["schedules"] == 3 and counts["sensors"] == 5
+    assert counts["resources"] == 5
