@@ -25,6 +25,7 @@ from dagster import (
     asset,
 )
 
+from nba_assets.lib import box_scores
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.raw_tables import (
     PLAYER_BOXSCORES,
@@ -169,37 +170,10 @@ def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
 
 
 def _missing_box_scores(warehouse: Warehouse, context) -> "tuple[pd.DataFrame, pd.DataFrame]":
-    """(team sides of final games without box-score rows, final games per date) of the window."""
+    """(team sides of final games without box-score rows, final games per date) of the window
+    (the rule: nba_assets/lib/box_scores.py)."""
     start, end = window_bounds(context)
-    schedule = warehouse.relation(RAW_SCHEMA, "schedule")
-    boxscores = warehouse.relation(RAW_SCHEMA, "player_boxscores")
-    missing = warehouse.query(
-        f"""
-        WITH scheduled AS (
-            SELECT game_date, game_id, home_team_abbr AS team_abbr, away_team_abbr AS opponent_abbr
-            FROM {schedule}
-            WHERE game_date >= ? AND game_date < ? AND home_points IS NOT NULL
-            UNION ALL
-            SELECT game_date, game_id, away_team_abbr, home_team_abbr FROM {schedule}
-            WHERE game_date >= ? AND game_date < ? AND away_points IS NOT NULL
-        ),
-        present AS (
-            SELECT DISTINCT game_id, team_abbr FROM {boxscores}
-            WHERE game_date >= ? AND game_date < ?
-        )
-        SELECT s.game_date, s.game_id, s.team_abbr, s.opponent_abbr
-        FROM scheduled s LEFT JOIN present p ON p.game_id = s.game_id AND p.team_abbr = s.team_abbr
-        WHERE p.game_id IS NULL
-        ORDER BY s.game_date, s.game_id, s.team_abbr
-        """,
-        [start, end] * 3,
-    )
-    finals = warehouse.query(
-        f"SELECT game_date, count(*) AS final_games FROM {schedule} "
-        "WHERE game_date >= ? AND game_date < ? AND home_points IS NOT NULL GROUP BY game_date",
-        [start, end],
-    )
-    return missing, finals
+    return box_scores.missing_sides(warehouse, start, end), box_scores.final_games_per_date(warehouse, start, end)
 
 
 def _game_names(missing: "pd.DataFrame") -> list[str]:

@@ -19,9 +19,9 @@ from dagster import (
     asset,
 )
 
-from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.defs.operations.freshness import DEADLINES
-from nba_assets.lib.raw_tables import RAW_SCHEMA
+from nba_assets.lib import box_scores, tables
+from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.window import window_bounds
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
@@ -37,26 +37,19 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
 
     rel = warehouse.relation
     window = "game_date >= ? AND game_date <= ?"
-    finals = warehouse.query(
-        f"""
-        WITH box_teams AS (
-            SELECT game_date, game_id, count(DISTINCT team_abbr) AS teams
-            FROM {rel(RAW_SCHEMA, 'player_boxscores')} WHERE {window} GROUP BY game_date, game_id
-        )
-        SELECT s.game_date, count(*) AS final_games,
-               sum(CASE WHEN b.teams = 2 THEN 1 ELSE 0 END) AS games_with_box_scores
-        FROM {rel(RAW_SCHEMA, 'schedule')} s
-        LEFT JOIN box_teams b ON b.game_id = s.game_id AND b.game_date = s.game_date
-        WHERE s.game_date >= ? AND s.game_date <= ? AND s.home_points IS NOT NULL
-        GROUP BY s.game_date
-        """,
-        [first, last, first, last],
-    )
+    # One rule for "final games lacking box scores" (nba_assets/lib/box_scores.py).
+    after = last + dt.timedelta(days=1)
+    finals = box_scores.final_games_per_date(warehouse, first, after)
+    lacking: dict[str, int] = {}
+    for row in box_scores.missing_sides(warehouse, first, after).drop_duplicates(["game_date", "game_id"]).itertuples():
+        lacking[str(row.game_date)[:10]] = lacking.get(str(row.game_date)[:10], 0) + 1
+    finals["games_with_box_scores"] = [int(n) - lacking.get(str(day)[:10], 0)
+                                       for day, n in zip(finals["game_date"], finals["final_games"])]
     features = warehouse.query(
         f"""
         SELECT l.game_date, count(*) AS players_with_lines, count(f.player_lookup) AS players_with_features
-        FROM {rel('nba_analytics', 'prop_lines_consensus')} l
-        LEFT JOIN {rel('nba_features', 'ml_feature_store')} f
+        FROM {rel(*tables.PROP_LINES_CONSENSUS)} l
+        LEFT JOIN {rel(*tables.ML_FEATURE_STORE)} f
             ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup
         WHERE l.game_date >= ? AND l.game_date <= ?
         GROUP BY l.game_date
@@ -65,7 +58,7 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
     )
     grading = warehouse.query(
         f"SELECT game_date, gradable, graded, coverage_pct AS grading_coverage_pct, "
-        f"status AS grading_status FROM {rel('nba_grading', 'grading_coverage_daily')} WHERE {window}",
+        f"status AS grading_status FROM {rel(*tables.GRADING_COVERAGE_DAILY)} WHERE {window}",
         [first, last],
     )
     days = pd.DataFrame({"game_date": pd.date_range(first, last, freq="D")})

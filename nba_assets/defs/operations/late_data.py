@@ -21,9 +21,8 @@ from dagster import (
     sensor,
 )
 
-from nba_assets.lib import clock
+from nba_assets.lib import box_scores, clock
 from nba_assets.lib.partitions import daily_partitions
-from nba_assets.lib.raw_tables import RAW_SCHEMA
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
 
@@ -32,22 +31,11 @@ MAX_ATTEMPTS = 12
 
 
 def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date) -> dict[str, list[str]]:
-    """{date: [game descriptions]} of final games from first..last without rows for a team."""
-    schedule = warehouse.relation(RAW_SCHEMA, "schedule")
-    boxscores = warehouse.relation(RAW_SCHEMA, "player_boxscores")
-    frame = warehouse.query(
-        f"""
-        SELECT s.game_date, s.game_id, s.away_team_abbr, s.home_team_abbr
-        FROM {schedule} s
-        WHERE s.game_date >= ? AND s.game_date <= ? AND s.home_points IS NOT NULL
-          AND (SELECT count(DISTINCT b.team_abbr) FROM {boxscores} b
-               WHERE b.game_id = s.game_id AND b.game_date = s.game_date) < 2
-        ORDER BY s.game_date, s.game_id
-        """,
-        [first, last],
-    )
+    """{date: [game descriptions]} of final games from first..last without rows for a team (the
+    rule: nba_assets/lib/box_scores.py)."""
+    sides = box_scores.missing_sides(warehouse, first, last + dt.timedelta(days=1))
     missing: dict[str, list[str]] = {}
-    for row in frame.itertuples():
+    for row in sides.drop_duplicates(["game_date", "game_id"]).itertuples():
         missing.setdefault(f"{row.game_date:%Y-%m-%d}", []).append(
             f"{row.game_id} ({row.away_team_abbr} @ {row.home_team_abbr})")
     return missing

@@ -23,6 +23,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from nba_assets.lib import tables
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.ml_features import complete
 from nba_assets.lib.asset_defaults import partitioned
@@ -151,7 +152,7 @@ def player_prop_predictions(context: AssetExecutionContext, config: PredictionCo
 
     start, end = window_bounds(context)
     features = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_features', 'ml_feature_store')} "
+        f"SELECT * FROM {warehouse.relation(*tables.ML_FEATURE_STORE)} "
         "WHERE game_date >= ? AND game_date < ?",
         [start, end],
     )

@@ -1,0 +1,28 @@
+"""The warehouse's tables, once: (schema, table) pairs for `warehouse.relation(*TABLE)`.
+
+The schemas are dbt's (dbt_project/models/*/ +schema) and the Python assets' own; the warehouse
+adds the deployment's dataset prefix (BigQuery) when it names the relation.
+"""
+
+RAW = "nba_raw"
+REFERENCE = "nba_reference"
+ANALYTICS = "nba_analytics"
+FEATURES = "nba_features"
+PREDICTIONS = "nba_predictions"
+GRADING = "nba_grading"
+
+# raw (Python, nba_assets/defs/ingest/raw.py; columns in lib/raw_tables.py)
+SCHEDULE = (RAW, "schedule")
+PLAYER_BOXSCORES = (RAW, "player_boxscores")
+PROP_LINES = (RAW, "prop_lines")
+# dbt
+PLAYER_ALIASES = (REFERENCE, "player_aliases")
+PLAYER_GAME_SUMMARY = (ANALYTICS, "player_game_summary")
+TEAM_GAME_SUMMARY = (ANALYTICS, "team_game_summary")
+PROP_LINES_CONSENSUS = (ANALYTICS, "prop_lines_consensus")
+ML_FEATURE_STORE = (FEATURES, "ml_feature_store")
+PREDICTION_ACCURACY = (GRADING, "prediction_accuracy")
+GRADING_COVERAGE_DAILY = (GRADING, "grading_coverage_daily")
+# predictions (Python)
+PLAYER_PROP_PREDICTIONS = (PREDICTIONS, "player_prop_predictions")
+BEST_BETS = (PREDICTIONS, "best_bets")
