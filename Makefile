@@ -40,6 +40,7 @@ ui: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
 test: $(VENV)/.bytecode $(MANIFEST) $(EMULATORS)/.installed
 	@$(COMPILE)
+	$(BIN)/ruff check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 install: $(VENV)/.bytecode

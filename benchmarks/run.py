@@ -50,7 +50,7 @@ UI_WINDOW = ("2025-11-24", "2025-11-30")
 UI_HISTORY_END = "2025-11-23"
 UI = (f"UI backfill of 7 dates ({UI_WINDOW[0]}...{UI_WINDOW[1]}, Materialize all) through `dagster dev`, "
       "launch to COMPLETED_SUCCESS")
-UI_SINGLE = (f"the same from the dialog's \"Single run\" option (one run with the range tags, no backfill), "
+UI_SINGLE = ("the same from the dialog's \"Single run\" option (one run with the range tags, no backfill), "
              "launch to SUCCESS")
 UI_SEASON = (f"UI backfill of the season ({HISTORY_START}...{SEASON_END}, Materialize all) on a fresh folder, "
              "launch to COMPLETED_SUCCESS (once, launched 15 s before the daemon's tick)")

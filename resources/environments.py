@@ -17,11 +17,12 @@ The Google clients honour BIGQUERY_EMULATOR_HOST and STORAGE_EMULATOR_HOST (the 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from nba_assets.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+
 SUPPORTED = ("local", "prod")
 SOURCES = ("live", "replay")
 
@@ -94,8 +95,8 @@ def prod_resources(*, project: str | None = None, bucket: str | None = None,
     """
     from dagster import EnvVar
 
-    from resources.warehouse.bigquery_warehouse import BigQueryWarehouse
     from resources.object_store.gcs_store import GCSObjectStore
+    from resources.warehouse.bigquery_warehouse import BigQueryWarehouse
 
     # Unset means no prefix and the US location, not an error at launch.
     os.environ.setdefault("NBA_DATASET_PREFIX", "")

@@ -8,7 +8,6 @@ kills it once the phase's step has started (read from the instance's event log),
 replay again and compares every table with a clean run's of the window.
 """
 
-import datetime as dt
 import gzip
 import io
 import json

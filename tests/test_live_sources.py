@@ -19,11 +19,11 @@ import respx
 
 from nba_assets.lib.identity import player_lookup
 from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE, validate
+from resources.sources.errors import SourceError
 from resources.sources.live.balldontlie import parse_minutes
 from resources.sources.live.source import LiveSource, live_source_from_env
 from resources.sources.replay.archive import BOX_COLUMNS, PROP_COLUMNS, ArchiveError
 from resources.sources.replay.source import SCHEDULE_COLUMNS, ReplaySource
-from resources.sources.errors import SourceError
 from tests.conftest import ARCHIVE
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
@@ -32,7 +32,7 @@ BDL = "https://api.balldontlie.io"
 ODDS = "https://api.the-odds-api.com"
 BDL_KEY = "bdl-key-7f3a9c2e51d84b06"
 ODDS_KEY = "odds-key-e81d5b2c94f04a7d"
-SNAPSHOT = dt.datetime(2025, 11, 2, 17, 0, tzinfo=dt.timezone.utc)
+SNAPSHOT = dt.datetime(2025, 11, 2, 17, 0, tzinfo=dt.UTC)
 QUOTA = {"x-requests-remaining": "19482", "x-requests-used": "518", "x-requests-last": "1"}
 OKC_EVENT = "1abf482ad374aafd4543807af43cb242"  # NOP @ OKC, 20:30Z
 
@@ -191,7 +191,8 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
                     & (replay["bookmaker"].isin(["draftkings", "fanduel"])
                        | ((replay["bookmaker"] == "bovada") & (replay["home_team_abbr"] == "LAL")))]
     key = ["event_id", "bookmaker", "player_name", "line", "over_odds", "under_odds"]
-    as_set = lambda f: set(map(tuple, f[key].astype({"line": float, "over_odds": float, "under_odds": float}).values))
+    def as_set(f):
+        return set(map(tuple, f[key].astype({"line": float, "over_odds": float, "under_odds": float}).values))
     assert len(typed) == len(replay) and as_set(typed) == as_set(replay)
 
 
@@ -205,17 +206,17 @@ def test_without_last_update_the_response_date_is_the_snapshot_time(live, odds_a
         return httpx.Response(200, json=body, headers={"date": "Sun, 02 Nov 2025 17:00:03 GMT"})
     odds_api["odds"].side_effect = strip_times
     rows = live.prop_lines(DAY).rows
-    assert set(rows["snapshot_time"]) == {dt.datetime(2025, 11, 2, 17, 0, 3, tzinfo=dt.timezone.utc)}
+    assert set(rows["snapshot_time"]) == {dt.datetime(2025, 11, 2, 17, 0, 3, tzinfo=dt.UTC)}
 
 
 def test_started_games_are_skipped_and_past_dates_refused(live, odds_api):
-    live._now = lambda: dt.datetime(2025, 11, 2, 21, 0, tzinfo=dt.timezone.utc)
+    live._now = lambda: dt.datetime(2025, 11, 2, 21, 0, tzinfo=dt.UTC)
     payload = live.prop_lines(DAY)
     assert odds_api["odds"].call_count == 7  # NOP @ OKC tipped off at 20:30Z
     assert OKC_EVENT not in set(payload.rows["event_id"])
     assert any(OKC_EVENT in note and "in-play" in note for note in payload.notes)
 
-    live._now = lambda: dt.datetime(2025, 11, 4, 15, 0, tzinfo=dt.timezone.utc)
+    live._now = lambda: dt.datetime(2025, 11, 4, 15, 0, tzinfo=dt.UTC)
     calls = odds_api["events"].call_count
     with pytest.raises(SourceError, match=r"2025-11-02 \(before today, 2025-11-04"):
         live.prop_lines(DAY)
@@ -492,7 +493,8 @@ def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(tmp_pa
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["completeness"] and checks["unique_keys"]
     warehouse = resources["warehouse"]
-    count = lambda table: int(warehouse.query(f"SELECT count(*) AS n FROM nba_raw.{table}")["n"].iloc[0])
+    def count(table):
+        return int(warehouse.query(f"SELECT count(*) AS n FROM nba_raw.{table}")["n"].iloc[0])
     assert (count("schedule"), count("player_boxscores")) == (8, 184)
     assert count("prop_lines") == len(live.prop_lines(DAY).rows)
     metadata = [e.materialization.metadata for e in result.get_asset_materialization_events()]

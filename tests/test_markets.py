@@ -205,8 +205,8 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
 
     from dagster import materialize
 
-    from nba_assets.lib import export_schemas as schemas
     from nba_assets.defs.predictions import system_health
+    from nba_assets.lib import export_schemas as schemas
 
     day = "2025-11-04"
     root = replayed.root / "data" / "v1"

@@ -6,9 +6,9 @@ import json
 import pandas as pd
 import pytest
 
-from nba_assets.lib import export_schemas as schemas
 from nba_assets.defs.grading.backtest import bucket_stats, profit, wilson
 from nba_assets.defs.predictions.best_bets import select_best_bets
+from nba_assets.lib import export_schemas as schemas
 from tests.conftest import Pipeline, write_archive_slice
 
 
@@ -96,8 +96,9 @@ def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, 
     """Inside the one run of the whole graph (`make replay`'s, the UI backfill's): the feature store
     is built, then a leak appears in it (planted right after dbt's build), and the blocking check
     stops the model and the predictions of that run."""
-    import nba_assets.defs.transform.dbt_models as dbt_models
     from dagster import AssetKey
+
+    import nba_assets.defs.transform.dbt_models as dbt_models
 
     sql = "SELECT * FROM nba_predictions.player_prop_predictions ORDER BY game_date, player_lookup, system_id"
     before = replayed.query(sql)

@@ -53,7 +53,7 @@ def test_schedules_request_the_right_partitions():
     assert [r.partition_key for r in requests(morning, et("2025-11-03T06:00"))] == ["2025-11-02"]
     assert [r.partition_key for r in requests(pregame, et("2025-11-03T12:45"))] == ["2025-11-03"]
     # Just after midnight UTC is still the previous evening in New York.
-    assert [r.partition_key for r in requests(pregame, dt.datetime(2025, 11, 4, 0, 30, tzinfo=dt.timezone.utc))] == ["2025-11-03"]
+    assert [r.partition_key for r in requests(pregame, dt.datetime(2025, 11, 4, 0, 30, tzinfo=dt.UTC))] == ["2025-11-03"]
     assert [r.partition_key for r in requests(weekly, et("2025-11-03T05:00"))] == ["2025-11-03"]
     # Outside the seasons: skipped with a reason, no run.
     off = tick(morning, et("2027-01-05T06:00"))

@@ -28,8 +28,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from dagster import DagsterInstance, DagsterRunStatus
 

@@ -229,9 +229,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance
 
-    from nba_assets.definitions import defs
-
     from nba_assets.cli.guarded_run import Interrupted
+    from nba_assets.definitions import defs
     from nba_assets.defs.operations.recovery import close_dead_runs, free_slots_of_ended_runs
 
     started = time.monotonic()

@@ -24,7 +24,7 @@ def _plain(value):
     return str(value)
 
 
-def preview_metadata(frame: "pd.DataFrame") -> dict:
+def preview_metadata(frame: pd.DataFrame) -> dict:
     """A preview table of the first rows, shown in the asset's materialization in the UI."""
     head = frame.head(PREVIEW_ROWS)
     columns = [TableColumn(name=str(c), type=str(t)) for c, t in head.dtypes.items()]
@@ -35,7 +35,7 @@ def preview_metadata(frame: "pd.DataFrame") -> dict:
     return {"preview": MetadataValue.table(records=records, schema=TableSchema(columns=columns))}
 
 
-def window_metadata(context, counts_by_date: "dict[str, int]", preview: dict, asset_key=None) -> dict:
+def window_metadata(context, counts_by_date: dict[str, int], preview: dict, asset_key=None) -> dict:
     """Row count and preview of what a run wrote, as materialization metadata.
 
     One date: both in the returned metadata, as for any run. A window of dates (a single-run
@@ -53,7 +53,7 @@ def window_metadata(context, counts_by_date: "dict[str, int]", preview: dict, as
     return {}
 
 
-def rows_by_date(frame: "pd.DataFrame", column: str = "game_date") -> "dict[str, int]":
+def rows_by_date(frame: pd.DataFrame, column: str = "game_date") -> dict[str, int]:
     """Rows per date (partition key, YYYY-MM-DD) of a frame with a date column."""
     if frame.empty:
         return {}

@@ -17,7 +17,8 @@ conditional too, so the system and the de-vigged market are compared on the same
 
 import functools
 import math
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -98,7 +98,7 @@ PROP_LINES = RawTable(
 _INT_TYPES = {"INTEGER", "BIGINT"}
 
 
-def pandera_schema(table: RawTable, start: "pd.Timestamp", end: "pd.Timestamp"):
+def pandera_schema(table: RawTable, start: pd.Timestamp, end: pd.Timestamp):
     """The validation schema of `table` for rows of the window start <= game_date < end."""
     import pandera.pandas as pa
 
@@ -147,7 +147,7 @@ def pandera_schema(table: RawTable, start: "pd.Timestamp", end: "pd.Timestamp"):
     return pa.DataFrameSchema(columns, strict=True, unique=list(table.key), report_duplicates="all")
 
 
-def prepare_for_validation(table: RawTable, rows: "pd.DataFrame") -> "pd.DataFrame":
+def prepare_for_validation(table: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
     """Source values arrive as text; "11.0" is a valid integer there, pandas' Int64 disagrees."""
     rows = rows.copy()
     for name, sql_type in table.column_types.items():
@@ -160,7 +160,7 @@ class RawValidationError(ValueError):
     pass
 
 
-def validate(table: RawTable, rows: "pd.DataFrame", start, end, landing: list[str]) -> "pd.DataFrame":
+def validate(table: RawTable, rows: pd.DataFrame, start, end, landing: list[str]) -> pd.DataFrame:
     """Validates and types `rows`; on failure raises naming the source files and the rows."""
     import pandas as pd
     import pandera.pandas as pa

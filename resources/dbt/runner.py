@@ -25,10 +25,11 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
 from packaging import version

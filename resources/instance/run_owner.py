@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 HOST_TAG = "nba/owner_host"
 PID_TAG = "nba/owner_pid"
@@ -40,7 +40,7 @@ class Owner:
     started: float
 
     @classmethod
-    def of(cls, tags: Mapping[str, str]) -> "Owner | None":
+    def of(cls, tags: Mapping[str, str]) -> Owner | None:
         """The owner recorded on a run, or None for a run started without one."""
         if not all(tag in tags for tag in OWNER_TAGS):
             return None
@@ -68,7 +68,7 @@ class Owner:
             return False
 
     def describe(self) -> str:
-        since = dt.datetime.fromtimestamp(self.started, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        since = dt.datetime.fromtimestamp(self.started, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         state = {True: "alive", False: "gone", None: "on another host, not checked"}[self.alive()]
         return f"process {self.pid} on {self.host} (started {since}; {state})"
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import sqlalchemy as db
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
@@ -67,7 +67,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
-    def from_config_value(cls, inst_data, config_value) -> "PooledSqliteEventLogStorage":
+    def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> db.engine.Engine:
@@ -219,6 +219,6 @@ class LocalSqliteStorage(DagsterSqliteStorage):
         os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
 
     @classmethod
-    def from_config_value(cls, inst_data, config_value) -> "LocalSqliteStorage":
+    def from_config_value(cls, inst_data, config_value) -> LocalSqliteStorage:
         mkdir_p(config_value["base_dir"])
         return cls(inst_data=inst_data, **config_value)

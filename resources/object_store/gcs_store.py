@@ -26,7 +26,7 @@ class GCSObjectStore(GCSResource):
             raise ValueError(f"object key {key!r} is not a relative path of named parts")
         return f"{self.prefix}{key}"
 
-    def _blob(self, key: str) -> "storage.Blob":
+    def _blob(self, key: str) -> storage.Blob:
         return self.get_client().bucket(self.bucket).blob(self._name(key))
 
     def put_bytes(self, key: str, data: bytes) -> str:

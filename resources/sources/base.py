@@ -7,9 +7,9 @@ file or request, when it cannot.
 """
 
 import datetime as dt
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ContextManager
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource
 
@@ -29,7 +29,7 @@ class NbaSource(ConfigurableResource):
     def describe(self) -> str:
         raise NotImplementedError
 
-    def window(self) -> ContextManager:
+    def window(self) -> AbstractContextManager:
         """Held while a run fetches its window of dates: a source may answer every date of it from
         one version of its data (the replay pins its archive). Live sources need nothing."""
         return nullcontext()

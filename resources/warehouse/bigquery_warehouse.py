@@ -46,7 +46,7 @@ class BigQueryWarehouse(BigQueryResource):
     def dataset(self, schema: str) -> str:
         return f"{self.dataset_prefix}{schema}"
 
-    def _project(self, client: "bigquery.Client") -> str:
+    def _project(self, client: bigquery.Client) -> str:
         return self.project or client.project
 
     def relation(self, schema: str, table: str) -> str:
@@ -59,7 +59,7 @@ class BigQueryWarehouse(BigQueryResource):
         self,
         schema: str,
         table: str,
-        rows: "pd.DataFrame",
+        rows: pd.DataFrame,
         column_types: dict[str, str],
         start: dt.date,
         end: dt.date,
@@ -93,7 +93,7 @@ class BigQueryWarehouse(BigQueryResource):
             target = self._create_table(client, schema, table, fields, date_column)
             staging = bigquery.Table(f"{target.project}.{target.dataset_id}.{table}__staging_{uuid.uuid4().hex}",
                                      schema=fields)
-            staging.expires = dt.datetime.now(dt.timezone.utc) + STAGING_LIFETIME
+            staging.expires = dt.datetime.now(dt.UTC) + STAGING_LIFETIME
             client.create_table(staging)
             try:
                 if data is not None:
@@ -113,8 +113,8 @@ class BigQueryWarehouse(BigQueryResource):
                 client.delete_table(staging, not_found_ok=True)
         return len(rows)
 
-    def _create_table(self, client: "bigquery.Client", schema: str, table: str, fields: list,
-                      date_column: str) -> "bigquery.Table":
+    def _create_table(self, client: bigquery.Client, schema: str, table: str, fields: list,
+                      date_column: str) -> bigquery.Table:
         """The dataset and the table, created when missing: partitioned by day on the date column,
         clustered by player_lookup when the table has it."""
         from google.cloud import bigquery
@@ -128,7 +128,7 @@ class BigQueryWarehouse(BigQueryResource):
             target.clustering_fields = [CLUSTER_COLUMN]
         return client.create_table(target, exists_ok=True)
 
-    def query(self, sql: str, params: list | None = None) -> "pd.DataFrame":
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in params or []])
@@ -174,7 +174,7 @@ def _pandas_dtype(arrow_type):
     return {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get(arrow_type)
 
 
-def _parquet(rows: "pd.DataFrame", fields: list) -> "io.BytesIO":
+def _parquet(rows: pd.DataFrame, fields: list) -> io.BytesIO:
     """The rows as a Parquet file typed by the table's schema (a value that does not fit its
     column's type fails here, naming the column, before anything is written)."""
     import pyarrow as pa
@@ -195,7 +195,7 @@ def _bigquery_type(column: str, sql_type: str) -> str:
         raise ValueError(f"column {column!r}: no BigQuery type for {sql_type!r}") from None
 
 
-def _parameter(value) -> "bigquery.ScalarQueryParameter":
+def _parameter(value) -> bigquery.ScalarQueryParameter:
     """A positional (`?`) query parameter typed from its Python value."""
     import pandas as pd
     from google.cloud import bigquery

@@ -12,9 +12,10 @@ another replay writes) waits for it, saying so, instead of failing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from dagster import InitResourceContext
 from dagster_duckdb import DuckDBResource
@@ -39,7 +40,7 @@ class DuckDBWarehouse(DuckDBResource):
         register_run_owner(context.instance, context.run_id)
 
     @contextmanager
-    def get_connection(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         conn = connect_waiting(self.database, {"custom_user_agent": "dagster", **self.connection_config},
@@ -56,7 +57,7 @@ class DuckDBWarehouse(DuckDBResource):
         self,
         schema: str,
         table: str,
-        rows: "pd.DataFrame",
+        rows: pd.DataFrame,
         column_types: dict[str, str],
         start: dt.date,
         end: dt.date,
@@ -94,7 +95,7 @@ class DuckDBWarehouse(DuckDBResource):
                 conn.unregister("incoming_rows")
         return len(rows)
 
-    def query(self, sql: str, params: list | None = None) -> "pd.DataFrame":
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with self.get_connection() as conn:
             return conn.execute(sql, params or []).df()
 
@@ -114,7 +115,7 @@ LOCK_POLL_SECONDS = 0.2
 LOCK_NOTICE_AFTER_SECONDS = 3.0
 
 
-def connect_waiting(database: str, config: dict, timeout: float) -> "duckdb.DuckDBPyConnection":
+def connect_waiting(database: str, config: dict, timeout: float) -> duckdb.DuckDBPyConnection:
     """`duckdb.connect`, retried while another process holds the file's lock (one writing process
     at a time). Steps never meet it (the `warehouse` pool serializes them); the replay CLI's own
     reads between runs can. Says once who holds it when the wait is noticeable."""

@@ -15,8 +15,6 @@ Run from the project root to rebuild: `.venv/bin/python -m tests.recorded.build_
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from resources.sources.teams import TEAM_ABBR_BY_NAME
 from tests.conftest import ARCHIVE, BOX_FILE, PROPS_FILE, props_game_date, read_text
 

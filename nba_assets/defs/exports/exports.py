@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib.asset_defaults import partitioned
-from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 

@@ -16,19 +16,18 @@ threes lines are the only full-season sample: they are reported on their own).
 """
 
 import base64
+import datetime as dt
 import io
 import math
-import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.lib import probability as prob
-from nba_assets.defs.predictions import system_health as health
-from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.defs.grading.backtest import as_of_metadata
+from nba_assets.defs.predictions import system_health as health
+from nba_assets.lib import probability as prob
+from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse

@@ -9,7 +9,8 @@ previous rows; re-running a date replaces it, never duplicates it.
 
 import datetime as dt
 import io
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -27,6 +28,7 @@ from dagster import (
 
 from nba_assets.lib import box_scores
 from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.raw_tables import (
     PLAYER_BOXSCORES,
     PROP_LINES,
@@ -36,7 +38,6 @@ from nba_assets.lib.raw_tables import (
     RawValidationError,
     validate,
 )
-from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.window import window_bounds, window_dates
 from resources.interfaces import ObjectStore, Warehouse
 from resources.sources.base import NbaSource

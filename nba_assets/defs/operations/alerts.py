@@ -73,7 +73,7 @@ def _run_failures(context: SensorEvaluationContext, cursor: dict) -> list[str]:
 
     after = cursor.get("runs_updated")
     alerted = set(cursor.get("runs_at_last", []))
-    updated_after = dt.datetime.fromtimestamp(after - 1, dt.timezone.utc) if after else None
+    updated_after = dt.datetime.fromtimestamp(after - 1, dt.UTC) if after else None
     records = context.instance.get_run_records(
         filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=updated_after),
         limit=BATCH, order_by="update_timestamp", ascending=True)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 from dagster import (
     AssetCheckEvaluation,
-    AssetCheckKey,
-    AssetSelection,
-    RunRequest,
     AssetCheckExecutionContext,
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetKey,
     AssetRecordsFilter,
+    AssetSelection,
     DefaultSensorStatus,
+    RunRequest,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,

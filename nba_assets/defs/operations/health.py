@@ -8,6 +8,7 @@ the UI and sent to Slack when a bot token is configured.
 
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckKey,
@@ -25,6 +26,9 @@ from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.window import window_bounds
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAYS = 3
 CHECK_HOURS = 72

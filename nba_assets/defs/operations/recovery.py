@@ -102,7 +102,7 @@ class Wait:
     holders: tuple[str, ...]  # run ids
 
     def describe(self, instance: DagsterInstance) -> str:
-        waited = (dt.datetime.now(dt.timezone.utc) - self.since).total_seconds()
+        waited = (dt.datetime.now(dt.UTC) - self.since).total_seconds()
         lines = [f"step {self.step_key} has waited {waited:.0f}s for a slot of pool '{self.pool}', held by:"]
         for run_id in self.holders:
             lines.append("  " + describe_holder(instance, run_id))
@@ -114,7 +114,7 @@ def describe_holder(instance: DagsterInstance, run_id: str) -> str:
     if record is None:
         return f"run {run_id} (no longer in the instance): `make recover RUN={run_id}` frees its slot"
     run = record.dagster_run
-    since = (dt.datetime.fromtimestamp(record.start_time, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    since = (dt.datetime.fromtimestamp(record.start_time, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
              if record.start_time else "not started")
     owner = Owner.of(run.tags)
     if owner is None:
@@ -162,7 +162,7 @@ def recover_dead_runs(context: SensorEvaluationContext):
     # Each waiting run is told once per set of holders (cursor: run id -> holders last told).
     told = json.loads(context.cursor) if context.cursor else {}
     waiting = [run for run in instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED]))]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     current = {}
     for run in waiting:
         for wait in waits_of(instance, run.run_id):

@@ -30,13 +30,13 @@ from dagster import (
 )
 
 from nba_assets.defs.predictions import system_health as health
-from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.defs.predictions.market_predictions import BASELINE
 from nba_assets.defs.predictions.market_predictions import TABLE as MARKET_TABLE
+from nba_assets.defs.predictions.predictions import PREDICTIONS_SCHEMA
+from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.partitions import daily_partitions
-from nba_assets.defs.predictions.predictions import PREDICTIONS_SCHEMA
 from nba_assets.lib.window import window_bounds
 from resources.interfaces import Warehouse
 

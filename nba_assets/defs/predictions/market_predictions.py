@@ -114,7 +114,6 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
     """p_over / p_under / p_push / dispersion for each feature row with a line and a mean, each
     date's distribution fitted on history rows of the FIT_DATES game dates before it."""
     import numpy as np
-    import pandas as pd
 
     out = features.assign(p_over=np.nan, p_under=np.nan, p_push=np.nan, dispersion=np.nan)
     for market in MARKETS:

@@ -24,9 +24,9 @@ from dagster import (
 from pydantic import Field
 
 from nba_assets.lib import tables
+from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.ml_features import complete
-from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.window import window_bounds
 from resources.interfaces import ObjectStore, Warehouse
 

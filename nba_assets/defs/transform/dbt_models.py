@@ -15,9 +15,9 @@ exited, then attached to each model's materialization.
 
 import json
 import shutil
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
@@ -31,12 +31,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from nba_assets.lib.asset_defaults import OWNERS
 from nba_assets.lib.metadata import preview_metadata, window_metadata
 from nba_assets.lib.partitions import daily_partitions
+from nba_assets.lib.paths import DBT_PROJECT_DIR
 from nba_assets.lib.window import window_bounds
 from resources.dbt.runner import WINDOW_VARIABLES
 from resources.environments import environ
-from nba_assets.lib.paths import DBT_PROJECT_DIR
 from resources.interfaces import Warehouse
-
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

@@ -35,9 +35,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from resources.sources.live.http_client import JsonHttpClient, JsonResponse
-from resources.sources.json_fields import field_value, short
 from resources.sources.errors import SourceError
+from resources.sources.json_fields import field_value, short
+from resources.sources.live.http_client import JsonHttpClient, JsonResponse
 from resources.sources.teams import TEAM_ABBR_BY_NAME
 
 NBA_TEAM_CODES = frozenset(TEAM_ABBR_BY_NAME.values())

@@ -21,8 +21,9 @@ import logging
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 import httpx
@@ -90,7 +91,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -165,7 +166,7 @@ class JsonHttpClient:
         _install_log_filter(tuple(self.secrets))
         self._client: httpx.Client | None = None
 
-    def __enter__(self) -> "JsonHttpClient":
+    def __enter__(self) -> JsonHttpClient:
         self._client = httpx.Client(base_url=self.base_url, headers=self.headers,
                                     timeout=httpx.Timeout(self.timeout_seconds))
         return self

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nba_assets.lib.clock import GAME_TZ
-from resources.sources.live.http_client import JsonHttpClient, JsonResponse
-from resources.sources.json_fields import field_value, short
 from resources.sources.errors import SourceError
+from resources.sources.json_fields import field_value, short
+from resources.sources.live.http_client import JsonHttpClient, JsonResponse
 from resources.sources.teams import TEAM_ABBR_BY_NAME
 
 SPORT = "basketball_nba"
@@ -41,13 +42,13 @@ EVENT_FIELDS = ("id", "commence_time", "home_team", "away_team")
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def day_window_utc(day: dt.date) -> tuple[str, str]:
     """commenceTimeFrom/To covering the US-Eastern date `day` (the API wants YYYY-MM-DDTHH:MM:SSZ)."""
-    start = dt.datetime.combine(day, dt.time(), GAME_TZ).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), GAME_TZ).astimezone(dt.timezone.utc)
+    start = dt.datetime.combine(day, dt.time(), GAME_TZ).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), GAME_TZ).astimezone(dt.UTC)
     end -= dt.timedelta(seconds=1)
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     return start.strftime(fmt), end.strftime(fmt)
@@ -60,7 +61,7 @@ def parse_time(value: Any, label: str, what: str) -> dt.datetime:
         raise SourceError(f"{label}: {what} has an unreadable time {value!r}") from None
     if parsed.tzinfo is None:
         raise SourceError(f"{label}: {what} has a time without a zone {value!r}")
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed.astimezone(dt.UTC)
 
 
 def _team_code(name: Any, label: str, what: str) -> str:
@@ -72,7 +73,7 @@ def _team_code(name: Any, label: str, what: str) -> str:
 
 def _http_date(value: str | None) -> dt.datetime | None:
     try:
-        return email.utils.parsedate_to_datetime(value).astimezone(dt.timezone.utc) if value else None
+        return email.utils.parsedate_to_datetime(value).astimezone(dt.UTC) if value else None
     except (TypeError, ValueError):
         return None
 
@@ -88,7 +89,7 @@ class OddsApiSource:
     notes: list[str] = field(default_factory=list)
 
     def prop_lines(self, day: dt.date) -> list[dict]:
-        fetched_at = self.now().astimezone(dt.timezone.utc)
+        fetched_at = self.now().astimezone(dt.UTC)
         today = fetched_at.astimezone(GAME_TZ).date()
         if day < today:
             raise SourceError(

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dagster import EnvVar
 from pydantic import Field, PrivateAttr
 
-from resources.sources.base import NbaSource
-from resources.sources.base import SourcePayload
+from resources.sources.base import NbaSource, SourcePayload
 from resources.sources.replay.source import SCHEDULE_COLUMNS
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class LiveSource(NbaSource):
@@ -60,9 +60,9 @@ class LiveSource(NbaSource):
         return (f"live: balldontlie {self.balldontlie_base_url} (schedule, box scores), The Odds API "
                 f"{self.odds_api_base_url} ({self.odds_markets}, regions {self.odds_regions})")
 
-    def _http(self, base_url: str, key: str, env_var: str, **kwargs) -> "JsonHttpClient":
-        from resources.sources.live.http_client import JsonHttpClient, RetryPolicy
+    def _http(self, base_url: str, key: str, env_var: str, **kwargs) -> JsonHttpClient:
         from resources.sources.errors import SourceError
+        from resources.sources.live.http_client import JsonHttpClient, RetryPolicy
 
         if not key or not key.strip():
             raise SourceError(f"{env_var} is empty: set it in the environment of the code location")
@@ -106,7 +106,7 @@ class LiveSource(NbaSource):
         return SourcePayload(_frame(rows, PROP_COLUMNS), source.notes)
 
 
-def _frame(rows: list[dict], columns: list[str]) -> "pd.DataFrame":
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)

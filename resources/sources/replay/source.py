@@ -26,10 +26,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from dataclasses import dataclass
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from pydantic import Field, PrivateAttr
 
@@ -63,7 +63,7 @@ def season_of(day: dt.date) -> str:
 
 
 
-def _numeric(frame: "pd.DataFrame", column: str) -> "pd.Series":
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     import pandas as pd
 
     from resources.sources.replay.archive import ArchiveError
@@ -81,7 +81,7 @@ def _numeric(frame: "pd.DataFrame", column: str) -> "pd.Series":
 class ReplayIndex:
     """The archive reshaped per date: built once per archive version, then looked up."""
 
-    def __init__(self, archive: "Archive"):
+    def __init__(self, archive: Archive):
         self.archive = archive
         schedule = self._schedule(archive)
         self.schedule_by_date = dict(tuple(schedule.groupby("game_date")))
@@ -89,7 +89,7 @@ class ReplayIndex:
         self.props_by_date = dict(tuple(archive.prop_lines.groupby("game_date")))
 
     @staticmethod
-    def _games_from_team_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
+    def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
         """One row per game from team-perspective rows (one or two per game)."""
         import pandas as pd
 
@@ -122,7 +122,7 @@ class ReplayIndex:
         }).reset_index(drop=True)
 
     @classmethod
-    def _games_from_boxscores(cls, box: "pd.DataFrame") -> "pd.DataFrame":
+    def _games_from_boxscores(cls, box: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
         box = box[box["game_id"].notna() & box["home_away"].notna()]
@@ -135,7 +135,7 @@ class ReplayIndex:
         teams["plus_minus"] = 0  # both teams' rows exist, so it is never used
         return cls._games_from_team_rows(teams.astype({"points": str, "plus_minus": str}))
 
-    def _schedule(self, archive: "Archive") -> "pd.DataFrame":
+    def _schedule(self, archive: Archive) -> pd.DataFrame:
         import pandas as pd
 
         from_files = self._games_from_team_rows(archive.team_games) if len(archive.team_games) else (
@@ -156,7 +156,7 @@ class ReplayIndex:
         return games[SCHEDULE_COLUMNS].reset_index(drop=True)
 
     @staticmethod
-    def _boxscores(archive: "Archive", schedule: "pd.DataFrame") -> "pd.DataFrame":
+    def _boxscores(archive: Archive, schedule: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
         box = archive.boxscores
@@ -200,7 +200,7 @@ class ReplaySource(NbaSource):
     _pinned: ReplayIndex | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_env(cls) -> "ReplaySource":
+    def from_env(cls) -> ReplaySource:
         return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)),
                    now=os.environ.get("NBA_REPLAY_NOW") or None)
 
@@ -285,7 +285,7 @@ class ReplaySource(NbaSource):
         return SourcePayload(rows[served].reset_index(drop=True), notes)
 
 
-def _or_empty(rows: "pd.DataFrame | None", columns: list[str]) -> "pd.DataFrame":
+def _or_empty(rows: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
     import pandas as pd
 
     if rows is None:
