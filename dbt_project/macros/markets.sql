@@ -1,6 +1,6 @@
 {#- The prop markets the platform predicts and grades: short key, the sportsbook market key in
     nba_raw.prop_lines, and the box-score columns whose sum a line is graded on (PRA: three).
-    nba_assets/markets.py holds the same list for Python (a test keeps the two equal).
+    nba_assets/lib/markets.py holds the same list for Python (a test keeps the two equal).
     Double/triple-double land in nba_raw but are not predicted (yes/no markets, no line). -#}
 {% macro prop_markets() -%}
     {{ return([
