@@ -1,0 +1,68 @@
+"""The two modules allowed to use private Dagster / dagster-dbt APIs, and what they rely on: an
+upgrade that moves or changes any of it fails here, by name, before anything runs on it.
+
+- resources/instance/storage.py: the local event-log storage (a subclass of Dagster's SQLite one);
+- resources/dbt/runner.py: dbt in-process behind dagster-dbt's DbtCliResource interface.
+"""
+
+import importlib
+import inspect
+from importlib.metadata import version
+
+import pytest
+
+# The patches these modules were written and tested against (pyproject.toml pins dagster exactly).
+TESTED = {"dagster": "1.13.27", "dagster-dbt": "0.29.27"}
+
+PRIVATE_NAMES = [
+    ("dagster._core.events", ["ASSET_CHECK_EVENTS", "ASSET_EVENTS", "EVENT_TYPE_TO_PIPELINE_RUN_STATUS"]),
+    ("dagster._core.storage.asset_check_execution_record", ["AssetCheckExecutionRecordStatus"]),
+    ("dagster._core.storage.event_log.polling_event_watcher", ["SqlPollingEventWatcher"]),
+    ("dagster._core.storage.event_log.schema", ["AssetCheckExecutionsTable", "SqlEventLogStorageTable"]),
+    ("dagster._core.storage.event_log.sqlite.sqlite_event_log", ["INDEX_SHARD_NAME", "SqliteEventLogStorage"]),
+    ("dagster._core.storage.runs", ["SqliteRunStorage"]),
+    ("dagster._core.storage.schedules", ["SqliteScheduleStorage"]),
+    ("dagster._core.storage.sqlite", ["SQLITE_BUSY_TIMEOUT_SECONDS"]),
+    ("dagster._core.storage.sqlite_storage", ["DagsterSqliteStorage", "_event_logs_directory",
+                                              "_runs_directory", "_schedule_directory"]),
+    ("dagster._serdes", ["ConfigurableClassData", "serialize_value"]),
+    ("dagster._utils", ["mkdir_p"]),
+    ("dagster_dbt.asset_utils", ["extract_runtime_selection_from_args",
+                                 "get_updated_cli_invocation_params_for_context"]),
+    ("dagster_dbt.dagster_dbt_translator", ["validate_opt_translator"]),
+    ("dagster_dbt.dbt_manifest", ["validate_manifest"]),
+]
+
+
+@pytest.mark.parametrize("package", sorted(TESTED))
+def test_installed_versions_are_the_tested_ones(package):
+    assert version(package) == TESTED[package], (
+        f"{package} {version(package)} is installed; resources/instance/storage.py and resources/dbt/runner.py "
+        f"were tested on {TESTED[package]}: check their private imports, run the tests, then update TESTED")
+
+
+@pytest.mark.parametrize("module,names", PRIVATE_NAMES, ids=[m for m, _ in PRIVATE_NAMES])
+def test_private_names_exist(module, names):
+    loaded = importlib.import_module(module)
+    assert [name for name in names if not hasattr(loaded, name)] == []
+
+
+def test_overridden_methods_keep_their_signatures():
+    """The storage overrides Dagster's methods and the runner calls dagster-dbt's helpers with
+    keyword arguments: their parameters must still be there."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+
+    from resources.instance.storage import PooledSqliteEventLogStorage
+
+    for name, method in vars(PooledSqliteEventLogStorage).items():
+        if callable(method) and not name.startswith("__") and hasattr(SqliteEventLogStorage, name):
+            ours = set(inspect.signature(method).parameters)
+            theirs = set(inspect.signature(getattr(SqliteEventLogStorage, name)).parameters)
+            assert theirs <= ours | {"kwargs"}, f"SqliteEventLogStorage.{name} now takes {theirs - ours}"
+    params = set(inspect.signature(get_updated_cli_invocation_params_for_context).parameters)
+    assert {"context", "manifest", "dagster_dbt_translator", "runtime_selects", "runtime_excludes"} <= params
+    assert {"args", "raise_on_error", "manifest", "dagster_dbt_translator", "context", "target_path"} <= set(
+        inspect.signature(DbtCliResource.cli).parameters)
+    assert hasattr(DbtCliResource, "_get_unique_target_path")
