@@ -263,3 +263,18 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         rebuild()
     bets = json.loads((root / "best-bets" / f"{day}.json").read_text())
     assert bets["picks"] == [] and "held back" in bets["no_picks_reason"]
+
+
+def test_a_window_without_lines_has_no_gate_and_no_picks(replayed):
+    """Dates with games but no prop lines (the archive's lines end 2025-11-23; a live source before
+    lines are posted): the best-bets step writes nothing and does not fail (the UI backfill of
+    2025-11-24..30 failed here)."""
+    import datetime as dt
+
+    from nba_assets.defs.predictions.best_bets import GATE_COLUMN_TYPES, candidates_of, gate_of
+
+    start, end = dt.date(2025, 11, 10), dt.date(2025, 11, 12)  # after the replayed slice's lines
+    candidates = candidates_of(replayed.warehouse, start, end)
+    assert candidates.empty
+    gate = gate_of(replayed.warehouse, start, end, candidates)
+    assert gate.empty and list(gate.columns) == list(GATE_COLUMN_TYPES)

@@ -17,12 +17,12 @@ next to the exports (`v1/systems/plots/`).
 
 import base64
 import io
-import math
 from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.probability import wilson
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -62,15 +62,6 @@ def same_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
     systems = rows["system_id"].nunique()
     counts = rows.groupby(["game_date", "player_lookup"])["system_id"].transform("nunique")
     return rows[counts == systems]
-
-
-def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
-    if n == 0:
-        return None, None
-    p = wins / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def profit(odds: float) -> float:

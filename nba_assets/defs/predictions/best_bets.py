@@ -150,7 +150,9 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
         f"SELECT DISTINCT game_date FROM {warehouse.relation(PREDICTIONS_SCHEMA, MARKET_TABLE)} "
         "WHERE game_date >= ? AND game_date < ?", [start, end])
     days = sorted(pd.to_datetime(dated["game_date"]).dt.date)
-    gate = health.gate(history, days, pairs) if days else pd.DataFrame(columns=list(GATE_COLUMN_TYPES))
+    if not days:  # no lines in the window (e.g. dates past the archive): nothing to gate
+        return pd.DataFrame(columns=list(GATE_COLUMN_TYPES))
+    gate = health.gate(history, days, pairs)
     counts = candidates.groupby(["game_date", "system_id", "market"]).size().rename("candidates").reset_index()
     gate = gate.merge(counts, on=["game_date", "system_id", "market"], how="left")
     gate["candidates"] = gate["candidates"].fillna(0).astype(int)
