@@ -24,6 +24,8 @@ import threading
 import time
 import warnings
 
+from nba_assets.lib import tables
+
 # Portable SQL (DuckDB and BigQuery); tables named through the warehouse (dataset prefix, project).
 SUMMARY_SQL = """
 WITH games AS (
@@ -69,9 +71,9 @@ COUNTS = ["games", "player_rows", "lines", "predictions", "no_history", "graded"
 
 
 def summary(warehouse, start: dt.date, end: dt.date):
-    sql = SUMMARY_SQL.format(schedule=warehouse.relation("nba_raw", "schedule"),
-                             boxscores=warehouse.relation("nba_raw", "player_boxscores"),
-                             accuracy=warehouse.relation("nba_grading", "prediction_accuracy"))
+    sql = SUMMARY_SQL.format(schedule=warehouse.relation(*tables.SCHEDULE),
+                             boxscores=warehouse.relation(*tables.PLAYER_BOXSCORES),
+                             accuracy=warehouse.relation(*tables.PREDICTION_ACCURACY))
     return warehouse.query(sql, [start, end] * 3)
 
 
@@ -185,11 +187,11 @@ def later_predicted_dates(warehouse, end: dt.date) -> tuple[dt.date, dt.date] | 
     """(first, last) dates after `end` that have predictions, or None."""
     import pandas as pd
 
-    if not warehouse.table_exists("nba_predictions", "player_prop_predictions"):
+    if not warehouse.table_exists(*tables.PLAYER_PROP_PREDICTIONS):
         return None
     row = warehouse.query(
         f"SELECT min(game_date) AS first, max(game_date) AS last FROM "
-        f"{warehouse.relation('nba_predictions', 'player_prop_predictions')} WHERE game_date > ?", [end]).iloc[0]
+        f"{warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} WHERE game_date > ?", [end]).iloc[0]
     if row["first"] is None or pd.isna(row["first"]):
         return None
     return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date()
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
     warehouse = defs.resources["warehouse"]
     print(format_summary(summary(warehouse, args.start, args.end)))
-    if warehouse.table_exists("nba_grading", "prediction_accuracy"):
+    if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
         from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
 
         rows = graded_rows(warehouse, args.start, args.end)

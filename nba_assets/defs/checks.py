@@ -17,6 +17,7 @@ from dagster import (
     asset_check,
 )
 
+from nba_assets.lib import tables
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.window import window_bounds
 from resources.interfaces import Warehouse
@@ -24,11 +25,11 @@ from resources.interfaces import Warehouse
 MATCH_RATE_WARN_BELOW = 99.0
 
 
-def _leaked_rows(warehouse: Warehouse, table: str, start, end, key: str) -> AssetCheckResult:
+def _leaked_rows(warehouse: Warehouse, table: tuple[str, str], start, end, key: str) -> AssetCheckResult:
     """Feature rows of the window whose latest used game is on or after their own date."""
     leaked = warehouse.query(
         f"SELECT game_date, {key}, last_feature_game_date "
-        f"FROM {warehouse.relation('nba_features', table)} "
+        f"FROM {warehouse.relation(*table)} "
         "WHERE game_date >= ? AND game_date < ? AND last_feature_game_date >= game_date "
         f"ORDER BY game_date, {key}",
         [start, end],
@@ -57,7 +58,7 @@ def _leaked_rows(warehouse: Warehouse, table: str, start, end, key: str) -> Asse
 def features_before_game_date(context: AssetCheckExecutionContext,
                               warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
-    return _leaked_rows(warehouse, "ml_feature_store", start, end, "player_lookup")
+    return _leaked_rows(warehouse, tables.ML_FEATURE_STORE, start, end, "player_lookup")
 
 
 @asset_check(
@@ -71,7 +72,7 @@ def features_before_game_date(context: AssetCheckExecutionContext,
 def market_features_before_game_date(context: AssetCheckExecutionContext,
                                      warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
-    return _leaked_rows(warehouse, "player_market_features", start, end, "player_lookup, market")
+    return _leaked_rows(warehouse, tables.PLAYER_MARKET_FEATURES, start, end, "player_lookup, market")
 
 
 COVERAGE_WARN_BELOW = 90.0
@@ -92,12 +93,12 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
         f"""
         WITH points_lines AS (
             SELECT game_date, player_lookup, player_name
-            FROM {warehouse.relation('nba_analytics', 'prop_lines_consensus')}
+            FROM {warehouse.relation(*tables.PROP_LINES_CONSENSUS)}
             WHERE game_date >= ? AND game_date < ?
         ),
         known_players AS (
             SELECT player_lookup, min(game_date) AS first_game_date
-            FROM {warehouse.relation('nba_analytics', 'player_game_summary')}
+            FROM {warehouse.relation(*tables.PLAYER_GAME_SUMMARY)}
             WHERE game_date < ?
             GROUP BY player_lookup
         )
@@ -139,7 +140,7 @@ def grading_coverage(context: AssetCheckExecutionContext, warehouse: Warehouse) 
     start, end = window_bounds(context)
     daily = warehouse.query(
         f"SELECT game_date, gradable, graded, coverage_pct, status "
-        f"FROM {warehouse.relation('nba_grading', 'grading_coverage_daily')} "
+        f"FROM {warehouse.relation(*tables.GRADING_COVERAGE_DAILY)} "
         "WHERE game_date >= ? AND game_date < ? ORDER BY game_date",
         [start, end],
     )

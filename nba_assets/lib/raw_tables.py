@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nba_assets.lib.tables import RAW
+
 if TYPE_CHECKING:
     import pandas as pd
 
-RAW_SCHEMA = "nba_raw"
+RAW_SCHEMA = RAW
 
 
 @dataclass(frozen=True)

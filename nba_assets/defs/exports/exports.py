@@ -19,6 +19,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
@@ -94,14 +95,14 @@ def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
                        landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     markets = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_predictions', 'market_prop_predictions')} "
+        f"SELECT * FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
         "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL "
         "ORDER BY game_date, market, player_lookup, system_id", [days[0], days[-1]])
     # Points systems not in the market table (no distribution yet) keep their own rows.
     points_only = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_predictions', 'player_prop_predictions')} p "
+        f"SELECT * FROM {warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} p "
         "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL AND NOT EXISTS ("
-        f"  SELECT 1 FROM {warehouse.relation('nba_predictions', 'market_prop_predictions')} m "
+        f"  SELECT 1 FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} m "
         "  WHERE m.game_date = p.game_date AND m.system_id = p.system_id AND m.market = 'points') "
         "ORDER BY game_date, player_lookup, system_id", [days[0], days[-1]])
     by_market, by_points, written = _by_date(markets), _by_date(points_only), []
@@ -145,10 +146,10 @@ def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
                      landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets')} "
+        f"SELECT * FROM {warehouse.relation(*tables.BEST_BETS)} "
         "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, rank", [days[0], days[-1]])
     gate = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_predictions', 'best_bets_gate')} "
+        f"SELECT * FROM {warehouse.relation(*tables.BEST_BETS_GATE)} "
         "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, system_id, market", [days[0], days[-1]])
     by_date, gate_by_date, written = _by_date(rows), _by_date(gate), []
     for day in days:
@@ -175,8 +176,8 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse,
     days = window_dates(context)
     rows = warehouse.query(
         f"""SELECT b.*, a.result, a.actual_value
-        FROM {warehouse.relation('nba_predictions', 'best_bets')} b
-        LEFT JOIN {warehouse.relation('nba_grading', 'market_prop_accuracy')} a
+        FROM {warehouse.relation(*tables.BEST_BETS)} b
+        LEFT JOIN {warehouse.relation(*tables.MARKET_PROP_ACCURACY)} a
           USING (game_date, player_lookup, system_id, market)
         WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""", [days[0], days[-1]])
     by_date, written = _by_date(rows), []
@@ -206,7 +207,7 @@ def last_graded_date(warehouse: Warehouse) -> "dt.date | None":
     import pandas as pd
 
     last = warehouse.query(
-        f"SELECT max(game_date) AS last FROM {warehouse.relation('nba_grading', 'prediction_accuracy')}"
+        f"SELECT max(game_date) AS last FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)}"
     )["last"].iloc[0]
     return None if last is None or pd.isna(last) else pd.Timestamp(last).date()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.probability import wilson
 from nba_assets.lib.window import window_dates
@@ -48,8 +49,8 @@ def graded_rows(warehouse: Warehouse, first: "dt.date | None" = None, last: "dt.
         f"""
         SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
                a.actual_points, c.over_odds, c.under_odds
-        FROM {warehouse.relation('nba_grading', 'prediction_accuracy')} a
-        LEFT JOIN {warehouse.relation('nba_analytics', 'prop_lines_consensus')} c
+        FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)} a
+        LEFT JOIN {warehouse.relation(*tables.PROP_LINES_CONSENSUS)} c
           USING (game_date, player_lookup)
         WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL{dates}
         """,

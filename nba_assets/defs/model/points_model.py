@@ -46,6 +46,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.ml_features import FEATURES, complete, model_matrix
 from nba_assets.lib.window import window_dates
@@ -95,8 +96,8 @@ def training_rows_by_week(warehouse: Warehouse, weeks: "list[dt.date]") -> "dict
     rows = warehouse.query(
         f"""
         SELECT {columns}, g.points AS actual_points
-        FROM {warehouse.relation('nba_features', 'ml_feature_store')} f
-        JOIN {warehouse.relation('nba_analytics', 'player_game_summary')} g
+        FROM {warehouse.relation(*tables.ML_FEATURE_STORE)} f
+        JOIN {warehouse.relation(*tables.PLAYER_GAME_SUMMARY)} g
           ON g.game_date = f.game_date AND g.player_lookup = f.player_lookup
         WHERE g.played AND f.game_date >= ? AND f.game_date < ?
         ORDER BY f.game_date, f.player_lookup  -- same rows, same order: a reproducible model

@@ -31,8 +31,7 @@ from dagster import (
 
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.defs.predictions.market_predictions import BASELINE
-from nba_assets.defs.predictions.market_predictions import TABLE as MARKET_TABLE
-from nba_assets.defs.predictions.predictions import PREDICTIONS_SCHEMA
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
@@ -132,7 +131,7 @@ def candidates_of(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Dat
     import pandas as pd
 
     frame = warehouse.query(
-        f"SELECT * FROM {warehouse.relation(PREDICTIONS_SCHEMA, MARKET_TABLE)} "
+        f"SELECT * FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
         "WHERE game_date >= ? AND game_date < ? AND recommendation IN ('OVER', 'UNDER')", [start, end])
     return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.date)
 
@@ -147,7 +146,7 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
                    | set(zip(candidates["system_id"], candidates["market"])))
     # Dates with market predictions (games with lines): a date without has no gate to explain.
     dated = warehouse.query(
-        f"SELECT DISTINCT game_date FROM {warehouse.relation(PREDICTIONS_SCHEMA, MARKET_TABLE)} "
+        f"SELECT DISTINCT game_date FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
         "WHERE game_date >= ? AND game_date < ?", [start, end])
     days = sorted(pd.to_datetime(dated["game_date"]).dt.date)
     if not days:  # no lines in the window (e.g. dates past the archive): nothing to gate
@@ -181,8 +180,8 @@ def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
     candidates = candidates_of(warehouse, start, end)
     gate = gate_of(warehouse, start, end, candidates)
     chosen = select_best_bets(candidates, gate)
-    warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets", chosen, COLUMN_TYPES, start, end)
-    warehouse.replace_window(PREDICTIONS_SCHEMA, "best_bets_gate", gate, GATE_COLUMN_TYPES, start, end)
+    warehouse.replace_window(*tables.BEST_BETS, chosen, COLUMN_TYPES, start, end)
+    warehouse.replace_window(*tables.BEST_BETS_GATE, gate, GATE_COLUMN_TYPES, start, end)
     held = gate[~gate["publish"].astype(bool) & (gate["candidates"] > 0)]
     return MaterializeResult(check_results=health_results(gate), metadata={
         **window_metadata(context, rows_by_date(chosen), preview_metadata(chosen)),

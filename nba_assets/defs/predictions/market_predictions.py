@@ -24,6 +24,7 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 from pydantic import Field
 
 from nba_assets.lib import probability as prob
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKETS
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
@@ -33,8 +34,6 @@ from resources.interfaces import Warehouse
 if TYPE_CHECKING:
     import pandas as pd
 
-SCHEMA = "nba_predictions"
-TABLE = "market_prop_predictions"
 BASELINE = "moving_average_v1"
 WEIGHTS = {"stat_avg_last_5": 0.5, "stat_avg_last_10": 0.3, "stat_avg_season": 0.2}
 # The distribution of a date is fitted on the system's results of this many earlier game dates
@@ -182,8 +181,8 @@ def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Data
     """The baseline's means and the actual results of played games of rotation players, every
     market, dates before `end` back to HISTORY_DAYS before `start` (each date then uses only the
     FIT_DATES game dates before it)."""
-    features = warehouse.relation("nba_features", "player_market_features")
-    games = warehouse.relation("nba_analytics", "player_game_summary")
+    features = warehouse.relation(*tables.PLAYER_MARKET_FEATURES)
+    games = warehouse.relation(*tables.PLAYER_GAME_SUMMARY)
     frame = warehouse.query(
         f"""
         SELECT f.game_date, f.market, f.stat_avg_last_5, f.stat_avg_last_10, f.stat_avg_season,
@@ -218,11 +217,11 @@ def market_prop_predictions(context: AssetExecutionContext, config: MarketPredic
                             warehouse: Warehouse) -> MaterializeResult:
     start, end = window_bounds(context)
     features = warehouse.query(
-        f"SELECT * FROM {warehouse.relation('nba_features', 'player_market_features')} "
+        f"SELECT * FROM {warehouse.relation(*tables.PLAYER_MARKET_FEATURES)} "
         "WHERE game_date >= ? AND game_date < ?", [start, end])
     predictions = predict_baseline(_dates(features), _dates(history_rows(warehouse, start, end)), config.min_ev)
     predictions["game_date"] = predictions["game_date"].dt.date
-    warehouse.replace_window(SCHEMA, TABLE, predictions, COLUMN_TYPES, start, end)
+    warehouse.replace_window(*tables.MARKET_PROP_PREDICTIONS, predictions, COLUMN_TYPES, start, end)
     picks = predictions[predictions["recommendation"] != "PASS"]
     by_market = predictions.groupby("market").agg(rows=("line", "size"), with_p=("p_over", "count"))
     return MaterializeResult(metadata={

@@ -33,8 +33,6 @@ from resources.interfaces import ObjectStore, Warehouse
 if TYPE_CHECKING:
     import pandas as pd
 
-PREDICTIONS_SCHEMA = "nba_predictions"
-PREDICTIONS_TABLE = "player_prop_predictions"
 
 COLUMN_TYPES = {
     "game_date": "DATE",
@@ -159,7 +157,7 @@ def player_prop_predictions(context: AssetExecutionContext, config: PredictionCo
     baseline = predict_moving_average(features, config.edge_threshold)
     ml, incomplete, missing_weeks = predict_ml(features, landing, config.edge_threshold)
     predictions = pd.concat([baseline, ml], ignore_index=True)
-    warehouse.replace_window(PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, predictions,
+    warehouse.replace_window(*tables.PLAYER_PROP_PREDICTIONS, predictions,
                                        COLUMN_TYPES, start, end)
     with_line = predictions[predictions["line"].notna()]
     preview = preview_metadata(with_line.sort_values("edge", key=abs, ascending=False))

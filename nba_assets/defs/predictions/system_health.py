@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nba_assets.lib import probability as prob
+from nba_assets.lib import tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +50,7 @@ def graded_market_rows(warehouse: "Warehouse", first: dt.date | None = None,
         SELECT game_date, player_lookup, system_id, market, predicted_value, line, over_odds,
                under_odds, p_over, p_under, p_push, market_p_over, recommendation, price, ev, stake,
                actual_value, line_outcome, result
-        FROM {warehouse.relation('nba_grading', 'market_prop_accuracy')}
+        FROM {warehouse.relation(*tables.MARKET_PROP_ACCURACY)}
         WHERE player_outcome = 'PLAYED' AND line IS NOT NULL{dates}
         ORDER BY system_id, market, game_date, player_lookup
         """,
