@@ -38,3 +38,14 @@
     {%- endfor %}
     end
 {%- endmacro %}
+
+{#- The box-score columns any market is graded on, each once, in the list's order. -#}
+{% macro market_stat_columns() -%}
+    {%- set columns = [] -%}
+    {%- for m in prop_markets() -%}
+        {%- for c in m.columns if c not in columns -%}
+            {%- do columns.append(c) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
