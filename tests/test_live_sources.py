@@ -22,8 +22,8 @@ from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE, va
 from resources.sources.errors import SourceError
 from resources.sources.live.balldontlie import parse_minutes
 from resources.sources.live.source import LiveSource, live_source_from_env
-from resources.sources.replay.archive import BOX_COLUMNS, PROP_COLUMNS, ArchiveError
-from resources.sources.replay.source import SCHEDULE_COLUMNS, ReplaySource
+from resources.sources.replay.archive import ArchiveError
+from resources.sources.replay.source import ReplaySource
 from tests.conftest import ARCHIVE
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
@@ -102,7 +102,7 @@ def odds_api():
 def test_schedule_rows_match_the_replay_columns_and_real_scores(live, bdl_api):
     payload = live.schedule(DAY)
     rows = payload.rows
-    assert list(rows.columns) == SCHEDULE_COLUMNS
+    assert list(rows.columns) == SCHEDULE.source_columns
     assert len(rows) == 8
     okc = rows[rows["home_team_abbr"] == "OKC"].iloc[0]
     assert okc["game_id"] == "9018446820"  # "9" + the balldontlie id, ten digits
@@ -124,7 +124,7 @@ def test_schedule_rows_match_the_replay_columns_and_real_scores(live, bdl_api):
 def test_box_scores_follow_the_cursor_and_equal_the_replay_values(live, bdl_api):
     payload = live.player_boxscores(DAY)
     rows = payload.rows
-    assert list(rows.columns) == BOX_COLUMNS
+    assert list(rows.columns) == PLAYER_BOXSCORES.source_columns
     stats_calls = bdl_api["stats"].calls
     assert len(stats_calls) == 2
     assert "cursor" not in stats_calls[0].request.url.params
@@ -160,7 +160,7 @@ def test_box_scores_follow_the_cursor_and_equal_the_replay_values(live, bdl_api)
 def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, odds_api):
     payload = live.prop_lines(DAY)
     rows = payload.rows
-    assert list(rows.columns) == PROP_COLUMNS
+    assert list(rows.columns) == PROP_LINES.source_columns
     assert odds_api["events"].call_count == 1 and odds_api["odds"].call_count == 8
     events_request = odds_api["events"].calls.last.request
     assert events_request.url.params["apiKey"] == ODDS_KEY

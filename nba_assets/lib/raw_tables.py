@@ -1,7 +1,9 @@
 """The three raw tables: warehouse column types, keys and the pandera schemas that guard them.
 
-Column types are plain data (read when the code location loads); pandera is imported only when a
-frame is validated, so loading the definitions stays light.
+This is the raw column contract, written once: the sources (resources/sources: replay archive, live
+APIs) serve `source_columns`, the raw assets add the `derived` ones and load `column_types`, and
+pandera checks every row against it. Column types are plain data (read when the code location
+loads); pandera is imported only when a frame is validated, so loading the definitions stays light.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ class RawTable:
     key: tuple[str, ...]  # unique per row, checked before and after the load
     # A reload replaces only the window's rows with these values (None: the whole window).
     replace_only_matching: str | None = None
+    # Columns the raw asset computes from the served ones (player_lookup: nba_assets/lib/identity.py),
+    # so that every source normalizes names the same way; a source does not serve them.
+    derived: tuple[str, ...] = ()
+
+    @property
+    def source_columns(self) -> list[str]:
+        """The columns a source serves for this table, in the table's order."""
+        return [name for name in self.column_types if name not in self.derived]
 
 
 SCHEDULE = RawTable(
@@ -69,6 +79,7 @@ PLAYER_BOXSCORES = RawTable(
         "source_file": "VARCHAR",
     },
     key=("game_id", "player_id"),
+    derived=("player_lookup",),
 )
 
 PROP_LINES = RawTable(
@@ -93,6 +104,7 @@ PROP_LINES = RawTable(
     # Some books (Bovada) post alternate lines: one row per line.
     # Snapshots accumulate: a later fetch (after some tip-offs) must not drop earlier lines.
     replace_only_matching="snapshot_file",
+    derived=("player_lookup",),
     key=("snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
          "player_name", "line"),
 )

@@ -97,6 +97,15 @@ def _fetch_dates(context, store: ObjectStore, fetch: Callable[[dt.date], object]
     return rows, landed, empty_dates, notes
 
 
+def _with_derived_columns(table: RawTable, rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Adds the columns the raw contract has this phase compute (RawTable.derived), not the
+    sources: one normalization of player names whichever source served them."""
+    from nba_assets.lib.identity import player_lookup
+
+    derivations = {"player_lookup": lambda: rows["player_name"].fillna("").map(player_lookup)}
+    return rows.assign(**{name: derivations[name]() for name in table.derived})
+
+
 def load_window(
     context: AssetExecutionContext,
     warehouse: Warehouse,
@@ -109,6 +118,8 @@ def load_window(
     start, end = window_bounds(context)
     if rows.empty:
         rows = pd.DataFrame({name: pd.Series(dtype=object) for name in table.column_types})
+    else:
+        rows = _with_derived_columns(table, rows)
     try:
         typed = validate(table, rows[list(table.column_types)], start, end, landed)
     except RawValidationError as err:
@@ -249,11 +260,7 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
 )
 def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
                          landing: ObjectStore, warehouse: Warehouse):
-    from nba_assets.lib.identity import player_lookup
-
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "player_boxscores")
-    if not rows.empty:
-        rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
     yield MaterializeResult(metadata={
         "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
@@ -273,11 +280,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
 )
 def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
                    landing: ObjectStore, warehouse: Warehouse):
-    from nba_assets.lib.identity import player_lookup
-
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
-    if not rows.empty:
-        rows["player_lookup"] = rows["player_name"].fillna("").map(player_lookup)
     typed = load_window(context, warehouse, PROP_LINES, rows, landed)
     points = typed[typed["market"] == "player_points"] if len(typed) else typed
     yield MaterializeResult(metadata={

@@ -2,8 +2,9 @@
 
 schedule and player box scores from balldontlie (`resources/sources/live/balldontlie.py`), player-prop lines
 from The Odds API (`resources/sources/live/odds_api.py`), both through `resources/sources/live/http_client.py` (timeouts,
-retries with backoff and jitter, Retry-After, redaction). Rows have exactly the replay source's
-columns and pass the same pandera validation, so the raw assets land and load them unchanged.
+retries with backoff and jitter, Retry-After, redaction). Rows have exactly the columns of the raw
+column contract (`source_columns` in nba_assets/lib/raw_tables.py), as the replay source's do, and
+pass the same pandera validation, so the raw assets land and load them unchanged.
 
 The two API keys are resource fields set from the environment with `dagster.EnvVar`
 (`live_source_from_env()`): never in code, never in metadata (`describe()` names only the hosts).
@@ -21,8 +22,8 @@ from typing import TYPE_CHECKING
 from dagster import EnvVar
 from pydantic import Field, PrivateAttr
 
+from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE
 from resources.sources.base import NbaSource, SourcePayload
-from resources.sources.replay.source import SCHEDULE_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,19 +84,16 @@ class LiveSource(NbaSource):
         source = self._balldontlie()
         with source.http:
             games = source.games(game_date)
-        return SourcePayload(_frame([g.row for g in games], SCHEDULE_COLUMNS), source.notes)
+        return SourcePayload(_frame([g.row for g in games], SCHEDULE.source_columns), source.notes)
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
-        from resources.sources.replay.archive import BOX_COLUMNS
-
         source = self._balldontlie()
         with source.http:
             rows = source.boxscore_rows(game_date, source.games(game_date))
-        return SourcePayload(_frame(rows, BOX_COLUMNS), source.notes)
+        return SourcePayload(_frame(rows, PLAYER_BOXSCORES.source_columns), source.notes)
 
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
         from resources.sources.live.odds_api import OddsApiSource
-        from resources.sources.replay.archive import PROP_COLUMNS
 
         http = self._http(self.odds_api_base_url, self.odds_api_key, "ODDS_API_KEY",
                           params={"apiKey": self.odds_api_key})
@@ -103,7 +101,7 @@ class LiveSource(NbaSource):
                                now=self._now or _utc_now)
         with source.http:
             rows = source.prop_lines(game_date)
-        return SourcePayload(_frame(rows, PROP_COLUMNS), source.notes)
+        return SourcePayload(_frame(rows, PROP_LINES.source_columns), source.notes)
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:

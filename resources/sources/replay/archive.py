@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nba_assets.lib import raw_tables
 from nba_assets.lib.clock import GAME_TIMEZONE
+from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES
 from resources.sources.errors import SourceError
 from resources.sources.teams import TEAM_ABBR_BY_NAME
 
@@ -82,20 +84,28 @@ SHAPES = (
     ),
 )
 
-BOX_COLUMNS = [
-    "game_date", "game_id", "player_id", "player_name", "team_abbr", "opponent_abbr", "home_away",
-    "minutes", "points", "rebounds", "assists", "steals", "blocks", "turnovers",
-    "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "source_file",
-]
+# The columns of the source shapes: the raw tables' contract (nba_assets/lib/raw_tables.py) for box
+# scores and prop lines; team-game rows are this reader's own shape, turned into the schedule by
+# the replay source.
+BOX_COLUMNS = PLAYER_BOXSCORES.source_columns
+PROP_COLUMNS = PROP_LINES.source_columns
 TEAM_GAME_COLUMNS = [
     "game_date", "game_id", "team_abbr", "opponent_abbr", "home_away", "points", "plus_minus",
     "source_file",
 ]
-PROP_COLUMNS = [
-    "game_date", "snapshot_time", "snapshot_file", "event_id", "commence_time",
-    "home_team_abbr", "away_team_abbr", "bookmaker", "market", "player_name", "line",
-    "over_odds", "under_odds", "source_file",
-]
+
+# Each box-score shape's name of every stat column. The shape's `columns` (SHAPES) are checked
+# before reading; the others may be absent from a file (older vintages) and are then null.
+_NBA_STATS = {
+    "minutes": "MIN", "points": "PTS", "rebounds": "REB", "assists": "AST", "steals": "STL",
+    "blocks": "BLK", "turnovers": "TOV", "fgm": "FGM", "fga": "FGA", "fg3m": "FG3M", "fg3a": "FG3A",
+    "ftm": "FTM", "fta": "FTA",
+}
+_LOWERCASE_STATS = {
+    "minutes": "minutes", "points": "pts", "rebounds": "reb", "assists": "ast", "steals": "stl",
+    "blocks": "blk", "turnovers": "tov", "fgm": "fgm", "fga": "fga", "fg3m": "threes_made",
+    "fg3a": "threes_attempted", "ftm": "ftm", "fta": "fta",
+}
 
 
 @dataclass
@@ -176,31 +186,28 @@ def _team_view(team: pd.Series, matchup: pd.Series) -> tuple[pd.Series, pd.Serie
     return opponent, home_away
 
 
-def _boxscores_nba_logs(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
+def _box_rows(df: pd.DataFrame, rel: str, stats: dict[str, str], **identity) -> pd.DataFrame:
+    """Box-score rows of one file: `identity` (date, game, player, team columns, each shape
+    its own way), the stats by the shape's names, and the file."""
     return pd.DataFrame({
-        "game_date": _parse_dates(df, "GAME_DATE", path).dt.date,
-        "game_id": normalize_game_id(df["GAME_ID"]),
-        "player_id": df["PLAYER_ID"],
-        "player_name": df["PLAYER_NAME"],
-        "team_abbr": df["TEAM_ABBREVIATION"],
-        "opponent_abbr": opponent,
-        "home_away": home_away,
-        "minutes": df["MIN"],
-        "points": df["PTS"],
-        "rebounds": df["REB"],
-        "assists": df["AST"],
-        "steals": df.get("STL"),
-        "blocks": df.get("BLK"),
-        "turnovers": df.get("TOV"),
-        "fgm": df.get("FGM"),
-        "fga": df.get("FGA"),
-        "fg3m": df["FG3M"],
-        "fg3a": df.get("FG3A"),
-        "ftm": df["FTM"],
-        "fta": df.get("FTA"),
+        **identity,
+        **{column: df.get(name) for column, name in stats.items()},
         "source_file": rel,
     }, columns=BOX_COLUMNS)
+
+
+def _boxscores_nba_logs(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
+    opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
+    return _box_rows(
+        df, rel, _NBA_STATS,
+        game_date=_parse_dates(df, "GAME_DATE", path).dt.date,
+        game_id=normalize_game_id(df["GAME_ID"]),
+        player_id=df["PLAYER_ID"],
+        player_name=df["PLAYER_NAME"],
+        team_abbr=df["TEAM_ABBREVIATION"],
+        opponent_abbr=opponent,
+        home_away=home_away,
+    )
 
 
 def _boxscores_traditional(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
@@ -209,57 +216,31 @@ def _boxscores_traditional(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFra
     opponents = teams.merge(teams, on="game_id", suffixes=("", "_opp"))
     opponents = opponents[opponents["TEAM"] != opponents["TEAM_opp"]]
     opponent_by_team = dict(zip(zip(opponents["game_id"], opponents["TEAM"]), opponents["TEAM_opp"]))
-    return pd.DataFrame({
-        "game_date": _parse_dates(df, "game_date", path).dt.date,
-        "game_id": game_id,
-        "player_id": df["PLAYER_ID"],
-        "player_name": df["PLAYER_NAME"],
-        "team_abbr": df["TEAM"],
-        "opponent_abbr": [opponent_by_team.get(k) for k in zip(game_id, df["TEAM"])],
-        "home_away": None,  # not in this shape; the schedule has it
-        "minutes": df["MIN"],
-        "points": df["PTS"],
-        "rebounds": df["REB"],
-        "assists": df["AST"],
-        "steals": df.get("STL"),
-        "blocks": df.get("BLK"),
-        "turnovers": df.get("TOV"),
-        "fgm": df["FGM"],
-        "fga": df["FGA"],
-        "fg3m": df["FG3M"],
-        "fg3a": df.get("FG3A"),
-        "ftm": df["FTM"],
-        "fta": df.get("FTA"),
-        "source_file": rel,
-    }, columns=BOX_COLUMNS)
+    return _box_rows(
+        df, rel, _NBA_STATS,
+        game_date=_parse_dates(df, "game_date", path).dt.date,
+        game_id=game_id,
+        player_id=df["PLAYER_ID"],
+        player_name=df["PLAYER_NAME"],
+        team_abbr=df["TEAM"],
+        opponent_abbr=[opponent_by_team.get(k) for k in zip(game_id, df["TEAM"])],
+        home_away=None,  # not in this shape; the schedule has it
+    )
 
 
 def _boxscores_lowercase(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
     # No game id in this shape: the source joins date + team to the schedule for it.
     team, _, _ = _split_matchup(df["matchup"])
-    return pd.DataFrame({
-        "game_date": _parse_dates(df, "date", path).dt.date,
-        "game_id": None,
-        "player_id": df["player_id"],
-        "player_name": df["player"],
-        "team_abbr": team,
-        "opponent_abbr": df["opponent"],
-        "home_away": df["home_away"].str.upper(),
-        "minutes": df["minutes"],
-        "points": df["pts"],
-        "rebounds": df["reb"],
-        "assists": df["ast"],
-        "steals": df.get("stl"),
-        "blocks": df.get("blk"),
-        "turnovers": df.get("tov"),
-        "fgm": df["fgm"],
-        "fga": df["fga"],
-        "fg3m": df["threes_made"],
-        "fg3a": df.get("threes_attempted"),
-        "ftm": df["ftm"],
-        "fta": df.get("fta"),
-        "source_file": rel,
-    }, columns=BOX_COLUMNS)
+    return _box_rows(
+        df, rel, _LOWERCASE_STATS,
+        game_date=_parse_dates(df, "date", path).dt.date,
+        game_id=None,
+        player_id=df["player_id"],
+        player_name=df["player"],
+        team_abbr=team,
+        opponent_abbr=df["opponent"],
+        home_away=df["home_away"].str.upper(),
+    )
 
 
 def _team_games(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
@@ -365,12 +346,13 @@ def read_archive(root: Path, fingerprint: tuple) -> Archive:
 
 
 CACHE_FILES_KEPT = 4
-READER_SOURCES = (Path(__file__), Path(__file__).parent.parent / "teams.py")
+# The code that shapes the cached frames: this module, the team names and the raw column contract.
+READER_SOURCES = (Path(__file__), Path(__file__).parent.parent / "teams.py", Path(raw_tables.__file__))
 
 
 def read_archive_cached(root: Path, fingerprint: tuple, cache_dir: Path) -> Archive:
     """`read_archive`, kept as a pickle in `cache_dir` (the project's own `.data/cache`) per archive
-    version (its files' paths, sizes, mtimes) and reader code (this module and teams.py): loading
+    version (its files' paths, sizes, mtimes) and reader code (READER_SOURCES): loading
     it takes ~0.2 s instead of ~1.5 s. The most recently used few are kept."""
     readers = b"".join(source.read_bytes() for source in READER_SOURCES)
     key = hashlib.sha256(repr(fingerprint).encode() + readers).hexdigest()[:24]

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 from nba_assets.lib.clock import GAME_TIMEZONE
 from nba_assets.lib.paths import DEFAULT_ARCHIVE, DEFAULT_DATA_DIR
+from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE
 
 # Third digit of an NBA game id: 1 preseason, 2 regular season, 3 All-Star, 4 playoffs,
 # 5 play-in, 6 NBA Cup final.
@@ -50,10 +51,7 @@ SERVED_SEASON_TYPES = {"2": "regular", "4": "playoffs", "5": "play-in"}
 # A date's results are published once its last game is over: 02:00 US Eastern the next morning.
 RESULTS_PUBLISHED_AFTER = dt.timedelta(days=1, hours=2)
 
-SCHEDULE_COLUMNS = [
-    "game_date", "game_id", "season", "season_type", "home_team_abbr", "away_team_abbr",
-    "home_points", "away_points", "source_file",
-]
+SCHEDULE_COLUMNS = SCHEDULE.source_columns  # the raw column contract (nba_assets/lib/raw_tables.py)
 
 
 def season_of(day: dt.date) -> str:
@@ -251,10 +249,9 @@ class ReplaySource(NbaSource):
         return SourcePayload(rows, [])
 
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
-        from resources.sources.replay.archive import BOX_COLUMNS
-
+        columns = PLAYER_BOXSCORES.source_columns
         if not self.results_published(game_date):
-            return SourcePayload(_or_empty(None, BOX_COLUMNS),
+            return SourcePayload(_or_empty(None, columns),
                                  [f"replay clock {self.now}: box scores not published yet"])
         index = self._index()
         rows = index.box_by_date.get(game_date)
@@ -269,12 +266,10 @@ class ReplaySource(NbaSource):
         elif rows is not None:
             notes.append(f"{len(rows)} rows on a date without scheduled games not served")
             rows = None
-        return SourcePayload(_or_empty(rows, BOX_COLUMNS), notes)
+        return SourcePayload(_or_empty(rows, columns), notes)
 
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
-        from resources.sources.replay.archive import PROP_COLUMNS
-
-        rows = _or_empty(self._index().props_by_date.get(game_date), PROP_COLUMNS)
+        rows = _or_empty(self._index().props_by_date.get(game_date), PROP_LINES.source_columns)
         now = self.clock()
         if now is None or rows.empty:
             return SourcePayload(rows, [])
