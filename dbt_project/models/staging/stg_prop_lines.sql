@@ -11,10 +11,9 @@ select
     l.market,
     l.player_name,
     l.player_lookup as raw_player_lookup,
-    coalesce(a.player_lookup, l.player_lookup) as player_lookup,
+    {{ resolved_player_lookup('l') }} as player_lookup,
     l.line,
     l.over_odds,
     l.under_odds
 from {{ source('nba_raw', 'prop_lines') }} as l
-left join {{ ref('player_aliases') }} as a
-    on a.alias_lookup = l.player_lookup
+{{ player_alias_join('l') }}
