@@ -94,14 +94,17 @@ TEAM_GAME_COLUMNS = [
     "source_file",
 ]
 
-# Each box-score shape's name of every stat column. The shape's `columns` (SHAPES) are checked
-# before reading; the others may be absent from a file (older vintages) and are then null.
-_NBA_STATS = {
+# The box-score columns each shape holds under another name (plain renames; the others are computed
+# per shape). A shape's `columns` (SHAPES) are checked before reading; the rest may be absent from a
+# file (older vintages) and are then null.
+_NBA_COLUMNS = {
+    "player_id": "PLAYER_ID", "player_name": "PLAYER_NAME",
     "minutes": "MIN", "points": "PTS", "rebounds": "REB", "assists": "AST", "steals": "STL",
     "blocks": "BLK", "turnovers": "TOV", "fgm": "FGM", "fga": "FGA", "fg3m": "FG3M", "fg3a": "FG3A",
     "ftm": "FTM", "fta": "FTA",
 }
-_LOWERCASE_STATS = {
+_LOWERCASE_COLUMNS = {
+    "player_id": "player_id", "player_name": "player",
     "minutes": "minutes", "points": "pts", "rebounds": "reb", "assists": "ast", "steals": "stl",
     "blocks": "blk", "turnovers": "tov", "fgm": "fgm", "fga": "fga", "fg3m": "threes_made",
     "fg3a": "threes_attempted", "ftm": "ftm", "fta": "fta",
@@ -186,12 +189,12 @@ def _team_view(team: pd.Series, matchup: pd.Series) -> tuple[pd.Series, pd.Serie
     return opponent, home_away
 
 
-def _box_rows(df: pd.DataFrame, rel: str, stats: dict[str, str], **identity) -> pd.DataFrame:
-    """Box-score rows of one file: `identity` (date, game, player, team columns, each shape
-    its own way), the stats by the shape's names, and the file."""
+def _box_rows(df: pd.DataFrame, rel: str, renamed: dict[str, str], **computed) -> pd.DataFrame:
+    """Box-score rows of one file: the shape's `renamed` columns, the `computed` ones (date, game,
+    team columns: each shape its own way) and the file."""
     return pd.DataFrame({
-        **identity,
-        **{column: df.get(name) for column, name in stats.items()},
+        **{column: df.get(name) for column, name in renamed.items()},
+        **computed,
         "source_file": rel,
     }, columns=BOX_COLUMNS)
 
@@ -199,11 +202,9 @@ def _box_rows(df: pd.DataFrame, rel: str, stats: dict[str, str], **identity) -> 
 def _boxscores_nba_logs(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
     opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
     return _box_rows(
-        df, rel, _NBA_STATS,
+        df, rel, _NBA_COLUMNS,
         game_date=_parse_dates(df, "GAME_DATE", path).dt.date,
         game_id=normalize_game_id(df["GAME_ID"]),
-        player_id=df["PLAYER_ID"],
-        player_name=df["PLAYER_NAME"],
         team_abbr=df["TEAM_ABBREVIATION"],
         opponent_abbr=opponent,
         home_away=home_away,
@@ -217,11 +218,9 @@ def _boxscores_traditional(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFra
     opponents = opponents[opponents["TEAM"] != opponents["TEAM_opp"]]
     opponent_by_team = dict(zip(zip(opponents["game_id"], opponents["TEAM"]), opponents["TEAM_opp"]))
     return _box_rows(
-        df, rel, _NBA_STATS,
+        df, rel, _NBA_COLUMNS,
         game_date=_parse_dates(df, "game_date", path).dt.date,
         game_id=game_id,
-        player_id=df["PLAYER_ID"],
-        player_name=df["PLAYER_NAME"],
         team_abbr=df["TEAM"],
         opponent_abbr=[opponent_by_team.get(k) for k in zip(game_id, df["TEAM"])],
         home_away=None,  # not in this shape; the schedule has it
@@ -232,11 +231,9 @@ def _boxscores_lowercase(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame
     # No game id in this shape: the source joins date + team to the schedule for it.
     team, _, _ = _split_matchup(df["matchup"])
     return _box_rows(
-        df, rel, _LOWERCASE_STATS,
+        df, rel, _LOWERCASE_COLUMNS,
         game_date=_parse_dates(df, "date", path).dt.date,
         game_id=None,
-        player_id=df["player_id"],
-        player_name=df["player"],
         team_abbr=team,
         opponent_abbr=df["opponent"],
         home_away=df["home_away"].str.upper(),
