@@ -19,7 +19,15 @@ class WarehouseApi(Protocol):
 
     def replace_window(self, schema: str, table: str, rows: "pd.DataFrame", column_types: dict[str, str],
                        start: dt.date, end: dt.date, date_column: str = "game_date",
-                       only_matching: str | None = None) -> int: ...
+                       only_matching: str | None = None) -> int:
+        """Replaces the rows with start <= date_column < end by `rows`, atomically: a failure
+        anywhere leaves the window's previous rows. Creates the table (`column_types`) if missing.
+
+        With `only_matching` (a column), only the window's rows whose value of that column occurs in
+        `rows` are replaced: prop-line snapshots already loaded survive a later fetch that no longer
+        serves them (lines of games that have started). Returns the rows written.
+        """
+        ...
 
     def query(self, sql: str, params: list | None = None) -> "pd.DataFrame": ...
 

@@ -66,13 +66,9 @@ class BigQueryWarehouse(BigQueryResource):
         date_column: str = "game_date",
         only_matching: str | None = None,
     ) -> int:
-        """Replaces the rows with start <= date_column < end by `rows`, atomically.
-
-        With `only_matching` (a column), only the window's rows whose value of that column occurs in
-        `rows` are replaced (prop-line snapshots already loaded survive a later fetch that no longer
-        serves them). Returns the rows written. Rows dated outside the window are refused (they
-        would survive the next replacement of their own date as duplicates).
-        """
+        """WarehouseApi.replace_window (the contract, resources/interfaces.py): the rows are loaded
+        into a staging table, then one MERGE replaces the window. Rows dated outside the window are
+        refused (they would survive the next replacement of their own date as duplicates)."""
         import pandas as pd
         from google.cloud import bigquery
 

@@ -64,13 +64,8 @@ class DuckDBWarehouse(DuckDBResource):
         date_column: str = "game_date",
         only_matching: str | None = None,
     ) -> int:
-        """Replaces the rows with start <= date_column < end by `rows`, atomically.
-
-        With `only_matching` (a column), only the window's rows whose value of that column occurs in
-        `rows` are replaced: prop-line snapshots already loaded survive a later fetch that no longer
-        serves them (lines of games that have started). A failure anywhere rolls back: the window
-        keeps its previous rows. Returns the rows written.
-        """
+        """WarehouseApi.replace_window (the contract, resources/interfaces.py): a delete and an
+        insert in one DuckDB transaction."""
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in column_types.items())
         names = ", ".join(column_types)
         relation = self.relation(schema, table)
