@@ -15,6 +15,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+from nba_assets.lib.raw_tables import RAW_SCHEMA, RAW_TABLES
 from tests.conftest import ROOT, Pipeline, write_archive_slice
 from tests.emulators import BUCKET, PROJECT
 
@@ -23,10 +24,7 @@ PREFIX = "test_"
 
 # (schema, table, key): every table of the graph, compared over FIRST..LAST.
 TABLES = [
-    ("nba_raw", "schedule", ["game_id"]),
-    ("nba_raw", "player_boxscores", ["game_id", "player_id"]),
-    ("nba_raw", "prop_lines", ["snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
-                               "player_name", "line"]),
+    *[(RAW_SCHEMA, raw.name, list(raw.key)) for raw in RAW_TABLES],  # keys: the raw contract
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
     ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),

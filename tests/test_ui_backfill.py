@@ -19,6 +19,7 @@ from dagster import AssetKey, DagsterInstance
 
 from nba_assets.definitions import defs
 from nba_assets.lib.partitions import daily_partitions
+from nba_assets.lib.raw_tables import RAW_SCHEMA, RAW_TABLES
 from tests.conftest import ROOT, Pipeline, write_archive_slice
 
 HISTORY = ("2025-10-21", "2025-10-28")
@@ -28,10 +29,7 @@ WINDOW = ("2025-10-29", "2025-11-04")
 DATES = [d.strftime("%Y-%m-%d") for d in pd.date_range(*WINDOW)]
 
 TABLES = [
-    ("nba_raw", "schedule", ["game_id"]),
-    ("nba_raw", "player_boxscores", ["game_id", "player_id"]),
-    ("nba_raw", "prop_lines", ["snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
-                               "player_name", "line"]),
+    *[(RAW_SCHEMA, raw.name, list(raw.key)) for raw in RAW_TABLES],  # keys: the raw contract
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
     ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),

@@ -109,6 +109,8 @@ PROP_LINES = RawTable(
          "player_name", "line"),
 )
 
+RAW_TABLES = (SCHEDULE, PLAYER_BOXSCORES, PROP_LINES)
+
 _INT_TYPES = {"INTEGER", "BIGINT"}
 
 
