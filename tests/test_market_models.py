@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from nba_assets.defs.model import market_models, weekly
+from nba_assets.defs.model import market_models
 from nba_assets.lib.markets import MARKET_KEYS
 
 WEEK = dt.date(2025, 11, 3)
@@ -30,8 +30,7 @@ def _metadata(result) -> dict:
 
 
 def test_models_of_a_week_use_no_row_of_the_week(replayed):
-    rows = market_models.training_rows(replayed.warehouse, [WEEK, WEEK + dt.timedelta(weeks=1)])
-    slices = weekly.week_slices(weekly.as_days(rows["game_date"]), [WEEK])
+    rows, slices = market_models.training_rows(replayed.warehouse, [WEEK, WEEK + dt.timedelta(weeks=1)])
     low, high = slices[WEEK]
     week_rows = rows.iloc[low:high]
     assert len(week_rows) > 7 * market_models.MIN_TRAINING_ROWS
@@ -48,18 +47,19 @@ def test_a_training_row_on_or_after_the_monday_is_blocked(replayed, monkeypatch)
     artifact = store.get_bytes(market_models.ARTIFACTS.model_key(WEEK))
     original = market_models.training_rows
 
-    def leaky(warehouse, weeks):  # plant: one row of the Monday itself among the training rows
-        rows = original(warehouse, [week + dt.timedelta(days=1) for week in weeks])
-        monday = rows[pd.to_datetime(rows["game_date"]) == pd.Timestamp(WEEK)].head(1)
-        earlier = rows[pd.to_datetime(rows["game_date"]) < pd.Timestamp(WEEK)]
-        return pd.concat([earlier, monday], ignore_index=True)
+    def leaky(warehouse, weeks):  # plant: the query and slices forget the week's end by a day
+        rows, slices = original(warehouse, [week + dt.timedelta(days=1) for week in weeks])
+        return rows, {week: slices[week + dt.timedelta(days=1)] for week in weeks}
 
     monkeypatch.setattr(market_models, "training_rows", leaky)
     result = _run_models(replayed)
     assert not result.success
     [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "market_training_before_week"]
     assert not check.passed and "2025-11-03" in check.description
-    assert check.metadata["rows_in_or_after_week"].value == 1
+    on_monday = replayed.query("SELECT count(*) AS n FROM nba_features.player_market_features f JOIN "
+                               "nba_analytics.player_game_summary g USING (game_date, player_lookup) "
+                               "WHERE g.played AND game_date = DATE '2025-11-03'")["n"].iloc[0]
+    assert check.metadata["rows_in_or_after_week"].value == on_monday > 0
     assert "2025-11-03" in check.metadata["rows"].value
     assert store.get_bytes(market_models.ARTIFACTS.model_key(WEEK)) == artifact  # nothing stored
 

@@ -192,7 +192,7 @@ def _fit_glm(rows: "pd.DataFrame", market: str) -> MarketModel:
     x = design(rows)
     center, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    glm = PoissonRegressor(alpha=1e-4, max_iter=300).fit((x - center) / scale, rows["actual_value"].to_numpy(float))
+    glm = PoissonRegressor(alpha=1e-4, solver="newton-cholesky", max_iter=100).fit((x - center) / scale, rows["actual_value"].to_numpy(float))
     return MarketModel(market, center, scale, glm.coef_.copy(), float(glm.intercept_))
 
 
@@ -230,13 +230,12 @@ def train_market(rows: "pd.DataFrame", market: str) -> MarketModel | None:
     """One market's model from its training rows (complete, with actual_value); None when fewer
     than MIN_TRAINING_ROWS. The last 14 game dates (a quarter when fewer than 56) are the holdout."""
     import numpy as np
-    import pandas as pd
 
     rows = rows[complete(rows)]
     if len(rows) < MIN_TRAINING_ROWS:
         return None
-    dates = pd.to_datetime(rows["game_date"])
-    distinct = np.sort(dates.unique())
+    dates = rows["game_date"].to_numpy()  # datetime64 (training_rows)
+    distinct = np.unique(dates)
     cutoff = distinct[-min(VALIDATION_DAYS, max(1, len(distinct) // 4))]
     fit, holdout = rows[dates < cutoff], rows[dates >= cutoff]
     model = _fit_glm(rows, market)
@@ -276,9 +275,13 @@ def _fit_job(week: dt.date, bounds: tuple[int, int], rows: "pd.DataFrame"):
 
 # --- training rows, keys, reuse ----------------------------------------------------------------------
 
-def training_rows(warehouse: Warehouse, weeks: "list[dt.date]") -> "pd.DataFrame":
-    """Feature rows of every market with the outcome (played games) from the 52 weeks before the
-    first week to the last week's Monday (excluded), sorted by date (each week's rows are a slice)."""
+def training_rows(warehouse: Warehouse, weeks: "list[dt.date]") -> "tuple[pd.DataFrame, dict[dt.date, tuple[int, int]]]":
+    """(rows, {week: (low, high)}): feature rows of every market with the outcome (played games)
+    from the 52 weeks before the first week to the last week's Monday (excluded), sorted by date,
+    and each week's training rows as a slice of them (the 52 weeks before its Monday): one query
+    for all the weeks, whose windows overlap."""
+    import pandas as pd
+
     first = min(weeks) - dt.timedelta(weeks=weekly.TRAINING_WEEKS)
     columns = ", ".join(f"f.{column}" for column in TRAINING_COLUMNS)
     outcomes = ", ".join(f"g.{column}" for column in OUTCOME_COLUMNS)
@@ -294,7 +297,10 @@ def training_rows(warehouse: Warehouse, weeks: "list[dt.date]") -> "pd.DataFrame
         [first, max(weeks)],
     )
     rows["actual_value"] = actual_values(rows)
-    return rows.drop(columns=list(OUTCOME_COLUMNS))
+    # As datetime64 once (DuckDB: already; BigQuery: dates): the weeks' fits slice and compare them.
+    rows["game_date"] = pd.to_datetime(rows["game_date"])
+    rows = rows.drop(columns=list(OUTCOME_COLUMNS))
+    return rows, weekly.week_slices(weekly.as_days(rows["game_date"]), weeks)
 
 
 def code_version() -> str:
@@ -364,8 +370,7 @@ def market_models(context: AssetExecutionContext, config: MarketModelsConfig, wa
                   landing: ObjectStore):
     days = window_dates(context)
     to_fit = weekly.weeks_to_fit(lambda week: ARTIFACTS.exists(landing, week), days, config.retrain)
-    rows = training_rows(warehouse, to_fit) if to_fit else None
-    slices = weekly.week_slices(weekly.as_days(rows["game_date"]), to_fit) if to_fit else {}
+    rows, slices = training_rows(warehouse, to_fit) if to_fit else (None, {})
     # The guard first: nothing is trained or stored if any week's rows reach into the week.
     for week, (low, high) in slices.items():
         check = weekly.leak_check("market_training_before_week", rows.iloc[low:high], week,
