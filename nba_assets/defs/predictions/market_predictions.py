@@ -184,7 +184,9 @@ def predict_ml(features: "pd.DataFrame", models_by_week: dict, min_ev: float) ->
         if model is None:
             continue
         predicted = model.predict(part)
-        parts.append(part.assign(**{c: predicted[c] for c in predicted}, dispersion=model.spread()))
+        spread = model.spread()
+        parts.append(part.assign(**{c: predicted[c] for c in predicted},
+                                 dispersion=np.nan if spread is None else spread))
     if not parts:
         return pd.DataFrame(columns=list(COLUMN_TYPES))
     rows = pd.concat(parts)
