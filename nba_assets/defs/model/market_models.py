@@ -14,7 +14,7 @@ What a market's model is, in three parts, each learned only from rows before the
    (last 5, last 10, season), his per-minute rate and minutes over 10 games, his spread, what the
    opponent allowed over 10 games, rest and home. Why a GLM and not gradient boosting: a count's
    mean is a product (rate x minutes x matchup), which is linear in these logs; with a dozen
-   coefficients it cannot overfit 25,000 noisy rows, trains in ~25 ms (a HistGradientBoosting
+   coefficients it cannot overfit 25,000 noisy rows, trains in ~10 ms (Newton; a HistGradientBoosting
    fit costs ~0.15 s: a season is 48 distinct weeks x 7 markets x 2 fits, ~100 s of CPU against
    the replay's 75 s budget), and its artifact is a few numbers (prediction needs no scikit-learn).
    The line is NOT a feature: it exists for one market of the 2024-25 season only, so a model
