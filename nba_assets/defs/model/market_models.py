@@ -185,92 +185,127 @@ class MarketModel:
         return np.clip(q, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR)
 
 
-def _fit_glm(rows: "pd.DataFrame", market: str) -> MarketModel:
+@dataclass
+class TrainingArrays:
+    """Training rows as arrays, the design matrix computed once for all of them: a season's run
+    fits ~50 distinct weeks x 7 markets x 2 GLMs on overlapping rows, each a slice of these."""
+
+    x: "np.ndarray"
+    day: "np.ndarray"
+    market: "np.ndarray"         # index in MARKET_KEYS
+    complete: "np.ndarray"
+    actual: "np.ndarray"
+    minutes: "np.ndarray"
+    line: "np.ndarray"
+    over_odds: "np.ndarray"
+    under_odds: "np.ndarray"
+
+    @classmethod
+    def of(cls, rows: "pd.DataFrame") -> "TrainingArrays":
+        import numpy as np
+
+        codes = {market: i for i, market in enumerate(MARKET_KEYS)}
+        as_float = lambda column: rows[column].astype(float).to_numpy()  # noqa: E731
+        return cls(x=design(rows), day=weekly.as_days(rows["game_date"]),
+                   market=rows["market"].map(codes).to_numpy(np.int64),
+                   complete=complete(rows).to_numpy(bool), actual=as_float("actual_value"),
+                   minutes=as_float("minutes_avg_last_10"), line=as_float("consensus_line"),
+                   over_odds=as_float("over_odds"), under_odds=as_float("under_odds"))
+
+    def take(self, index) -> "TrainingArrays":
+        return TrainingArrays(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
+
+    def __len__(self) -> int:
+        return len(self.actual)
+
+
+def _fit_glm(x: "np.ndarray", actual: "np.ndarray", market: str) -> MarketModel:
     import numpy as np
     from sklearn.linear_model import PoissonRegressor
 
-    x = design(rows)
     center, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    glm = PoissonRegressor(alpha=1e-4, solver="newton-cholesky", max_iter=100).fit((x - center) / scale, rows["actual_value"].to_numpy(float))
+    glm = PoissonRegressor(alpha=1e-4, solver="newton-cholesky", max_iter=100).fit((x - center) / scale, actual)
     return MarketModel(market, center, scale, glm.coef_.copy(), float(glm.intercept_))
 
 
-def line_weight(raw, rows: "pd.DataFrame") -> float:
+def line_weight(raw, line, actual) -> float:
     """The weight in [0, 1] (steps of 0.05) minimizing MAE of line + w * (model - line)."""
     import numpy as np
 
-    line, actual = rows["consensus_line"].to_numpy(float), rows["actual_value"].to_numpy(float)
     grid = np.linspace(0, 1, 21)
     errors = [np.mean(np.abs(line + w * (raw - line) - actual)) for w in grid]
     return float(grid[int(np.argmin(errors))])
 
 
-def fit_stacking(model: MarketModel, raw, rows: "pd.DataFrame") -> tuple[float, float, float] | None:
+def fit_stacking(model: MarketModel, raw, rows: TrainingArrays) -> tuple[float, float, float] | None:
     """(a, b, c) of the logistic stacking on holdout rows with a line, prices and no push."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    line, actual = rows["consensus_line"].to_numpy(float), rows["actual_value"].to_numpy(float)
-    decided = actual != line
-    market = prob.devig_over(rows["over_odds"], rows["under_odds"])
-    usable = decided & ~np.isnan(market)
+    market = prob.devig_over(rows.over_odds, rows.under_odds)
+    usable = (rows.actual != rows.line) & ~np.isnan(market)
     if usable.sum() < MIN_LINE_ROWS:
         return None
-    over, under, _ = model.probabilities(raw[usable], line[usable])
+    line, actual = rows.line[usable], rows.actual[usable]
+    over, under, _ = model.probabilities(raw[usable], line)
     x = np.column_stack([_logit(prob.conditional_over(over, under)), _logit(market[usable])])
-    y = (actual[usable] > line[usable]).astype(int)
+    y = (actual > line).astype(int)
     if len(np.unique(y)) < 2:
         return None
     fit = LogisticRegression(C=1.0, solver="newton-cholesky").fit(x, y)
     return float(fit.intercept_[0]), float(fit.coef_[0][0]), float(fit.coef_[0][1])
 
 
-def train_market(rows: "pd.DataFrame", market: str) -> MarketModel | None:
-    """One market's model from its training rows (complete, with actual_value); None when fewer
-    than MIN_TRAINING_ROWS. The last 14 game dates (a quarter when fewer than 56) are the holdout."""
+def train_market(rows: TrainingArrays, market: str) -> MarketModel | None:
+    """One market's model from its training rows; None when fewer than MIN_TRAINING_ROWS complete
+    ones. The last 14 game dates (a quarter when fewer than 56) are the holdout."""
     import numpy as np
 
-    rows = rows[complete(rows)]
+    rows = rows.take(rows.complete)
     if len(rows) < MIN_TRAINING_ROWS:
         return None
-    dates = rows["game_date"].to_numpy()  # datetime64 (training_rows)
-    distinct = np.unique(dates)
+    distinct = np.unique(rows.day)
     cutoff = distinct[-min(VALIDATION_DAYS, max(1, len(distinct) // 4))]
-    fit, holdout = rows[dates < cutoff], rows[dates >= cutoff]
-    model = _fit_glm(rows, market)
+    fit, holdout = rows.take(rows.day < cutoff), rows.take(rows.day >= cutoff)
+    model = _fit_glm(rows.x, rows.actual, market)
     figures = {"training_rows": len(rows), "validation_rows": len(holdout)}
     if len(fit) >= MIN_TRAINING_ROWS // 2 and len(holdout):
-        probe = _fit_glm(fit, market)
-        raw = probe.mean(holdout)
-        actual = holdout["actual_value"].to_numpy(float)
+        probe = _fit_glm(fit.x, fit.actual, market)
+        raw = np.exp(probe.intercept + ((holdout.x - probe.center) / probe.scale) @ probe.coef)
+        actual = holdout.actual
         figures["validation_mae"] = float(np.mean(np.abs(raw - actual)))
-        rotation = holdout["minutes_avg_last_10"].to_numpy(float) >= ROTATION_MINUTES
+        rotation = holdout.minutes >= ROTATION_MINUTES
         if rotation.sum() >= MIN_DISTRIBUTION_ROWS:
             if BY_KEY[market].distribution == "negative_binomial":
                 model.dispersion = probe.dispersion = prob.fit_negative_binomial_size(raw[rotation], actual[rotation])
             else:
                 model.residuals = probe.residuals = np.sort(prob.scaled_residuals(raw[rotation], actual[rotation]))
-        with_line = holdout["consensus_line"].notna().to_numpy()
+        with_line = ~np.isnan(holdout.line)
         figures["validation_line_rows"] = int(with_line.sum())
         if with_line.sum() >= MIN_LINE_ROWS:
-            model.line_weight = line_weight(raw[with_line], holdout[with_line])
+            lined = holdout.take(with_line)
+            model.line_weight = line_weight(raw[with_line], lined.line, lined.actual)
             if model.has_distribution:
-                model.stacking = fit_stacking(probe, raw[with_line], holdout[with_line])
+                model.stacking = fit_stacking(probe, raw[with_line], lined)
     model.figures = {**figures, "line_weight": model.line_weight, "dispersion": model.spread(),
                      "stacking": list(model.stacking) if model.stacking else None}
     return model
 
 
-def train_week(rows: "pd.DataFrame") -> "dict[str, MarketModel | None]":
+def train_week(rows: TrainingArrays) -> "dict[str, MarketModel | None]":
     """Every market's model from one week's training rows (all markets, sorted by date)."""
-    return {market: train_market(part, market) for market, part in rows.groupby("market", sort=True)}
+    import numpy as np
+
+    present = np.unique(rows.market)
+    return {MARKET_KEYS[code]: train_market(rows.take(rows.market == code), MARKET_KEYS[code])
+            for code in present}
 
 
-def _fit_job(week: dt.date, bounds: tuple[int, int], rows: "pd.DataFrame"):
+def _fit_job(week: dt.date, bounds: tuple[int, int], rows: TrainingArrays):
     """One week's job for the worker pool: its rows are a slice of the shared rows."""
     low, high = bounds
-    return train_week(rows.iloc[low:high])
+    return train_week(rows.take(slice(low, high)))
 
 
 # --- training rows, keys, reuse ----------------------------------------------------------------------
@@ -321,7 +356,8 @@ def train_weeks(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]",
     """{week: {market: model}}; weeks with identical rows share one fit, many in worker processes."""
     same_as = weekly.distinct_jobs(keys)
     distinct = {week: slices[week] for week in set(same_as.values())}
-    trained = weekly.run_jobs("nba_assets.defs.model.market_models:_fit_job", distinct, shared=rows)
+    trained = weekly.run_jobs("nba_assets.defs.model.market_models:_fit_job", distinct,
+                              shared=TrainingArrays.of(rows))
     return {week: trained[same_as[week]] for week in slices}
 
 
