@@ -144,3 +144,16 @@ def test_the_predictions_export_carries_the_ml_system(replayed):
     ml = [p for p in payload["predictions"] if p["system_id"] == "ml_market_v1"]
     assert {p["market"] for p in ml} == set(MARKET_KEYS)
     assert all(p["p_over"] is not None for p in ml if p["market"] == "points")
+
+
+def test_the_replay_summary_has_one_line_per_market_and_system_on_the_same_rows(replayed):
+    from nba_assets.cli.replay import format_market_summary, market_scores
+    from nba_assets.defs.predictions.system_health import graded_market_rows
+
+    scores = market_scores(graded_market_rows(replayed.warehouse, dt.date(2025, 11, 3), dt.date(2025, 11, 4)))
+    assert {(e["market"], e["system_id"]) for e in scores} == {
+        (m, s) for m in MARKET_KEYS for s in ("ml_market_v1", "moving_average_v1")}
+    by_market = pd.DataFrame(scores).groupby("market")["n"].nunique()
+    assert (by_market == 1).all()  # both systems scored on the same rows
+    lines = format_market_summary(scores).splitlines()
+    assert len(lines) == 3 + len(scores) and lines[3].split()[:2] == ["points", "ml_market_v1"]
