@@ -42,7 +42,7 @@ from dagster import (
 from pydantic import Field
 
 from nba_assets.defs.model import weekly
-from nba_assets.defs.model.weekly import TRAINING_WEEKS, monday, single_threaded, weeks_of  # noqa: F401
+from nba_assets.defs.model.weekly import TRAINING_WEEKS, monday, single_threaded, weeks_of
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.ml_features import FEATURES, complete, model_matrix
