@@ -7,7 +7,9 @@ Replays 2024-10-22..2025-11-23 (every date with real points lines in the archive
 into a fresh folder exactly as `make replay` does: each week's model is trained only on games
 before that week's Monday, every date is predicted before it is graded. Then prints, on the SAME
 rows (player-dates every system predicted, the player played, a real line exists): MAE of each
-system and of the consensus line, bets and hit rate at |edge| >= 2 and >= 3, and the run time.
+system and of the consensus line, bets and hit rate at |edge| >= 2 and >= 3, and the run time;
+then per market AND per system (moving_average_v1, ml_market_v1), on the rows of the market every
+system priced, the scores against the de-vigged market (2024-25 threes on its own).
 Break-even at -110 is 52.4%. Numbers are printed, never asserted.
 """
 
@@ -51,7 +53,7 @@ def main() -> None:
           f"{result['line']['mae']:.3f}; run time {elapsed:.0f}s (whole replay, fresh folder).")
     print(systems_table(result))
     print("\nEvery market against the de-vigged market (probabilities scored on P(over | no push); "
-          "Brier skill > 0 beats the market; slope 1 = calibrated; bets = sides with EV > 0 at the "
+          "Brier skill > 0 beats the market; slope 1 = calibrated (mkt sl: the market's); bets = sides with EV > 0 at the "
           "consensus price, hit rate and ROI at real prices; 95% intervals clustered by date):")
     print(market_table(markets))
 

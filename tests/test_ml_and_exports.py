@@ -51,7 +51,7 @@ def test_exports_validate_against_their_schemas(replayed):
         # without picks says why, naming the held-back systems.
         published = {(g.system_id, g.market) for g in bets.systems if g.published}
         assert {(p.system_id, p.market) for p in bets.picks} <= published
-        assert len(bets.systems) == 7
+        assert len(bets.systems) == 14  # 2 systems (baseline, ml_market_v1) x 7 markets
         if not bets.picks:
             assert bets.no_picks_reason and "held back" in bets.no_picks_reason
         assert all(p.ev > 0 and 0 < p.stake <= 0.02 for p in bets.picks)
@@ -63,8 +63,11 @@ def test_exports_validate_against_their_schemas(replayed):
     assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_points_v1"}
     # Scored against the market per market: the baseline in every market, on real rows.
     overall = {m.market: m for m in performance.markets if m.segment == "all"}
+    assert {(m.system_id, m.segment) for m in performance.markets} >= {("ml_market_v1", "all"), ("moving_average_v1", "all")}
     assert set(overall) == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
-    assert all(m.scored_rows > 100 and m.market_brier > 0 and m.brier_skill is not None for m in overall.values())
+    # The same rows of both systems: the slice's ML system has probabilities from the week of
+    # 2025-11-03 on (its first weeks' holdouts are too small), so two dates of rows per market.
+    assert all(m.scored_rows > 30 and m.market_brier > 0 and m.brier_skill is not None for m in overall.values())
     for market in overall:
         assert (root / "systems" / "plots" / f"reliability_{market}.png").read_bytes()[:4] == b"\x89PNG"
     assert performance.same_rows > 0 and performance.line.mae > 0

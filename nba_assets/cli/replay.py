@@ -108,6 +108,40 @@ def format_summary(table) -> str:
     return "\n".join(out)
 
 
+def market_scores(rows) -> list[dict]:
+    """Per market and system, on the same rows (player-dates every system of the market priced):
+    n scored, Brier of the system and of the de-vigged market, skill, picks and hit rate."""
+    from nba_assets.defs.grading.market_backtest import same_rows
+    from nba_assets.defs.predictions import system_health as health
+    from nba_assets.lib.markets import MARKET_KEYS
+
+    rows = same_rows(rows)
+    scored, picks = health.scored(rows), health.decided_picks(rows)
+    out = []
+    for (market, system_id), part in scored.groupby(["market", "system_id"]):
+        won = picks[(picks["market"] == market) & (picks["system_id"] == system_id)]["win"]
+        brier, market_brier = part["se_system"].mean(), part["se_market"].mean()
+        out.append({"market": market, "system_id": system_id, "n": len(part), "brier": brier,
+                    "market_brier": market_brier, "skill": 1 - brier / market_brier,
+                    "picks": len(won), "hit_rate": won.mean() if len(won) else None})
+    order = {m: i for i, m in enumerate(MARKET_KEYS)}
+    return sorted(out, key=lambda e: (order.get(e["market"], 99), e["system_id"]))
+
+
+def format_market_summary(scores: list[dict]) -> str:
+    """One line per market and system: n, Brier vs the market's, skill, picks and hit rate."""
+    header = (f"{'market':<10}{'system':<20}{'n':>7}{'Brier':>9}{'market':>9}{'skill':>9}"
+              f"{'picks':>7}{'hit':>8}")
+    lines = ["Markets, every system against the de-vigged market on the same rows of the window "
+             "(probabilities on P(over | no push); skill > 0 beats the market; picks: EV > 0 sides, "
+             "decided):", header, "-" * len(header)]
+    for e in scores:
+        hit = "" if e["hit_rate"] is None else f"{100 * e['hit_rate']:.1f}%"
+        lines.append(f"{e['market']:<10}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}"
+                     f"{e['market_brier']:>9.4f}{e['skill']:>+9.3f}{e['picks']:>7}{hit:>8}")
+    return "\n".join(lines)
+
+
 class Progress(threading.Thread):
     """Prints steps done of total while the run executes, from the instance's event log."""
 
@@ -268,6 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         print("\nSystems on the same graded rows of the window (every system predicted, player played, "
               "real line):")
         print(systems_table(report(rows)))
+    if warehouse.table_exists(*tables.MARKET_PROP_ACCURACY):
+        from nba_assets.defs.predictions.system_health import graded_market_rows
+
+        scores = market_scores(graded_market_rows(warehouse, args.start, args.end))
+        if scores:
+            print()
+            print(format_market_summary(scores))
     print(f"[replay] finished in {time.monotonic() - started:.1f}s", flush=True)
     return 0 if succeeded else 1
 

@@ -13,7 +13,7 @@ from dagster import AssetSelection, define_asset_job
 from nba_assets.defs.exports import exports
 from nba_assets.defs.grading import backtest, dbt_grading, market_backtest
 from nba_assets.defs.ingest import raw
-from nba_assets.defs.model import points_model
+from nba_assets.defs.model import market_models, points_model
 from nba_assets.defs.operations import health, schedules
 from nba_assets.defs.predictions import best_bets, market_predictions, predictions
 from nba_assets.defs.transform import dbt_models
@@ -27,31 +27,33 @@ PREDICT_GRADE_EXPORT = (predictions.player_prop_predictions, market_predictions.
                         exports.export_predictions, exports.export_best_bets, exports.export_results,
                         health.daily_health_summary)
 REPORTS = (backtest.backtest_report, market_backtest.market_backtest_report, exports.export_system_performance)
-ALL_ASSETS = (*INGEST_AND_FEATURES, points_model.points_model, *PREDICT_GRADE_EXPORT, *REPORTS)
+MODELS = (points_model.points_model, market_models.market_models)
+ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
 
 # The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
 # in-process (same selection, same range tags). One run per range, steps in dependency order.
 daily_pipeline = define_asset_job(
     "daily_pipeline", selection=AssetSelection.assets(*ALL_ASSETS), partitions_def=daily_partitions,
     description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
-    "sources, analytics, features, the points model the dates use, predictions, best bets, grading, "
+    "sources, analytics, features, the models the dates use (points, markets), predictions, best bets, grading, "
     "JSON exports and the backtest report as of the last date.")
 ingest_and_features = define_asset_job(
     "ingest_and_features", selection=AssetSelection.assets(*INGEST_AND_FEATURES),
     partitions_def=daily_partitions,
     description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.")
-# Mondays' schedule: the week's model is fitted (or its fit record confirmed) before the pre-game
-# run needs it; `retrain` so a Monday whose artifact exists still checks it against its rows.
-RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}}}}
+# Mondays' schedule: the week's models are fitted (or their fit records confirmed) before the
+# pre-game run needs them; `retrain` so a Monday whose artifacts exist still checks them.
+RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}},
+                   "market_models": {"config": {"retrain": True}}}}
 weekly_points_model = define_asset_job(
-    "weekly_points_model", selection=AssetSelection.assets(points_model.points_model),
+    "weekly_points_model", selection=AssetSelection.assets(*MODELS),
     partitions_def=daily_partitions, config=RETRAIN,
-    description="Fit the points model of the weeks of a date or a range of dates (kept when its fit "
-    "record shows the same training rows and code).")
+    description="Fit the points model and the market models of the weeks of a date or a range of "
+    "dates (kept when a fit record shows the same training rows and code).")
 # Deliberate, never implied by a backfill: after history changed (a re-graded or re-ingested range),
 # refit the later weeks' models and redo what their dates derive from them.
 retrain_and_repredict = define_asset_job(
-    "retrain_and_repredict", selection=AssetSelection.assets(points_model.points_model).downstream(),
+    "retrain_and_repredict", selection=AssetSelection.assets(*MODELS).downstream(),
     partitions_def=daily_partitions, config=RETRAIN,
     description="Refit the models of a range of dates (their training rows changed) and redo their "
     "predictions, best bets, grading, exports and reports. Launch it over the dates after a replayed "

@@ -34,3 +34,15 @@ MARKETS = (
 
 BY_KEY = {m.market: m for m in MARKETS}
 MARKET_KEYS = tuple(BY_KEY)
+
+
+def actual_values(frame):
+    """The market's stat of each row of `frame` (columns `market` and the box-score columns of
+    every market on the same row; PRA: the sum). NaN where a column is missing."""
+    import pandas as pd
+
+    out = pd.Series(float("nan"), index=frame.index)
+    for market in MARKETS:
+        rows = frame["market"] == market.market
+        out[rows] = frame.loc[rows, list(market.columns)].astype(float).sum(axis=1, min_count=len(market.columns))
+    return out

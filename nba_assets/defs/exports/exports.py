@@ -2,7 +2,8 @@
 `export_schemas.py`, validated before writing).
 
 - `export_predictions`  v1/predictions/{date}.json  every prediction with a line: every market of
-                        the systems with probabilities, and the points-only ML system
+                        the systems with probabilities (moving_average_v1, ml_market_v1),
+                        and the points-only ML system (ml_points_v1)
 - `export_best_bets`    v1/best-bets/{date}.json    the day's best bets, each system's gate, and
                         why a day has no picks
 - `export_results`      v1/results/{date}.json      the best bets graded, with a summary
@@ -89,7 +90,8 @@ def _points_only_prediction(r) -> "schemas.Prediction":
 
 @asset(deps=["player_prop_predictions", "market_prop_predictions"],
        description="v1/predictions/{date}.json: every prediction with a line - every market of the "
-       "systems with probabilities (P(over/under/push), EV, stake) and the points-only ML system.",
+       "systems with probabilities (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake) and "
+       "the points-only ML system.",
        **DAILY)
 def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
                        landing: ObjectStore) -> MaterializeResult:

@@ -151,7 +151,7 @@ def _range(interval, scale: float = 100.0, fmt: str = "{:.1f}") -> str:
 def table(result: dict) -> str:
     """Plain text: per market, system and segment, the scores against the market."""
     header = (f"{'market':<9}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
-              f"{'slope':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}")
+              f"{'slope':>7}{'mkt sl':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}")
     lines = [header]
     for e in result["entries"]:
         picks = e["picks"]
@@ -160,7 +160,8 @@ def table(result: dict) -> str:
         lines.append(
             f"{e['market']:<9}{e['system_id']:<19}{e['segment']:<9}{e['scored_rows']:>7}"
             f"{(e['brier'] or 0):>8.4f}{(e['market_brier'] or 0):>8.4f}{skill:>26}"
-            f"{(e['calibration_slope'] or 0):>7.2f}{(e['mae'] or 0):>7.2f}{(e['line_mae'] or 0):>8.2f}"
+            f"{(e['calibration_slope'] or 0):>7.2f}{(e['market_calibration_slope'] or 0):>7.2f}"
+            f"{(e['mae'] or 0):>7.2f}{(e['line_mae'] or 0):>8.2f}"
             f"{picks['bets']:>7}{_pct(picks['hit_rate']) + _range(picks['hit_rate_interval']):>22}"
             f"{roi:>24}")
     return "\n".join(lines)

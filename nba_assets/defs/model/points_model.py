@@ -27,15 +27,10 @@ library), and on ~30,000 rows trains in about a second.
 """
 
 import datetime as dt
-import functools
-import hashlib
-import json
-import pickle
 from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     Config,
@@ -46,6 +41,8 @@ from dagster import (
 )
 from pydantic import Field
 
+from nba_assets.defs.model import weekly
+from nba_assets.defs.model.weekly import TRAINING_WEEKS, monday, single_threaded, weeks_of
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.ml_features import FEATURES, complete, model_matrix
@@ -55,24 +52,18 @@ from resources.interfaces import ObjectStore, Warehouse
 if TYPE_CHECKING:
     import pandas as pd
 
-TRAINING_WEEKS = 52
 VALIDATION_DAYS = 14
 MIN_TRAINING_ROWS = 500
-
-
-
-def monday(day: dt.date) -> dt.date:
-    """The week of a game date (weeks start on Monday, US Eastern dates)."""
-    return day - dt.timedelta(days=day.weekday())
+ARTIFACTS = weekly.WeeklyArtifacts("models/points_model")
 
 
 def model_key(week_start: dt.date) -> str:
-    return f"models/points_model/{week_start.isoformat()}.pkl"
+    return ARTIFACTS.model_key(week_start)
 
 
 def fit_record_key(week_start: dt.date) -> str:
     """The artifact's record: what it was fitted on (`fit_key`) and its validation figures."""
-    return f"models/points_model/{week_start.isoformat()}.json"
+    return ARTIFACTS.record_key(week_start)
 
 
 # What training reads of a feature row: the model's inputs (`is_home` comes from `home_away`), the
@@ -89,8 +80,6 @@ def training_rows_by_week(warehouse: Warehouse, weeks: "list[dt.date]") -> "dict
     """`training_rows` of each week, from one query over all of them: the weeks' 52-week windows
     overlap (a season's 77 weeks read each game ~50 times), so each week's rows are a slice of the
     rows sorted by date."""
-    import numpy as np
-
     first = min(weeks) - dt.timedelta(weeks=TRAINING_WEEKS)
     columns = ", ".join(f"f.{column}" for column in TRAINING_COLUMNS)
     rows = warehouse.query(
@@ -104,31 +93,8 @@ def training_rows_by_week(warehouse: Warehouse, weeks: "list[dt.date]") -> "dict
         """,
         [first, max(weeks)],
     )
-    days = _as_days(rows["game_date"])
-
-    def between(start: dt.date, end: dt.date) -> "pd.DataFrame":
-        low, high = np.searchsorted(days, [np.datetime64(start, "D"), np.datetime64(end, "D")])
-        return rows.iloc[low:high].reset_index(drop=True)
-
-    return {week: between(week - dt.timedelta(weeks=TRAINING_WEEKS), week) for week in weeks}
-
-
-def _as_days(dates: "pd.Series"):
-    """A date column (DuckDB: datetime64; BigQuery: dbdate or date objects) as numpy days."""
-    import pandas as pd
-
-    return pd.to_datetime(dates).to_numpy().astype("datetime64[D]")
-
-
-def single_threaded():
-    """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
-    a second thread gains little, and on a busy machine (another run, the UI, other work on the
-    same cores) OpenMP threads spin waiting for each other at every tree node: a season's training
-    took over 10 minutes instead of about one. The results do not depend on the thread count."""
-    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so the limit applies to it)
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
+    slices = weekly.week_slices(weekly.as_days(rows["game_date"]), weeks)
+    return {week: rows.iloc[low:high].reset_index(drop=True) for week, (low, high) in slices.items()}
 
 
 def new_model():
@@ -209,47 +175,33 @@ def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
         return train(rows, week_start)
 
 
-# Below this many distinct weeks, worker processes cost more than they save: each needs ~2 s to
-# start (pandas, scikit-learn) against ~0.7 s per week, and this process imports scikit-learn anyway.
-PARALLEL_FROM_WEEKS = 8
+def _fit_job(week: dt.date, rows: "pd.DataFrame", shared=None):
+    """One week's job for the worker pool (weekly.run_jobs)."""
+    return _train_single_threaded(rows, week)
+
+
+PARALLEL_FROM_WEEKS = weekly.PARALLEL_FROM_JOBS
 
 
 def _content_key(rows: "pd.DataFrame") -> str:
-    import pandas as pd
-
-    digest = hashlib.sha256(",".join(rows.columns).encode())
-    digest.update(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    return weekly.content_key(rows.columns, weekly.row_hashes(rows))
 
 
-@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """The training code's version: this module, the feature matrix code, scikit-learn's version."""
-    from importlib.metadata import version
-    from pathlib import Path
-
     import nba_assets.lib.ml_features as ml_features
 
-    digest = hashlib.sha256(version("scikit-learn").encode())
-    for module in (__file__, ml_features.__file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()
+    return weekly.code_version(__file__, ml_features.__file__)
 
 
 def fit_key(rows: "pd.DataFrame") -> str:
     """What a week's fit depends on: its training rows and the code (`train` is deterministic)."""
-    return hashlib.sha256((_content_key(rows) + code_version()).encode()).hexdigest()
+    return weekly.fit_key(_content_key(rows), code_version())
 
 
 def _stored_fit(store: ObjectStore, week: dt.date, key: str) -> dict | None:
     """The week's stored record when its artifact was fitted on exactly these rows by this code."""
-    try:
-        record = json.loads(store.get_bytes(fit_record_key(week)))
-    except (FileNotFoundError, ValueError):
-        return None
-    if record.get("fit_key") != key or not store.exists(model_key(week)):
-        return None
-    return record
+    return ARTIFACTS.reusable(store, week, key)
 
 
 def train_weeks(training: "dict[dt.date, pd.DataFrame]", keys: "dict[dt.date, str] | None" = None) -> dict:
@@ -258,67 +210,21 @@ def train_weeks(training: "dict[dt.date, pd.DataFrame]", keys: "dict[dt.date, st
 
     `train` depends only on the rows, so weeks with identical training rows share one fit: in the
     off-season no game enters or leaves the 52 weeks (2025-04-14..2025-10-20: 28 weeks, one fit).
-    The distinct ones are trained in worker processes, one per core, each fit single-threaded (see
-    `single_threaded`): about 1.7x faster on 2 cores than one process. The models are the same as
-    `train`'s one by one. The workers are plain `python -m nba_assets.defs.model.training_worker` processes
-    (not multiprocessing, whose workers re-run the calling script when it has no `__main__` guard)."""
-    first_week_of: dict[str, dt.date] = {}
+    The distinct ones are trained by the shared worker pool (weekly.run_jobs: one process per core
+    from PARALLEL_FROM_WEEKS weeks, each fit single-threaded; about 1.7x faster on 2 cores)."""
     keys = keys or {week: _content_key(rows) for week, rows in training.items()}
-    same_as = {week: first_week_of.setdefault(keys[week], week) for week in training}
+    same_as = weekly.distinct_jobs({week: keys[week] for week in training})
     distinct = {week: training[week] for week in set(same_as.values())}
-    trained = _train_in_workers(distinct)
+    trained = weekly.run_jobs("nba_assets.defs.model.points_model:_fit_job", distinct)
     return {week: trained[same_as[week]] for week in training}
 
 
-def _train_in_workers(training: "dict[dt.date, pd.DataFrame]") -> dict:
-    import os
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    workers = min(len(os.sched_getaffinity(0)), len(training))
-    if workers < 2 or len(training) < PARALLEL_FROM_WEEKS:
-        return {week: _train_single_threaded(rows, week) for week, rows in training.items()}
-    weeks = sorted(training)
-    with tempfile.TemporaryDirectory(prefix="points-model-") as folder:
-        jobs = []
-        for worker in range(workers):
-            share = {week: training[week] for week in weeks[worker::workers]}
-            given, result = Path(folder) / f"in{worker}.pkl", Path(folder) / f"out{worker}.pkl"
-            with given.open("wb") as file:  # streamed: the weeks' frames are most of the memory
-                pickle.dump(share, file, protocol=pickle.HIGHEST_PROTOCOL)
-            jobs.append((result, subprocess.Popen(
-                [sys.executable, "-m", "nba_assets.defs.model.training_worker", str(given), str(result)],
-                stderr=subprocess.PIPE)))
-        trained = {}
-        for result, process in jobs:
-            _, errors = process.communicate()
-            if process.returncode != 0:
-                raise RuntimeError(f"points model training worker failed: {errors.decode()[-3000:]}")
-            trained.update(pickle.loads(result.read_bytes()))
-    return trained
-
-
 def load_model(store: ObjectStore, week_start: dt.date):
-    if not store.exists(model_key(week_start)):
-        return None
-    return pickle.loads(store.get_bytes(model_key(week_start)))
+    return ARTIFACTS.load(store, week_start)
 
 
 def _leak_check(rows: "pd.DataFrame", week_start: dt.date) -> AssetCheckResult:
-    import pandas as pd
-
-    late = rows[pd.to_datetime(rows["game_date"]) >= pd.Timestamp(week_start)] if len(rows) else rows
-    listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.player_lookup}" for r in late.head(20).itertuples())
-    return AssetCheckResult(
-        check_name="training_before_week",
-        passed=late.empty,
-        severity=AssetCheckSeverity.ERROR,
-        description=("All training rows are dated before the week." if late.empty else
-                     f"{len(late)} training rows are dated on or after the week's Monday {week_start}."),
-        metadata={"rows_in_or_after_week": len(late), "rows": MetadataValue.md(listing or "none")},
-    )
+    return weekly.leak_check("training_before_week", rows, week_start)
 
 
 class PointsModelConfig(Config):
@@ -328,23 +234,14 @@ class PointsModelConfig(Config):
         "that started on or before the run's first date and already has an artifact.")
 
 
-def weeks_of(days: "list[dt.date]") -> "list[dt.date]":
-    return sorted({monday(day) for day in days})
-
-
 def weeks_to_fit(store: ObjectStore, days: "list[dt.date]", retrain: bool = False) -> "list[dt.date]":
     """The weeks whose training rows the run reads (see the module docstring): all weeks of the
     run's dates but one that starts on or before the first date and has an artifact."""
-    first = min(days)
-    return [week for week in weeks_of(days)
-            if retrain or week > first or not store.exists(model_key(week))]
+    return weekly.weeks_to_fit(lambda week: ARTIFACTS.exists(store, week), days, retrain)
 
 
 def _stored_record(store: ObjectStore, week: dt.date) -> dict:
-    try:
-        return json.loads(store.get_bytes(fit_record_key(week)))
-    except (FileNotFoundError, ValueError):
-        return {}
+    return ARTIFACTS.record(store, week)
 
 
 def _partition_metadata(week: dt.date, fit: str, record: dict, uri: str | None) -> dict:
@@ -396,12 +293,11 @@ def points_model(context: AssetExecutionContext, config: PointsModelConfig, ware
         if week in trained:
             model, validation_mae, validation_rows, trained_rows = trained[week]
             first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
-            uri = landing.put_bytes(model_key(week), pickle.dumps(model))
             record = {"fit_key": keys[week], "validation_mae": validation_mae,
                       "validation_rows": validation_rows, "training_rows": trained_rows,
                       "line_weight": model.line_weight, "training_first_date": f"{first:%Y-%m-%d}",
                       "training_last_date": f"{latest:%Y-%m-%d}"}
-            landing.put_bytes(fit_record_key(week), json.dumps(record).encode())
+            uri = ARTIFACTS.save(landing, week, model, record)
             fit = "trained"
         elif week in reused:
             record, uri, fit = reused[week], landing.uri(model_key(week)), "kept (same rows and code)"

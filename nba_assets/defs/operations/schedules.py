@@ -28,7 +28,7 @@ MORNING_RESULTS = ["player_aliases", "raw_schedule", "raw_player_boxscores", "pl
                    "team_game_summary", "prediction_accuracy", "market_prop_accuracy", "grading_coverage_daily",
                    "export_results", "daily_health_summary"]
 PREGAME = ["player_aliases", "raw_schedule", "raw_prop_lines", "prop_lines_consensus", "market_lines_consensus",
-           "ml_feature_store", "player_market_features", "points_model", "player_prop_predictions",
+           "ml_feature_store", "player_market_features", "points_model", "market_models", "player_prop_predictions",
            "market_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
 
 morning_results = define_asset_job(

@@ -29,6 +29,7 @@ from dagster import (
     asset,
 )
 
+from nba_assets.defs.model.market_models import SYSTEM as ML_SYSTEM
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.defs.predictions.market_predictions import BASELINE
 from nba_assets.lib import tables
@@ -44,9 +45,8 @@ if TYPE_CHECKING:
 
 MAX_PER_GAME = 2
 MAX_PER_DAY = 15
-# Systems with probabilities per market (market_prop_predictions); a walk-forward ML system per
-# market joins here when it lands.
-SYSTEMS = (BASELINE,)
+# Systems with probabilities per market (market_prop_predictions), gated alike.
+SYSTEMS = (BASELINE, ML_SYSTEM)
 # Graded history loaded before the window: enough for 21 game dates across an off-season.
 HISTORY_DAYS = 400
 

@@ -1,8 +1,7 @@
 """Market predictions: for every market with a real line, a system's mean and its P(over),
 P(under), P(push), the market's de-vigged P(over), the better side's expected value at the
 consensus price and a fractional-Kelly stake. Table nba_predictions.market_prop_predictions, keyed
-by (game_date, player_lookup, market, system_id): a walk-forward ML system per market (a later
-phase) adds rows under its own system_id.
+by (game_date, player_lookup, market, system_id), two systems:
 
 System `moving_average_v1`, every market: the seed system's 0.5·L5 + 0.3·L10 + 0.2·season average
 of the market's stat (weights renormalized over the parts present; the points rows equal the points
@@ -11,6 +10,10 @@ date on the same system's means and the actual results of the 60 game dates BEFO
 of rotation players: minutes L10 >= 15): a negative-binomial dispersion for counting stats, the
 scaled residuals for points and PRA. Nothing of the date itself or later is used; a date with too
 little history gets no probabilities (PASS).
+
+System `ml_market_v1`, every market: the week's model of the market (market_models.py: a Poisson
+GLM, its distribution fitted on its own out-of-sample results before the week, and the learned
+trust in the line), for feature rows with a line and complete features of weeks with a model.
 
 Pick: the side with the larger expected value at its consensus price when that is > 0
 (`min_ev`); the stake is a quarter Kelly capped at 2% of the bankroll. A missing price means no
@@ -23,13 +26,14 @@ from typing import TYPE_CHECKING
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
+from nba_assets.defs.model import market_models
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
-from nba_assets.lib.markets import MARKETS
+from nba_assets.lib.markets import MARKETS, actual_values
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.window import window_bounds
-from resources.interfaces import Warehouse
+from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,17 +90,6 @@ def moving_average(features: "pd.DataFrame") -> "pd.Series":
         weighted = weighted + values.fillna(0.0) * weight
         weights = weights + values.notna() * weight
     return (weighted / weights).where(weights > 0).round(2)
-
-
-def actual_values(frame: "pd.DataFrame") -> "pd.Series":
-    """The market's stat from box-score columns on the same row (PRA: the sum)."""
-    import pandas as pd
-
-    out = pd.Series(float("nan"), index=frame.index)
-    for market in MARKETS:
-        rows = frame["market"] == market.market
-        out[rows] = frame.loc[rows, list(market.columns)].astype(float).sum(axis=1, min_count=len(market.columns))
-    return out
 
 
 def fitted_probabilities(market, mean, line, history_mean, history_actual):
@@ -177,6 +170,43 @@ def predict_baseline(features: "pd.DataFrame", history: "pd.DataFrame", min_ev: 
     return rows[list(COLUMN_TYPES)].reset_index(drop=True)
 
 
+def predict_ml(features: "pd.DataFrame", models_by_week: dict, min_ev: float) -> "pd.DataFrame":
+    """ml_market_v1 rows for feature rows with a line and complete features whose week and market
+    have a model (`models_by_week`: {week: {market: MarketModel}}, as stored by market_models)."""
+    import numpy as np
+    import pandas as pd
+
+    rows = features[features["has_line"].astype(bool) & market_models.complete(features)].copy()
+    week = pd.to_datetime(rows["game_date"]).dt.date.map(market_models.weekly.monday)
+    parts = []
+    for (monday, market), part in rows.groupby([week, rows["market"]], sort=True):
+        model = (models_by_week.get(monday) or {}).get(market)
+        if model is None:
+            continue
+        predicted = model.predict(part)
+        spread = model.spread()
+        parts.append(part.assign(**{c: predicted[c] for c in predicted},
+                                 dispersion=np.nan if spread is None else spread))
+    if not parts:
+        return pd.DataFrame(columns=list(COLUMN_TYPES))
+    rows = pd.concat(parts)
+    rows["line"] = rows["consensus_line"].astype(float)
+    rows["distribution"] = rows["market"].map({m.market: m.distribution for m in MARKETS})
+    rows["predicted_value"] = rows["predicted_value"].round(2)
+    probabilities = ["p_over", "p_under", "p_push", "dispersion"]
+    rows[probabilities] = rows[probabilities].astype(float).round(4)
+    # Rounded each to 4 places, the three must still sum to 1: P(under) takes the remainder.
+    rows["p_under"] = np.where(rows["p_over"].notna(), (1 - rows["p_over"] - rows["p_push"]).round(4), np.nan)
+    rows = with_picks(rows, min_ev).assign(system_id=market_models.SYSTEM)
+    return rows[list(COLUMN_TYPES)].reset_index(drop=True)
+
+
+def models_of_window(store: "ObjectStore", start: dt.date, end: dt.date) -> dict:
+    """{week: {market: model}} of the weeks of start..end (exclusive) that have an artifact."""
+    weeks = market_models.weekly.weeks_of([start + dt.timedelta(days=i) for i in range((end - start).days)])
+    return {week: models for week in weeks if (models := market_models.load_models(store, week))}
+
+
 def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.DataFrame":
     """The baseline's means and the actual results of played games of rotation players, every
     market, dates before `end` back to HISTORY_DAYS before `start` (each date then uses only the
@@ -207,29 +237,34 @@ def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
 
 @asset(
     **partitioned("predictions", {"python", "pandas", "duckdb"}),
-    deps=["player_market_features", "player_game_summary"],
+    deps=["player_market_features", "player_game_summary", "market_models"],
     description="Per player, date, market (points, rebounds, assists, threes, pra, steals, blocks) "
-    "and system: mean, P(over)/P(under)/P(push) from a distribution fitted on earlier dates, the "
+    "and system (moving_average_v1, ml_market_v1): mean, P(over)/P(under)/P(push) from a distribution fitted on earlier dates, the "
     "market's de-vigged P(over), EV at the consensus price and a quarter-Kelly stake; "
     "nba_predictions.market_prop_predictions.",
 )
 def market_prop_predictions(context: AssetExecutionContext, config: MarketPredictionConfig,
-                            warehouse: Warehouse) -> MaterializeResult:
+                            warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
+    import pandas as pd
+
     start, end = window_bounds(context)
     features = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.PLAYER_MARKET_FEATURES)} "
         "WHERE game_date >= ? AND game_date < ?", [start, end])
-    predictions = predict_baseline(_dates(features), _dates(history_rows(warehouse, start, end)), config.min_ev)
+    features = _dates(features)
+    baseline = predict_baseline(features, _dates(history_rows(warehouse, start, end)), config.min_ev)
+    ml = predict_ml(features, models_of_window(landing, start, end), config.min_ev)
+    predictions = pd.concat([baseline, ml], ignore_index=True) if len(ml) else baseline
     predictions["game_date"] = predictions["game_date"].dt.date
     warehouse.replace_window(*tables.MARKET_PROP_PREDICTIONS, predictions, COLUMN_TYPES, start, end)
     picks = predictions[predictions["recommendation"] != "PASS"]
-    by_market = predictions.groupby("market").agg(rows=("line", "size"), with_p=("p_over", "count"))
+    by_market = predictions.groupby(["market", "system_id"]).agg(rows=("line", "size"), with_p=("p_over", "count"))
     return MaterializeResult(metadata={
         **window_metadata(context, rows_by_date(predictions),
                           preview_metadata(picks.sort_values("ev", ascending=False))),
         "rows_by_market": MetadataValue.md("\n".join(
-            ["| market | rows | with probabilities |", "|---|---:|---:|"]
-            + [f"| {m} | {r.rows} | {r.with_p} |" for m, r in by_market.iterrows()])),
+            ["| market | system | rows | with probabilities |", "|---|---|---:|---:|"]
+            + [f"| {m} | {s} | {r.rows} | {r.with_p} |" for (m, s), r in by_market.iterrows()])),
         "without_probabilities": int(predictions["p_over"].isna().sum()),
         "positive_ev_sides": len(picks),
         "min_ev": config.min_ev,
