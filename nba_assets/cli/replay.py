@@ -271,14 +271,15 @@ def _replay(args, instance, defs, started: float) -> int:
     if not succeeded:
         print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
     warehouse = defs.resources["warehouse"]
-    print(format_summary(summary(warehouse, args.start, args.end)))
-    if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
-        from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
+    with warehouse.session():  # the summary's queries share one opening of the warehouse
+        print(format_summary(summary(warehouse, args.start, args.end)))
+        if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
+            from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
 
-        rows = graded_rows(warehouse, args.start, args.end)
-        print("\nSystems on the same graded rows of the window (every system predicted, player played, "
-              "real line):")
-        print(systems_table(report(rows)))
+            rows = graded_rows(warehouse, args.start, args.end)
+            print("\nSystems on the same graded rows of the window (every system predicted, player "
+                  "played, real line):")
+            print(systems_table(report(rows)))
     print(f"[replay] finished in {time.monotonic() - started:.1f}s", flush=True)
     return 0 if succeeded else 1
 

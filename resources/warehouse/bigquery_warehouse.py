@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from dagster_gcp import BigQueryResource
@@ -127,6 +128,10 @@ class BigQueryWarehouse(BigQueryResource):
         if any(field.name == CLUSTER_COLUMN for field in fields):
             target.clustering_fields = [CLUSTER_COLUMN]
         return client.create_table(target, exists_ok=True)
+
+    def session(self) -> nullcontext:
+        """Nothing to keep open: every query is a job (DuckDBWarehouse keeps its file open)."""
+        return nullcontext()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         from google.cloud import bigquery

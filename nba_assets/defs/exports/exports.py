@@ -20,7 +20,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -91,6 +91,7 @@ def _points_only_prediction(r) -> "schemas.Prediction":
        description="v1/predictions/{date}.json: every prediction with a line - every market of the "
        "systems with probabilities (P(over/under/push), EV, stake) and the points-only ML system.",
        **DAILY)
+@warehouse_session
 def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
                        landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
@@ -142,6 +143,7 @@ def no_picks_reason(gate: list) -> str:
 
 @asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets (by EV, with "
        "stakes), each system's gate, and why a day has no picks.", **DAILY)
+@warehouse_session
 def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
                      landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)

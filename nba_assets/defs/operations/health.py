@@ -22,7 +22,7 @@ from dagster import (
 
 from nba_assets.defs.operations.freshness import DEADLINES
 from nba_assets.lib import box_scores, tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.window import window_bounds
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
@@ -117,6 +117,7 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
     "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
     **partitioned("operations", {"duckdb", "slack"}),
 )
+@warehouse_session
 def daily_health_summary(context: AssetExecutionContext, warehouse: Warehouse,
                          alerts: AlertChannel) -> MaterializeResult:
     _, end = window_bounds(context)

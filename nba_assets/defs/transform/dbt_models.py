@@ -147,7 +147,9 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Ware
         events = list(invocation.stream())
         succeeded = invocation.is_successful()
         if succeeded:
-            yield from _with_warehouse_metadata(events, context, warehouse, partitioned)
+            # dbt has released the file: its ~10 metadata queries share one opening of it.
+            with warehouse.session():
+                yield from _with_warehouse_metadata(events, context, warehouse, partitioned)
         else:
             yield from events
             errors = invocation.get_error()
