@@ -21,6 +21,7 @@ from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
+from nba_assets.lib.automation import healing_condition
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -172,7 +173,8 @@ def _profit(result: str, stake: float, price: float) -> float:
 
 
 @asset(deps=["best_bets", "market_prop_accuracy"], description="v1/results/{date}.json: the best "
-       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY)
+       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY,
+       automation_condition=healing_condition("export_results"))  # heals after late box scores
 def export_results(context: AssetExecutionContext, warehouse: Warehouse,
                    landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)

@@ -29,6 +29,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from nba_assets.lib.asset_defaults import OWNERS
+from nba_assets.lib.automation import healing_condition
 from nba_assets.lib.metadata import preview_metadata, window_metadata
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.paths import DBT_PROJECT_DIR
@@ -59,6 +60,13 @@ class NbaDbtTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return OWNERS
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        # The results side heals itself after late box scores (lib/automation.py); set here, on
+        # the asset, rather than mapped over the loaded graph's specs.
+        healing = (healing_condition(dbt_resource_props["name"])
+                   if dbt_resource_props["resource_type"] in ("model", "seed") else None)
+        return healing if healing is not None else super().get_automation_condition(dbt_resource_props)
 
 
 translator = NbaDbtTranslator()
