@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.defs.grading.backtest import as_of_metadata
+from nba_assets.defs.grading.backtest import PLOT_CACHE, as_of_metadata
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import probability as prob
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
+from nba_assets.lib.plot_cache import cached_plots, digest_of, frame_bytes
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -219,6 +220,14 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     return out
 
 
+def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame") -> dict[str, bytes]:
+    """`reliability_plots`, rendered only when the graded rows changed (lib/plot_cache.py)."""
+    markets = sorted(health.scored(same_rows(rows))["market"].unique())  # the plots' order
+    digest = digest_of([frame_bytes(rows)], __file__, prob.__file__, health.__file__)
+    return cached_plots(store, PLOT_CACHE, digest, lambda: reliability_plots(rows),
+                        [f"reliability_{market}.png" for market in markets])
+
+
 @asset(
     **partitioned("grading", {"python", "pandas"}),
     deps=["market_prop_accuracy"],
@@ -236,7 +245,7 @@ def market_backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
     rows = health.graded_market_rows(warehouse)
     rows = rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
     result = report(rows)
-    images = reliability_plots(rows) if result["entries"] else {}
+    images = cached_reliability_plots(landing, rows) if result["entries"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
     embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
