@@ -1,4 +1,4 @@
-"""Plots rendered only when what they show changed.
+"""Plots rendered (and the market report computed) only when what they show changed.
 
 The reports' PNGs (backtest: 2, market backtest: 7) cost a one-date run ~1 s of CPU: matplotlib's
 import and the rendering. A report re-run on the same graded rows (a replayed date, a re-launched
@@ -8,9 +8,13 @@ its inputs (the plotted data, the source of the module that draws it, matplotlib
 next run with the same digest reuses the bytes (identical to a new rendering: matplotlib's PNG
 output is deterministic) and does not import matplotlib. One object per plot name, digest and PNG
 in it together (one atomic write: never a digest beside another rendering's bytes).
+
+The market backtest report (bootstraps and calibration fits of every market and system, ~0.5 s)
+is kept the same way (`cached_json`): its JSON round-trips exactly (floats by their repr).
 """
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
@@ -58,3 +62,14 @@ def cached_plots(store, prefix: str, digest: bytes, render: Callable[[], dict[st
     for name, data in images.items():
         store.put_bytes(f"{prefix}/{name}", digest + data)
     return images
+
+
+def cached_json(store, key: str, digest: bytes, compute: Callable[[], dict]) -> dict:
+    """`compute()`, or the result kept at `key` by a computation with the same digest."""
+    if store.exists(key):
+        data = store.get_bytes(key)
+        if data[:DIGEST_BYTES] == digest:
+            return json.loads(data[DIGEST_BYTES:])
+    result = compute()
+    store.put_bytes(key, digest + json.dumps(result).encode())
+    return result
