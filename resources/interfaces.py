@@ -30,6 +30,10 @@ class WarehouseApi(Protocol):
         """The queries inside share what opening the warehouse costs (see DuckDBWarehouse)."""
         ...
 
+    def open_for_dbt(self) -> AbstractContextManager[None]:
+        """Around a dbt invocation in this process: its openings of the warehouse are cheap."""
+        ...
+
 
 class ObjectStoreApi(Protocol):
     def put_bytes(self, key: str, data: bytes) -> str: ...

@@ -129,6 +129,10 @@ class BigQueryWarehouse(BigQueryResource):
             target.clustering_fields = [CLUSTER_COLUMN]
         return client.create_table(target, exists_ok=True)
 
+    def open_for_dbt(self) -> nullcontext:
+        """Nothing to keep open for dbt either (DuckDBWarehouse keeps its file open)."""
+        return nullcontext()
+
     def session(self) -> nullcontext:
         """Nothing to keep open: every query is a job (DuckDBWarehouse keeps its file open)."""
         return nullcontext()

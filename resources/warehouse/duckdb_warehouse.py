@@ -71,6 +71,22 @@ class DuckDBWarehouse(DuckDBResource):
         finally:
             _SESSIONS.pop(self.database).close()
 
+    @contextmanager
+    def open_for_dbt(self) -> Iterator[None]:
+        """Keeps the database open in this process while dbt runs in it: dbt-duckdb opens and
+        closes the file for every node (~15 times a build, ~25 ms of CPU each); with the database
+        open, each of its openings is a new connection to it (~0.5 ms). Opened with dbt-duckdb's
+        configuration (the profile sets no DuckDB config options): DuckDB refuses a second
+        configuration of a file open in the process. Closed as soon as dbt returns."""
+        if self.database == ":memory:":
+            yield
+            return
+        conn = connect_waiting(self.database, {}, self.lock_timeout_seconds)
+        try:
+            yield
+        finally:
+            conn.close()
+
     def relation(self, schema: str, table: str) -> str:
         return f"{self.dataset_prefix}{schema}.{table}"
 

@@ -148,7 +148,7 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Ware
         dbt_vars.update(min_date=start.isoformat(), max_date=end.isoformat())
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    with _window_environment(context, partitioned):
+    with _window_environment(context, partitioned), warehouse.open_for_dbt():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.
