@@ -6,6 +6,7 @@ types so that no asset names one backend; `ResourceParam` tells Dagster they are
 """
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from dagster import ResourceParam
@@ -32,6 +33,14 @@ class WarehouseApi(Protocol):
     def query(self, sql: str, params: list | None = None) -> "pd.DataFrame": ...
 
     def table_exists(self, schema: str, table: str) -> bool: ...
+
+    def session(self) -> AbstractContextManager[None]:
+        """The queries inside share what opening the warehouse costs (see DuckDBWarehouse)."""
+        ...
+
+    def open_for_dbt(self) -> AbstractContextManager[None]:
+        """Around a dbt invocation in this process: its openings of the warehouse are cheap."""
+        ...
 
 
 class ObjectStoreApi(Protocol):

@@ -144,3 +144,22 @@ def test_bigquery_refuses_rows_outside_the_window(bigquery_emulator):
     with pytest.raises(ValueError, match=r"1 rows are dated outside the window 2025-11-02\.\.2025-11-03"):
         warehouse.replace_window("nba_raw", "box", frame(("2025-11-02", "a", 1, 1.0, True),
                                                          ("2025-11-04", "b", 2, 2.0, True)), TYPES, NOV_2, NOV_3)
+
+
+def test_a_session_shares_one_opening_and_releases_the_file(tmp_path):
+    import duckdb
+
+    from resources.warehouse import duckdb_warehouse
+
+    warehouse = DuckDBWarehouse(database=str(tmp_path / "w.duckdb"))
+    rows = pd.DataFrame({"game_date": [dt.date(2025, 1, 2)], "n": [1]})
+    with warehouse.session():
+        with warehouse.session():  # nested: the outer one keeps the file open
+            warehouse.replace_window("s", "t", rows, {"game_date": "DATE", "n": "INTEGER"},
+                                     dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+        assert str(tmp_path / "w.duckdb") in duckdb_warehouse._SESSIONS
+        assert warehouse.query("SELECT n FROM s.t")["n"].tolist() == [1]
+        assert warehouse.table_exists("s", "t")
+    assert not duckdb_warehouse._SESSIONS
+    # Closed: the file opens again with another configuration (as dbt opens it).
+    duckdb.connect(str(tmp_path / "w.duckdb"), config={"threads": 1}).close()

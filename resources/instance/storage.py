@@ -87,6 +87,20 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._engines.pop(name).dispose()
             return engine
 
+    def _initdb(self, engine: db.engine.Engine, for_index_shard: bool = False) -> None:
+        # Dagster's checks the database's alembic revision against the head of its migration
+        # scripts, which it reads from disk (alembic's ScriptDirectory) at every database it opens:
+        # ~20 ms per run database, and a run's health summary reads every run of the last 72 h.
+        # For a database stamped with a revision that check does nothing (it only creates and
+        # stamps unstamped ones; migrations are `dagster instance migrate`'s): one query says so.
+        try:
+            with engine.connect() as conn:
+                stamped = conn.execute(db.text("SELECT version_num FROM alembic_version")).scalar()
+        except db.exc.DBAPIError:
+            stamped = None  # a new database: no tables yet
+        if not stamped:
+            super()._initdb(engine, for_index_shard=for_index_shard)
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[db.engine.Connection]:
         # Same as the parent's, minus creating and disposing an engine per call.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from dagster_gcp import BigQueryResource
@@ -123,6 +124,14 @@ class BigQueryWarehouse(BigQueryResource):
         if any(field.name == CLUSTER_COLUMN for field in fields):
             target.clustering_fields = [CLUSTER_COLUMN]
         return client.create_table(target, exists_ok=True)
+
+    def open_for_dbt(self) -> nullcontext:
+        """Nothing to keep open for dbt either (DuckDBWarehouse keeps its file open)."""
+        return nullcontext()
+
+    def session(self) -> nullcontext:
+        """Nothing to keep open: every query is a job (DuckDBWarehouse keeps its file open)."""
+        return nullcontext()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         from google.cloud import bigquery

@@ -21,7 +21,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
+from nba_assets.lib.automation import healing_condition
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -93,6 +94,7 @@ def _points_only_prediction(r) -> "schemas.Prediction":
        "systems with probabilities (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake) and "
        "the points-only ML system.",
        **DAILY)
+@warehouse_session
 def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
                        landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
@@ -144,6 +146,7 @@ def no_picks_reason(gate: list) -> str:
 
 @asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets (by EV, with "
        "stakes), each system's gate, and why a day has no picks.", **DAILY)
+@warehouse_session
 def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
                      landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
@@ -172,7 +175,8 @@ def _profit(result: str, stake: float, price: float) -> float:
 
 
 @asset(deps=["best_bets", "market_prop_accuracy"], description="v1/results/{date}.json: the best "
-       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY)
+       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY,
+       automation_condition=healing_condition("export_results"))  # heals after late box scores
 def export_results(context: AssetExecutionContext, warehouse: Warehouse,
                    landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)

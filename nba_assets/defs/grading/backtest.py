@@ -23,6 +23,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.plot_cache import cached_plots, digest_of, frame_bytes
 from nba_assets.lib.probability import wilson
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 BUCKETS = [(1.0, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, None)]
 BREAK_EVEN = 0.524  # at -110 odds
+# Where the object store keeps the plots' last renderings (nba_assets/lib/plot_cache.py).
+PLOT_CACHE = "cache/plots"
 DEFAULT_ODDS = -110.0
 
 
@@ -192,6 +195,19 @@ def plots(result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
     return out
 
 
+def cached_backtest_plots(store: ObjectStore, result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
+    """`plots`, rendered only when the plotted data changed (nba_assets/lib/plot_cache.py): the
+    hit rates with their intervals per system and bucket, and the calibration's rows."""
+    import json
+
+    drawn = [(s["system_id"], [(b["hit_rate"], b["hit_rate_low"], b["hit_rate_high"]) for b in s["buckets"]])
+             for s in result["systems"]]
+    compared = same_rows(rows)[["system_id", "predicted_points", "actual_points"]]
+    digest = digest_of([json.dumps(drawn).encode(), frame_bytes(compared)], __file__)
+    return cached_plots(store, PLOT_CACHE, digest, lambda: plots(result, rows),
+                        ["hit_rate_by_edge.png", "calibration.png"])
+
+
 def markdown(result: dict) -> str:
     lines = [f"Same rows: {result['same_rows']} player-dates over {result['graded_dates']['count']} dates "
              f"({result['graded_dates']['first']}..{result['graded_dates']['last']}); "
@@ -230,7 +246,7 @@ def backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
     as_of = window_dates(context)[-1]
     rows = graded_rows(warehouse, last=as_of)
     result = report(rows)
-    images = plots(result, rows) if result["same_rows"] else {}
+    images = cached_backtest_plots(landing, result, rows) if result["same_rows"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=2).encode())
     embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"

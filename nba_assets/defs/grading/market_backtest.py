@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.defs.grading.backtest import as_of_metadata
+from nba_assets.defs.grading.backtest import PLOT_CACHE, as_of_metadata
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import probability as prob
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
+from nba_assets.lib.plot_cache import cached_json, cached_plots, digest_of, frame_bytes
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -39,6 +40,8 @@ EV_BUCKETS = [(0.0, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, None)]
 def report_key(as_of: "dt.date") -> str:
     """The market report as of a date in the object store (export_system_performance reads it)."""
     return f"backtest/markets/{as_of.isoformat()}.json"
+# Where the object store keeps the last report computed, with its inputs' digest (lib/plot_cache.py).
+REPORT_CACHE = "cache/reports/market_backtest.json"
 # NBA seasons start in October: a date before July belongs to the season that started the year before.
 SEASON_START_MONTH = 7
 
@@ -220,6 +223,25 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     return out
 
 
+def rows_digest(rows: "pd.DataFrame") -> bytes:
+    """What the report and its plots are computed from: the graded rows, this code and the
+    libraries that compute them (fits, bootstraps)."""
+    from importlib.metadata import version
+
+    from nba_assets.lib import markets
+
+    libraries = " ".join(version(name) for name in ("numpy", "pandas", "scipy", "scikit-learn"))
+    return digest_of([frame_bytes(rows), libraries.encode()], __file__, prob.__file__, health.__file__,
+                     markets.__file__)
+
+
+def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: bytes) -> dict[str, bytes]:
+    """`reliability_plots`, rendered only when the graded rows changed (lib/plot_cache.py)."""
+    markets = sorted(health.scored(same_rows(rows))["market"].unique())  # the plots' order
+    return cached_plots(store, PLOT_CACHE, digest, lambda: reliability_plots(rows),
+                        [f"reliability_{market}.png" for market in markets])
+
+
 @asset(
     **partitioned("grading", {"python", "pandas"}),
     deps=["market_prop_accuracy"],
@@ -236,8 +258,10 @@ def market_backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
     as_of = window_dates(context)[-1]
     rows = health.graded_market_rows(warehouse)
     rows = rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
-    result = report(rows)
-    images = reliability_plots(rows) if result["entries"] else {}
+    # Computed and rendered only when the graded rows changed (a re-run of a date reuses them).
+    digest = rows_digest(rows)
+    result = cached_json(landing, REPORT_CACHE, digest, lambda: report(rows))
+    images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
     embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"

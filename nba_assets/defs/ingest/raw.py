@@ -27,7 +27,7 @@ from dagster import (
 )
 
 from nba_assets.lib import box_scores
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.raw_tables import (
     PLAYER_BOXSCORES,
@@ -170,6 +170,7 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
     check_specs=[_unique_spec("raw_schedule")],
     **RAW_KWARGS,
 )
+@warehouse_session
 def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
                  landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "schedule")
@@ -258,6 +259,7 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     ],
     **RAW_KWARGS,
 )
+@warehouse_session
 def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
                          landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "player_boxscores")
@@ -278,6 +280,7 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
     check_specs=[_unique_spec("raw_prop_lines")],
     **RAW_KWARGS,
 )
+@warehouse_session
 def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
                    landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")

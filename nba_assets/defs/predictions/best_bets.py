@@ -33,7 +33,7 @@ from nba_assets.defs.model.market_models import SYSTEM as ML_SYSTEM
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.defs.predictions.market_predictions import BASELINE
 from nba_assets.lib import tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.markets import MARKET_KEYS
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.partitions import daily_partitions
@@ -175,6 +175,7 @@ HEALTH_SPECS = [
     "quarter-Kelly stakes, at most 2 per game and 15 per day, only from systems whose record over "
     "the last 21 graded dates earns it; nba_predictions.best_bets and best_bets_gate (why).",
 )
+@warehouse_session
 def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     start, end = window_bounds(context)
     candidates = candidates_of(warehouse, start, end)

@@ -29,7 +29,7 @@ from pydantic import Field
 from nba_assets.defs.model import market_models
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.markets import MARKETS, actual_values
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.window import window_bounds
@@ -243,6 +243,7 @@ def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
     "market's de-vigged P(over), EV at the consensus price and a quarter-Kelly stake; "
     "nba_predictions.market_prop_predictions.",
 )
+@warehouse_session
 def market_prop_predictions(context: AssetExecutionContext, config: MarketPredictionConfig,
                             warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     import pandas as pd

@@ -24,7 +24,7 @@ from dagster import (
 from pydantic import Field
 
 from nba_assets.lib import tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.ml_features import complete
 from nba_assets.lib.window import window_bounds
@@ -144,6 +144,7 @@ def predict_ml(features: "pd.DataFrame", store: ObjectStore, threshold: float):
     description="Predicted points per player, date and system with the consensus line, edge, "
     "OVER/UNDER/PASS and confidence; written to nba_predictions.player_prop_predictions.",
 )
+@warehouse_session
 def player_prop_predictions(context: AssetExecutionContext, config: PredictionConfig,
                             warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     import pandas as pd

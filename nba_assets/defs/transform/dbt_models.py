@@ -29,6 +29,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from nba_assets.lib.asset_defaults import OWNERS
+from nba_assets.lib.automation import healing_condition
 from nba_assets.lib.metadata import preview_metadata, window_metadata
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.paths import DBT_PROJECT_DIR
@@ -59,6 +60,13 @@ class NbaDbtTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return OWNERS
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
+        # The results side heals itself after late box scores (lib/automation.py); set here, on
+        # the asset, rather than mapped over the loaded graph's specs.
+        healing = (healing_condition(dbt_resource_props["name"])
+                   if dbt_resource_props["resource_type"] in ("model", "seed") else None)
+        return healing if healing is not None else super().get_automation_condition(dbt_resource_props)
 
 
 translator = NbaDbtTranslator()
@@ -140,14 +148,16 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Ware
         dbt_vars.update(min_date=start.isoformat(), max_date=end.isoformat())
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    with _window_environment(context, partitioned):
+    with _window_environment(context, partitioned), warehouse.open_for_dbt():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         # Buffer: dbt holds the DuckDB lock until it exits; metadata queries come after.
         events = list(invocation.stream())
         succeeded = invocation.is_successful()
         if succeeded:
-            yield from _with_warehouse_metadata(events, context, warehouse, partitioned)
+            # dbt has released the file: its ~10 metadata queries share one opening of it.
+            with warehouse.session():
+                yield from _with_warehouse_metadata(events, context, warehouse, partitioned)
         else:
             yield from events
             errors = invocation.get_error()

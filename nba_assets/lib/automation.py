@@ -1,0 +1,45 @@
+"""The healing automation condition: a date's results heal themselves when late data arrives.
+
+When `raw_player_boxscores` of a recent date is materialized again (a late game arrived: the
+late_box_scores sensor re-requested it), the results side of that date follows in one tick:
+player/team game summaries -> grading -> grading coverage -> results export. Gated on upstream
+blocking checks (the circuit breaker): a date that trips it does not propagate.
+
+Predictions, best bets and the feature store are NOT automated: they belong to the pre-game run
+(defs/operations/schedules.py), and must never be remade after the games with the same date's
+knowledge. `AutomationCondition.eager()` looks at the latest partition only; late data concerns
+the previous days, hence `in_latest_time_window(lookback)`.
+
+The condition is set on the assets themselves (`healing_condition`: the results export's
+decorator, the dbt translator's `get_automation_condition`), not mapped over the resolved asset
+specs when the code location loads (that resolved the whole graph at every load: +0.15 s).
+The sensor that evaluates it is defs/operations/automation.py.
+"""
+
+import datetime as dt
+
+from dagster import AutomationCondition
+
+HEAL_LOOKBACK = dt.timedelta(days=3)
+
+# The results side of a date: what a late box score changes.
+HEALED_ASSETS = frozenset({
+    "player_game_summary", "team_game_summary", "prediction_accuracy", "market_prop_accuracy",
+    "grading_coverage_daily", "export_results",
+})
+
+
+def heal_late_data() -> AutomationCondition:
+    return (
+        AutomationCondition.in_latest_time_window(HEAL_LOOKBACK)
+        & AutomationCondition.any_deps_updated().since_last_handled()
+        & ~AutomationCondition.any_deps_missing()
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+        & AutomationCondition.all_deps_blocking_checks_passed()
+    ).with_label("heal_late_data")
+
+
+def healing_condition(asset_name: str) -> AutomationCondition | None:
+    """The asset's automation condition: healing on the results side, none elsewhere."""
+    return heal_late_data() if asset_name in HEALED_ASSETS else None
