@@ -41,6 +41,7 @@ ui: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 test: $(VENV)/.bytecode $(MANIFEST) $(EMULATORS)/.installed
 	@$(COMPILE)
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
 
 install: $(VENV)/.bytecode

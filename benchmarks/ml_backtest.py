@@ -37,24 +37,37 @@ def main() -> None:
         home = scratch / "dagster_home"
         home.mkdir()
         shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-        env = dict(os.environ, DAGSTER_HOME=str(home), NBA_DATA_DIR=str(scratch / "data"),
-                   NBA_DUCKDB_PATH=str(scratch / "warehouse.duckdb"))
+        env = dict(
+            os.environ,
+            DAGSTER_HOME=str(home),
+            NBA_DATA_DIR=str(scratch / "data"),
+            NBA_DUCKDB_PATH=str(scratch / "warehouse.duckdb"),
+        )
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "nba_assets.cli.replay", "--start", START, "--end", END],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "nba_assets.cli.replay", "--start", START, "--end", END],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         elapsed = time.monotonic() - started
         result = json.loads((scratch / "data" / "backtest" / f"{END}.json").read_text())  # as of END
         markets = json.loads((scratch / "data" / "backtest" / "markets" / f"{END}.json").read_text())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     dates = result["graded_dates"]
-    print(f"Walk-forward {START}..{END}: {result['same_rows']} same rows over {dates['count']} dates "
-          f"with real lines ({dates['first']}..{dates['last']}); consensus line MAE "
-          f"{result['line']['mae']:.3f}; run time {elapsed:.0f}s (whole replay, fresh folder).")
+    print(
+        f"Walk-forward {START}..{END}: {result['same_rows']} same rows over {dates['count']} dates "
+        f"with real lines ({dates['first']}..{dates['last']}); consensus line MAE "
+        f"{result['line']['mae']:.3f}; run time {elapsed:.0f}s (whole replay, fresh folder)."
+    )
     print(systems_table(result))
-    print("\nEvery market against the de-vigged market (probabilities scored on P(over | no push); "
-          "Brier skill > 0 beats the market; slope 1 = calibrated (mkt sl: the market's); bets = sides with EV > 0 at the "
-          "consensus price, hit rate and ROI at real prices; 95% intervals clustered by date):")
+    print(
+        "\nEvery market against the de-vigged market (probabilities scored on P(over | no push); "
+        "Brier skill > 0 beats the market; slope 1 = calibrated (mkt sl: the market's); bets = sides with EV > 0 at the "
+        "consensus price, hit rate and ROI at real prices; 95% intervals clustered by date):"
+    )
     print(market_table(markets))
 
 

@@ -48,15 +48,19 @@ THIRTY_ONE = f"30 dates as one replay ({THIRTY[0]}..{THIRTY[1]})"
 THIRTY_SEPARATE = "30 dates as 30 replays, one per date (measured once)"
 UI_WINDOW = ("2025-11-24", "2025-11-30")
 UI_HISTORY_END = "2025-11-23"
-UI = (f"UI backfill of 7 dates ({UI_WINDOW[0]}...{UI_WINDOW[1]}, Materialize all) through `dagster dev`, "
-      "launch to COMPLETED_SUCCESS")
-UI_SINGLE = ("the same from the dialog's \"Single run\" option (one run with the range tags, no backfill), "
-             "launch to SUCCESS")
-UI_SEASON = (f"UI backfill of the season ({HISTORY_START}...{SEASON_END}, Materialize all) on a fresh folder, "
-             "launch to COMPLETED_SUCCESS (once, launched 15 s before the daemon's tick)")
+UI = (
+    f"UI backfill of 7 dates ({UI_WINDOW[0]}...{UI_WINDOW[1]}, Materialize all) through `dagster dev`, "
+    "launch to COMPLETED_SUCCESS"
+)
+UI_SINGLE = (
+    'the same from the dialog\'s "Single run" option (one run with the range tags, no backfill), launch to SUCCESS'
+)
+UI_SEASON = (
+    f"UI backfill of the season ({HISTORY_START}...{SEASON_END}, Materialize all) on a fresh folder, "
+    "launch to COMPLETED_SUCCESS (once, launched 15 s before the daemon's tick)"
+)
 UI_REPLAY = f"`make replay START={UI_WINDOW[0]} END={UI_WINDOW[1]}` on the same folder"
-TARGETS = {LOAD: "<= 2 s", SEASON: "<= 60 s, <= 2 GB", ONE: "<= 10 s", UI: "<= 45 s, one run",
-           UI_SEASON: "<= 90 s"}
+TARGETS = {LOAD: "<= 2 s", SEASON: "<= 60 s, <= 2 GB", ONE: "<= 10 s", UI: "<= 45 s, one run", UI_SEASON: "<= 90 s"}
 
 
 def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
@@ -72,8 +76,9 @@ def measure(cmd: list[str], env: dict) -> tuple[float, float, float]:
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
-            raise SystemExit(f"benchmark command failed ({process.returncode}): {' '.join(cmd)}\n"
-                             f"{errors.read().decode()[-3000:]}")
+            raise SystemExit(
+                f"benchmark command failed ({process.returncode}): {' '.join(cmd)}\n{errors.read().decode()[-3000:]}"
+            )
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -82,12 +87,14 @@ def fresh_env(folder: Path) -> dict:
     home.mkdir(parents=True)
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     env = dict(os.environ)
-    env.update({
-        "DAGSTER_HOME": str(home),
-        "NBA_DATA_DIR": str(folder / "data"),
-        "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
-    })
+    env.update(
+        {
+            "DAGSTER_HOME": str(home),
+            "NBA_DATA_DIR": str(folder / "data"),
+            "NBA_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -108,11 +115,18 @@ def repeated(name: str, runs: int, run) -> dict:
     figures = []
     for i in range(runs):
         figures.append(run())
-        print(f"{name} [{i + 1}/{runs}]: {figures[-1][0]:.1f} s, {figures[-1][1]:.0f} MB, "
-              f"{figures[-1][2]:.1f} s CPU ({load()})", flush=True)
+        print(
+            f"{name} [{i + 1}/{runs}]: {figures[-1][0]:.1f} s, {figures[-1][1]:.0f} MB, "
+            f"{figures[-1][2]:.1f} s CPU ({load()})",
+            flush=True,
+        )
     walls = [wall for wall, _, _ in figures]
-    return {"wall": statistics.median(walls), "walls": walls, "peak": max(m for _, m, _ in figures),
-            "cpu": statistics.median(cpu for _, _, cpu in figures)}
+    return {
+        "wall": statistics.median(walls),
+        "walls": walls,
+        "peak": max(m for _, m, _ in figures),
+        "cpu": statistics.median(cpu for _, _, cpu in figures),
+    }
 
 
 def days(start: str, end: str) -> list[str]:
@@ -154,38 +168,57 @@ def ui_rows(args, results: dict, scratch: Path) -> None:
         for i in range(args.repeat):
             backfills.append(server.backfill(*UI_WINDOW, before_tick=offsets[i]))
             b = backfills[-1]
-            print(f"{UI} [{i + 1}/{args.repeat}]: {b['seconds']:.1f} s (launched {offsets[i]:.0f} s before "
-                  f"the daemon's tick), {b['status']}, {len(b['runs'])} run(s) ({load()})", flush=True)
+            print(
+                f"{UI} [{i + 1}/{args.repeat}]: {b['seconds']:.1f} s (launched {offsets[i]:.0f} s before "
+                f"the daemon's tick), {b['status']}, {len(b['runs'])} run(s) ({load()})",
+                flush=True,
+            )
         singles = []
         for i in range(args.repeat):
             singles.append(server.single_run(*UI_WINDOW))
-            print(f"{UI_SINGLE} [{i + 1}/{args.repeat}]: {singles[-1]['seconds']:.1f} s, {singles[-1]['status']} "
-                  f"({load()})", flush=True)
+            print(
+                f"{UI_SINGLE} [{i + 1}/{args.repeat}]: {singles[-1]['seconds']:.1f} s, {singles[-1]['status']} "
+                f"({load()})",
+                flush=True,
+            )
     walls = [b["seconds"] for b in backfills]
-    results[UI] = {"wall": statistics.median(walls), "walls": walls, "peak": None,
-                   "note": f"runs: {', '.join(str(len(b['runs'])) for b in backfills)}; "
-                           f"{', '.join(b['status'] for b in backfills)}"}
+    results[UI] = {
+        "wall": statistics.median(walls),
+        "walls": walls,
+        "peak": None,
+        "note": f"runs: {', '.join(str(len(b['runs'])) for b in backfills)}; "
+        f"{', '.join(b['status'] for b in backfills)}",
+    }
     single_walls = [r["seconds"] for r in singles]
-    results[UI_SINGLE] = {"wall": statistics.median(single_walls), "walls": single_walls, "peak": None,
-                          "note": ", ".join(r["status"] for r in singles)}
+    results[UI_SINGLE] = {
+        "wall": statistics.median(single_walls),
+        "walls": single_walls,
+        "peak": None,
+        "note": ", ".join(r["status"] for r in singles),
+    }
     results[UI_REPLAY] = repeated(UI_REPLAY, args.repeat, lambda: measure(make_replay(*UI_WINDOW), env))
 
     # A season from the UI on an empty instance and warehouse: one run of ~a minute, so two or three
     # of the daemon's loops.
     with dagster_dev(fresh_env(scratch / "ui_season"), scratch / "dagster_dev_season.log") as server:
         season = server.backfill(HISTORY_START, SEASON_END, before_tick=DAEMON_LOOP_SECONDS / 2)
-    print(f"{UI_SEASON}: {season['seconds']:.1f} s, {season['status']}, {len(season['runs'])} run(s) ({load()})",
-          flush=True)
-    results[UI_SEASON] = {"wall": season["seconds"], "walls": [season["seconds"]], "peak": None,
-                          "note": f"runs: {len(season['runs'])}; {season['status']}"}
+    print(
+        f"{UI_SEASON}: {season['seconds']:.1f} s, {season['status']}, {len(season['runs'])} run(s) ({load()})",
+        flush=True,
+    )
+    results[UI_SEASON] = {
+        "wall": season["seconds"],
+        "walls": [season["seconds"]],
+        "peak": None,
+        "note": f"runs: {len(season['runs'])}; {season['status']}",
+    }
 
 
 def replay_rows(args, results: dict, scratch: Path) -> None:
     """Load, season, one date, 30 dates as one and as 30 replays (each season on a fresh folder)."""
     env = fresh_env(scratch / "load")
     measure(LOAD_COMMAND, env)  # warm the file cache once
-    results[LOAD] = repeated(LOAD, args.repeat,
-                             lambda: measure(LOAD_COMMAND, env))
+    results[LOAD] = repeated(LOAD, args.repeat, lambda: measure(LOAD_COMMAND, env))
 
     folders = iter(range(args.repeat))
 
@@ -207,11 +240,13 @@ def replay_rows(args, results: dict, scratch: Path) -> None:
 
 
 def print_table(args, results: dict, started_load: str) -> None:
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
     print()
-    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, Python "
-          f"{platform.python_version()}; median of {args.repeat}; {dt.date.today()}; "
-          f"{started_load} at the start, {load()} at the end")
+    print(
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB, Python "
+        f"{platform.python_version()}; median of {args.repeat}; {dt.date.today()}; "
+        f"{started_load} at the start, {load()} at the end"
+    )
     print()
     print("| measurement | wall (s) | runs (s) | CPU (s) | peak memory (MB) | target |")
     print("|---|---:|---|---:|---:|---|")

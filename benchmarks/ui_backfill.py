@@ -85,8 +85,7 @@ class DagsterDev:
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             answer = json.loads(response.read())
         if answer.get("errors"):
@@ -103,12 +102,12 @@ class DagsterDev:
                 data = self.graphql(READY)
                 entries = data["workspaceOrError"]["locationEntries"]
                 loaded = entries and all(e["loadStatus"] == "LOADED" for e in entries)
-                errors = [e["locationOrLoadError"] for e in entries
-                          if e["locationOrLoadError"]["__typename"] == "PythonError"]
+                errors = [
+                    e["locationOrLoadError"] for e in entries if e["locationOrLoadError"]["__typename"] == "PythonError"
+                ]
                 if errors:
                     raise RuntimeError(f"code location failed to load: {errors[0]['message']}")
-                daemons = {d["daemonType"]: d["healthy"] for d in
-                           data["instance"]["daemonHealth"]["allDaemonStatuses"]}
+                daemons = {d["daemonType"]: d["healthy"] for d in data["instance"]["daemonHealth"]["allDaemonStatuses"]}
                 if loaded and daemons.get("BACKFILL"):
                     return
                 last = (loaded, daemons)
@@ -122,8 +121,12 @@ class DagsterDev:
 
     def launch_backfill(self, first: str, last: str) -> str:
         """What "Materialize all" with the range first...last sends (every asset of the graph)."""
-        params = {"assetSelection": [{"path": path} for path in self.asset_keys()],
-                  "partitionNames": dates(first, last), "fromFailure": False, "tags": []}
+        params = {
+            "assetSelection": [{"path": path} for path in self.asset_keys()],
+            "partitionNames": dates(first, last),
+            "fromFailure": False,
+            "tags": [],
+        }
         answer = self.graphql(LAUNCH, {"params": params})["launchPartitionBackfill"]
         if answer["__typename"] != "LaunchBackfillSuccess":
             raise RuntimeError(f"launch failed: {answer}")
@@ -164,16 +167,24 @@ class DagsterDev:
         seconds = time.monotonic() - started
         return {"id": backfill_id, "status": status, "seconds": seconds, "runs": self.backfill_runs(backfill_id)}
 
-
     def single_run(self, first: str, last: str) -> dict:
         """What the same dialog's "Single run" option launches: one run of every asset (Dagster's
         implicit asset job) with the range tags, queued at once (no backfill, no daemon loop)."""
         params = {
-            "selector": {"repositoryLocationName": "nba_assets", "repositoryName": "__repository__",
-                         "jobName": "__ASSET_JOB", "assetSelection": [{"path": p} for p in self.asset_keys()]},
-            "mode": "default", "runConfigData": {},
-            "executionMetadata": {"tags": [{"key": "dagster/asset_partition_range_start", "value": first},
-                                           {"key": "dagster/asset_partition_range_end", "value": last}]},
+            "selector": {
+                "repositoryLocationName": "nba_assets",
+                "repositoryName": "__repository__",
+                "jobName": "__ASSET_JOB",
+                "assetSelection": [{"path": p} for p in self.asset_keys()],
+            },
+            "mode": "default",
+            "runConfigData": {},
+            "executionMetadata": {
+                "tags": [
+                    {"key": "dagster/asset_partition_range_start", "value": first},
+                    {"key": "dagster/asset_partition_range_end", "value": last},
+                ]
+            },
         }
         started = time.monotonic()
         answer = self.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
@@ -202,8 +213,12 @@ def dagster_dev(env: dict, log_path: Path):
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [DAGSTER, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=ROOT, env={**env, "PATH": f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}"},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env={**env, "PATH": f"{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         server = DagsterDev(process, f"http://127.0.0.1:{port}")
         server.wait_ready()

@@ -16,8 +16,9 @@ SLACK_API = "https://slack.com/api/"
 
 
 class AlertChannel(ConfigurableResource):
-    token: str | None = Field(default=None, description="Slack bot token (from SLACK_BOT_TOKEN); "
-                              "unset: alerts go to the Dagster log.")
+    token: str | None = Field(
+        default=None, description="Slack bot token (from SLACK_BOT_TOKEN); unset: alerts go to the Dagster log."
+    )
     channel: str = Field(default="#nba-props-alerts", description="Slack channel for alerts.")
     base_url: str = Field(default=SLACK_API, description="Slack Web API base URL.")
 

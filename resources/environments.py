@@ -33,8 +33,12 @@ def _dbt(target: str):
     # Plain `dbt` commands started from this process (not the assets: they pass --target) use
     # the environment's target too.
     os.environ.setdefault("NBA_DBT_TARGET", target)
-    return ProjectDbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                                 target=target, dbt_executable=dbt_executable())
+    return ProjectDbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        target=target,
+        dbt_executable=dbt_executable(),
+    )
 
 
 def alert_channel():
@@ -47,8 +51,9 @@ def alert_channel():
     return AlertChannel(token=token, channel=os.environ.get("SLACK_CHANNEL", "#nba-props-alerts"))
 
 
-def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path | None = None,
-                    archive_dir: str | Path | None = None) -> dict:
+def local_resources(
+    data_dir: str | Path | None = None, duckdb_path: str | Path | None = None, archive_dir: str | Path | None = None
+) -> dict:
     """Arguments override the environment (tests point them at a temporary folder)."""
     from resources.object_store.local_store import LocalObjectStore
     from resources.sources.replay.source import ReplaySource
@@ -64,8 +69,11 @@ def local_resources(data_dir: str | Path | None = None, duckdb_path: str | Path 
         "alerts": alert_channel(),
         "warehouse": DuckDBWarehouse(database=str(duckdb_path)),
         "landing": LocalObjectStore(base_dir=str(data_dir)),
-        "nba_source": (ReplaySource(archive_dir=str(archive_dir), now=os.environ.get("NBA_REPLAY_NOW") or None)
-                       if archive_dir else ReplaySource.from_env()),
+        "nba_source": (
+            ReplaySource(archive_dir=str(archive_dir), now=os.environ.get("NBA_REPLAY_NOW") or None)
+            if archive_dir
+            else ReplaySource.from_env()
+        ),
         "dbt": _dbt("duckdb"),
     }
 
@@ -85,9 +93,14 @@ def prod_source(source: str | None = None):
     raise ValueError(f"NBA_SOURCE={source!r} is not supported; supported: {', '.join(SOURCES)}")
 
 
-def prod_resources(*, project: str | None = None, bucket: str | None = None,
-                   dataset_prefix: str | None = None, location: str | None = None,
-                   source=None) -> dict:
+def prod_resources(
+    *,
+    project: str | None = None,
+    bucket: str | None = None,
+    dataset_prefix: str | None = None,
+    location: str | None = None,
+    source=None,
+) -> dict:
     """BigQuery + GCS + a source + dbt's bigquery target.
 
     Each argument left out is read from its environment variable when a run starts (EnvVar);

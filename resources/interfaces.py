@@ -18,9 +18,17 @@ if TYPE_CHECKING:
 class WarehouseApi(Protocol):
     def relation(self, schema: str, table: str) -> str: ...
 
-    def replace_window(self, schema: str, table: str, rows: "pd.DataFrame", column_types: dict[str, str],
-                       start: dt.date, end: dt.date, date_column: str = "game_date",
-                       only_matching: str | None = None) -> int:
+    def replace_window(
+        self,
+        schema: str,
+        table: str,
+        rows: "pd.DataFrame",
+        column_types: dict[str, str],
+        start: dt.date,
+        end: dt.date,
+        date_column: str = "game_date",
+        only_matching: str | None = None,
+    ) -> int:
         """Replaces the rows with start <= date_column < end by `rows`, atomically: a failure
         anywhere leaves the window's previous rows. Creates the table (`column_types`) if missing.
 

@@ -18,8 +18,11 @@ MANIFEST = ROOT / "dbt_project" / "target" / "manifest.json"
 warnings.filterwarnings("ignore", module="dagster")
 
 if not MANIFEST.exists():  # `make test` prepares it; plain `pytest` may not have
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
-                   cwd=ROOT / "dbt_project", check=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+        cwd=ROOT / "dbt_project",
+        check=True,
+    )
 
 BOX_FILE = "boxscores/player_game_logs_2025_26.csv.gz"
 CALENDAR_FILE = "schedule/calendar_2025_26_partial.csv.gz"
@@ -73,8 +76,9 @@ class Pipeline:
         from nba_assets.definitions import build_definitions
         from resources.environments import local_resources
 
-        base = self.base_resources or local_resources(data_dir=self.root / "data", duckdb_path=self.duckdb_path,
-                                                      archive_dir=self.archive)
+        base = self.base_resources or local_resources(
+            data_dir=self.root / "data", duckdb_path=self.duckdb_path, archive_dir=self.archive
+        )
         self.resources = {**base, **overrides}
         self.defs = build_definitions(self.resources)
         self.warehouse = self.resources["warehouse"]
@@ -97,12 +101,12 @@ class Pipeline:
         from dagster import AssetKey
 
         self._point_dbt_here()
-        tags = {"dagster/asset_partition_range_start": start,
-                "dagster/asset_partition_range_end": end}
+        tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
         job = self.defs.resolve_job_def("daily_pipeline")
         selection = [AssetKey(a) for a in assets] if assets else None
-        return job.execute_in_process(instance=self.instance, tags=tags, raise_on_error=raise_on_error,
-                                      asset_selection=selection)
+        return job.execute_in_process(
+            instance=self.instance, tags=tags, raise_on_error=raise_on_error, asset_selection=selection
+        )
 
     def query(self, sql: str, params=None) -> pd.DataFrame:
         return self.warehouse.query(sql, params)
@@ -111,7 +115,9 @@ class Pipeline:
         self._point_dbt_here()
         return subprocess.run(
             [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "."],
-            cwd=ROOT / "dbt_project", capture_output=True, text=True,
+            cwd=ROOT / "dbt_project",
+            capture_output=True,
+            text=True,
         )
 
 

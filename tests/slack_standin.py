@@ -19,8 +19,13 @@ class SlackStandIn:
                     payload = json.loads(body or "{}")
                 else:
                     payload = {k: v[0] for k, v in parse_qs(body).items()}
-                standin.requests.append({"method": self.path.strip("/"), "payload": payload,
-                                         "authorization": self.headers.get("Authorization")})
+                standin.requests.append(
+                    {
+                        "method": self.path.strip("/"),
+                        "payload": payload,
+                        "authorization": self.headers.get("Authorization"),
+                    }
+                )
                 answer = json.dumps({"ok": True, "channel": payload.get("channel"), "ts": "1.0"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -9,8 +9,9 @@ from tests.conftest import ROOT
 
 
 def test_import_contracts_are_kept():
-    result = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert "0 broken" in result.stdout
 
@@ -24,7 +25,12 @@ def test_a_broken_contract_fails(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     teams = tmp_path / "resources" / "sources" / "teams.py"
     teams.write_text("import nba_assets.defs.ingest.raw\n" + teams.read_text())
-    result = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=tmp_path,
-                            capture_output=True, text=True, env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": ""},
+    )
     assert result.returncode != 0
     assert "resources.sources.teams -> nba_assets.defs.ingest.raw" in result.stdout

@@ -17,8 +17,11 @@ def one_date(tmp_path):
 
 
 def box_rows(pipeline) -> int:
-    return int(pipeline.query(
-        f"SELECT count(*) AS n FROM nba_raw.player_boxscores WHERE game_date = DATE '{DATE}'")["n"].iloc[0])
+    return int(
+        pipeline.query(f"SELECT count(*) AS n FROM nba_raw.player_boxscores WHERE game_date = DATE '{DATE}'")["n"].iloc[
+            0
+        ]
+    )
 
 
 def failure_message(result) -> str:
@@ -100,7 +103,8 @@ def test_one_missing_game_warns_and_leaves_its_predictions_pending(tmp_path):
     results = pipeline.query(
         "SELECT team_abbr IN ('MIA', 'LAL') AS late, result, count(*) AS n "
         f"FROM nba_grading.prediction_accuracy WHERE line IS NOT NULL AND game_date = DATE '{DATE}' "
-        "GROUP BY ALL")
+        "GROUP BY ALL"
+    )
     late = results[results["late"]]
     assert set(late["result"]) == {"PENDING"} and late["n"].sum() > 0
     assert "PENDING" not in set(results[~results["late"]]["result"])
@@ -121,8 +125,12 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     assert "OKC vs NOP" in breaker.description or "NOP vs OKC" in breaker.description
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw_player_boxscores" in materialized
-    assert not materialized & {"player_game_summary", "ml_feature_store", "player_prop_predictions",
-                               "prediction_accuracy"}
+    assert not materialized & {
+        "player_game_summary",
+        "ml_feature_store",
+        "player_prop_predictions",
+        "prediction_accuracy",
+    }
 
     # The alert names the games; the failed run is alerted too; each once.
     from dagster import build_sensor_context
@@ -133,11 +141,18 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     with SlackStandIn() as slack:
         alerts = AlertChannel(token="fake-slack-token", base_url=slack.base_url)
         sensor = pipeline.defs.get_sensor_def("failure_alerts")
-        context = build_sensor_context(instance=pipeline.instance, resources={"alerts": alerts},
-                                       definitions=pipeline.defs)
+        context = build_sensor_context(
+            instance=pipeline.instance, resources={"alerts": alerts}, definitions=pipeline.defs
+        )
         sensor.evaluate_tick(context)
-        again = sensor.evaluate_tick(build_sensor_context(instance=pipeline.instance, cursor=context.cursor,
-                                                          resources={"alerts": alerts}, definitions=pipeline.defs))
+        again = sensor.evaluate_tick(
+            build_sensor_context(
+                instance=pipeline.instance,
+                cursor=context.cursor,
+                resources={"alerts": alerts},
+                definitions=pipeline.defs,
+            )
+        )
     breaker_alerts = [m for m in slack.messages if "circuit_breaker" in m]
     assert len(breaker_alerts) == 1 and "ERROR" in breaker_alerts[0]
     assert all(game in breaker_alerts[0] for game in dropped)
@@ -158,7 +173,9 @@ def test_a_later_fetch_with_fewer_snapshots_keeps_the_loaded_lines(one_date, mon
     _, pipeline = one_date
 
     def lines() -> int:
-        return int(pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")["n"].iloc[0])
+        return int(
+            pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")["n"].iloc[0]
+        )
 
     assert pipeline.run(DATE, DATE, assets=["raw_prop_lines"]).success
     loaded = lines()

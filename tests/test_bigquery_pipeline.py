@@ -50,15 +50,23 @@ def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
     archive = write_archive_slice(root / "archive", FIRST, LAST)
     saved = dict(os.environ)
     try:
-        resources = prod_resources(project=PROJECT, bucket=BUCKET, dataset_prefix=PREFIX, location="US",
-                                   source=ReplaySource(archive_dir=str(archive)))
+        resources = prod_resources(
+            project=PROJECT,
+            bucket=BUCKET,
+            dataset_prefix=PREFIX,
+            location="US",
+            source=ReplaySource(archive_dir=str(archive)),
+        )
     finally:  # prod_resources sets process defaults (NBA_DBT_TARGET): keep the DuckDB tests' own
         os.environ.clear()
         os.environ.update(saved)
     pipeline = Pipeline(root, archive, resources=resources)
     pipeline.results = pipeline.replay(FIRST, LAST)
-    failures = [f"{e.step_key}: {(e.step_failure_data.error.cause or e.step_failure_data.error).message[:2000]}"
-                for result in pipeline.results for e in result.get_step_failure_events()]
+    failures = [
+        f"{e.step_key}: {(e.step_failure_data.error.cause or e.step_failure_data.error).message[:2000]}"
+        for result in pipeline.results
+        for e in result.get_step_failure_events()
+    ]
     assert [r.success for r in pipeline.results] == [True], failures  # one run: the whole graph
     return pipeline
 
@@ -67,7 +75,8 @@ def table(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
     """The table's rows of FIRST..LAST, normalized for comparison across warehouses."""
     frame = pipeline.query(
         f"SELECT * FROM {pipeline.warehouse.relation(schema, name)} WHERE game_date BETWEEN ? AND ?",
-        [pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()])
+        [pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()],
+    )
     for column in frame:
         values = frame[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -83,13 +92,32 @@ def table(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
 
 def test_every_phase_ran_and_every_check_passed(on_bigquery):
     evaluations = {e.check_name: e for result in on_bigquery.results for e in result.get_asset_check_evaluations()}
-    for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage",
-                 "features_before_game_date", "market_features_before_game_date", "training_before_week"):
+    for name in (
+        "completeness",
+        "unique_keys",
+        "line_match_rate",
+        "grading_coverage",
+        "features_before_game_date",
+        "market_features_before_game_date",
+        "training_before_week",
+    ):
         assert evaluations[name].passed, (name, evaluations[name].description)
-    materialized = {e.asset_key.to_user_string() for r in on_bigquery.results for e in r.get_asset_materialization_events()}
-    assert {"raw_prop_lines", "ml_feature_store", "player_market_features", "market_prop_predictions",
-            "market_prop_accuracy", "points_model", "player_prop_predictions", "best_bets",
-            "prediction_accuracy", "export_results", "backtest_report"} <= materialized
+    materialized = {
+        e.asset_key.to_user_string() for r in on_bigquery.results for e in r.get_asset_materialization_events()
+    }
+    assert {
+        "raw_prop_lines",
+        "ml_feature_store",
+        "player_market_features",
+        "market_prop_predictions",
+        "market_prop_accuracy",
+        "points_model",
+        "player_prop_predictions",
+        "best_bets",
+        "prediction_accuracy",
+        "export_results",
+        "backtest_report",
+    } <= materialized
 
 
 @pytest.mark.parametrize("schema,name,key", TABLES, ids=[f"{s}.{t}" for s, t, _ in TABLES])
@@ -111,11 +139,13 @@ def test_known_values_on_bigquery(on_bigquery):
         f"SELECT g.game_date, g.points, c.consensus_line FROM {w.relation('nba_analytics', 'player_game_summary')} g "
         f"JOIN {w.relation('nba_analytics', 'prop_lines_consensus')} c USING (game_date, player_lookup) "
         "WHERE g.player_lookup = ? AND g.game_date BETWEEN ? AND ? ORDER BY 1",
-        ["shaigilgeousalexander", pd.Timestamp("2025-11-02").date(), pd.Timestamp("2025-11-04").date()])
+        ["shaigilgeousalexander", pd.Timestamp("2025-11-02").date(), pd.Timestamp("2025-11-04").date()],
+    )
     assert sga["points"].tolist() == [30, 30] and sga["consensus_line"].tolist() == [31.5, 31.5]
     jokic = on_bigquery.query(
         f"SELECT actual_points, line, result FROM {w.relation('nba_grading', 'prediction_accuracy')} "
-        "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' AND system_id = 'moving_average_v1'")
+        "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' AND system_id = 'moving_average_v1'"
+    )
     assert jokic["actual_points"].tolist() == [34] and jokic["line"].tolist() == [24.5]
     assert jokic["result"].iloc[0] in ("WIN", "LOSS")
 
@@ -135,11 +165,17 @@ def test_operations_queries_equal_the_duckdb_run(on_bigquery, replayed):
     from nba_assets.defs.operations.late_data import games_missing_box_scores
 
     first, last = pd.Timestamp(FIRST).date(), pd.Timestamp(LAST).date()
-    bigquery, duckdb = coverage_by_date(on_bigquery.warehouse, first, last), coverage_by_date(replayed.warehouse, first, last)
+    bigquery, duckdb = (
+        coverage_by_date(on_bigquery.warehouse, first, last),
+        coverage_by_date(replayed.warehouse, first, last),
+    )
     assert len(bigquery) == 15 and bigquery["final_games"].sum() > 100
     pd.testing.assert_frame_equal(bigquery, duckdb, check_dtype=False)
-    assert games_missing_box_scores(on_bigquery.warehouse, first, last) == \
-        games_missing_box_scores(replayed.warehouse, first, last) == {}
+    assert (
+        games_missing_box_scores(on_bigquery.warehouse, first, last)
+        == games_missing_box_scores(replayed.warehouse, first, last)
+        == {}
+    )
 
 
 def test_objects_in_gcs_equal_the_local_files(on_bigquery, replayed):
@@ -168,8 +204,11 @@ def test_bigquery_tables_are_partitioned_by_date_and_clustered(on_bigquery):
             found = client.get_table(f"{PROJECT}.{PREFIX}{schema}.{name}")
             assert (found.time_partitioning.type_, found.time_partitioning.field) == ("DAY", "game_date"), name
             columns = {field.name for field in found.schema}
-            expected = ["player_lookup"] if "player_lookup" in columns else (
-                ["team_abbr"] if name == "team_game_summary" else None)
+            expected = (
+                ["player_lookup"]
+                if "player_lookup" in columns
+                else (["team_abbr"] if name == "team_game_summary" else None)
+            )
             assert found.clustering_fields == expected, name
         # Nothing was written outside the prefixed datasets.
         datasets = {d.dataset_id for d in client.list_datasets(PROJECT)}
@@ -191,9 +230,16 @@ def test_nba_env_prod_alone_points_the_code_location_at_bigquery_and_gcs(on_bigq
     environment says NBA_ENV=prod and the production settings (here: the emulators' project and
     bucket, another prefix, the replay source): raw_schedule of 2025-11-03 lands in GCS and BigQuery."""
     archive = on_bigquery.resources["nba_source"].archive_dir
-    env = {**os.environ, "NBA_ENV": "prod", "NBA_SOURCE": "replay", "NBA_REPLAY_ARCHIVE": archive,
-           "NBA_GCS_BUCKET": BUCKET, "NBA_DATASET_PREFIX": "envtest_", "NBA_BIGQUERY_LOCATION": "US",
-           "DAGSTER_HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "NBA_ENV": "prod",
+        "NBA_SOURCE": "replay",
+        "NBA_REPLAY_ARCHIVE": archive,
+        "NBA_GCS_BUCKET": BUCKET,
+        "NBA_DATASET_PREFIX": "envtest_",
+        "NBA_BIGQUERY_LOCATION": "US",
+        "DAGSTER_HOME": str(tmp_path),
+    }
     env.pop("NBA_DBT_TARGET", None)
     script = textwrap.dedent("""
         from dagster import AssetKey, DagsterInstance
@@ -204,17 +250,21 @@ def test_nba_env_prod_alone_points_the_code_location_at_bigquery_and_gcs(on_bigq
                                         instance=DagsterInstance.ephemeral())
         print("success", result.success)
     """)
-    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "['AlertChannel', 'BigQueryWarehouse', 'GCSObjectStore', 'ProjectDbtCliResource', 'ReplaySource']" in run.stdout
+    assert (
+        "['AlertChannel', 'BigQueryWarehouse', 'GCSObjectStore', 'ProjectDbtCliResource', 'ReplaySource']" in run.stdout
+    )
     assert "success True" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
     w = on_bigquery.warehouse
     games = on_bigquery.query(
-        f"SELECT game_id FROM `{PROJECT}.envtest_nba_raw.schedule` WHERE game_date = DATE '2025-11-03' ORDER BY 1")
+        f"SELECT game_id FROM `{PROJECT}.envtest_nba_raw.schedule` WHERE game_date = DATE '2025-11-03' ORDER BY 1"
+    )
     expected = on_bigquery.query(
-        f"SELECT game_id FROM {w.relation('nba_raw', 'schedule')} WHERE game_date = DATE '2025-11-03' ORDER BY 1")
+        f"SELECT game_id FROM {w.relation('nba_raw', 'schedule')} WHERE game_date = DATE '2025-11-03' ORDER BY 1"
+    )
     assert len(games) > 0 and games["game_id"].tolist() == expected["game_id"].tolist()
-    landed = on_bigquery.resources["landing"].get_client().bucket(BUCKET).blob(
-        "envtest_landing/schedule/2025-11-03.csv.gz")
+    landed = (
+        on_bigquery.resources["landing"].get_client().bucket(BUCKET).blob("envtest_landing/schedule/2025-11-03.csv.gz")
+    )
     assert landed.exists()

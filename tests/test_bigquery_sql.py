@@ -26,16 +26,46 @@ WINDOW_DATES = ["2025-11-02", "2025-11-03", "2025-11-04"]
 def compiled(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("bigquery_compile")
     credentials = target / "credentials.json"
-    credentials.write_text(json.dumps({"type": "authorized_user", "client_id": "x", "client_secret": "x",
-                                       "refresh_token": "x", "token": "x", "expiry": "2999-01-01T00:00:00Z"}))
-    env = {**os.environ, "NBA_GCP_PROJECT": PROJECT, "GOOGLE_APPLICATION_CREDENTIALS": str(credentials),
-           # Nothing listens here: compiling must not need BigQuery.
-           "BIGQUERY_EMULATOR_HOST": "http://127.0.0.1:9"}
+    credentials.write_text(
+        json.dumps(
+            {
+                "type": "authorized_user",
+                "client_id": "x",
+                "client_secret": "x",
+                "refresh_token": "x",
+                "token": "x",
+                "expiry": "2999-01-01T00:00:00Z",
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "NBA_GCP_PROJECT": PROJECT,
+        "GOOGLE_APPLICATION_CREDENTIALS": str(credentials),
+        # Nothing listens here: compiling must not need BigQuery.
+        "BIGQUERY_EMULATOR_HOST": "http://127.0.0.1:9",
+    }
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--target", "bigquery", "--profiles-dir", ".",
-         "--target-path", str(target), "--no-populate-cache", "--exclude", "test_type:unit",
-         "--vars", json.dumps(WINDOW)],
-        cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=300,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "compile",
+            "--target",
+            "bigquery",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--no-populate-cache",
+            "--exclude",
+            "test_type:unit",
+            "--vars",
+            json.dumps(WINDOW),
+        ],
+        cwd=ROOT / "dbt_project",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return target
@@ -43,17 +73,29 @@ def compiled(tmp_path_factory) -> Path:
 
 def _nodes(compiled: Path) -> list[dict]:
     manifest = json.loads((compiled / "manifest.json").read_text())
-    return [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "test")
-            and n["package_name"] == "nba" and n["config"].get("materialized") != "ephemeral"]
+    return [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] in ("model", "test")
+        and n["package_name"] == "nba"
+        and n["config"].get("materialized") != "ephemeral"
+    ]
 
 
 def test_every_compiled_model_and_test_parses_as_bigquery(compiled):
     nodes = _nodes(compiled)
     models = [n for n in nodes if n["resource_type"] == "model"]
     assert {n["name"] for n in models} == {
-        "player_game_summary", "team_game_summary", "prop_lines_consensus", "ml_feature_store",
-        "prediction_accuracy", "grading_coverage_daily", "market_lines_consensus",
-        "player_market_features", "market_prop_accuracy"}
+        "player_game_summary",
+        "team_game_summary",
+        "prop_lines_consensus",
+        "ml_feature_store",
+        "prediction_accuracy",
+        "grading_coverage_daily",
+        "market_lines_consensus",
+        "player_market_features",
+        "market_prop_accuracy",
+    }
     assert len(nodes) > 30  # the data tests too
     for node in nodes:
         tree = sqlglot.parse_one(node["compiled_code"], read="bigquery")  # raises on a parse error

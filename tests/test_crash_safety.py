@@ -71,15 +71,25 @@ class Folder:
         return Folder(root, self.archive)
 
     def env(self) -> dict:
-        return {**os.environ, "DAGSTER_HOME": str(self.home), "NBA_DATA_DIR": str(self.data),
-                "NBA_DUCKDB_PATH": str(self.data / "warehouse.duckdb"), "NBA_REPLAY_ARCHIVE": str(self.archive),
-                "PYTHONUNBUFFERED": "1"}
+        return {
+            **os.environ,
+            "DAGSTER_HOME": str(self.home),
+            "NBA_DATA_DIR": str(self.data),
+            "NBA_DUCKDB_PATH": str(self.data / "warehouse.duckdb"),
+            "NBA_REPLAY_ARCHIVE": str(self.archive),
+            "PYTHONUNBUFFERED": "1",
+        }
 
     def start_replay(self, start: str, end: str, log_name: str) -> subprocess.Popen:
         log = (self.root / log_name).open("w")
-        return subprocess.Popen([sys.executable, "-m", "nba_assets.cli.replay", "--start", start, "--end", end],
-                                cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # its own process group, as a terminal's job
+        return subprocess.Popen(
+            [sys.executable, "-m", "nba_assets.cli.replay", "--start", start, "--end", end],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # its own process group, as a terminal's job
 
     def replay(self, start: str, end: str, log_name: str = "replay.log") -> str:
         process = self.start_replay(start, end, log_name)
@@ -103,8 +113,12 @@ class Folder:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         with duckdb.connect(str(self.data / "warehouse.duckdb"), read_only=True) as conn:
-            names = [f"{s}.{t}" for s, t in conn.execute(
-                "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2").fetchall()]
+            names = [
+                f"{s}.{t}"
+                for s, t in conn.execute(
+                    "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
+                ).fetchall()
+            ]
             tables = {}
             for name in names:
                 frame = conn.execute(f"SELECT * FROM {name}").df()
@@ -218,8 +232,9 @@ def test_sigkill_in_each_phase_then_the_same_replay_completes(history, clean, tm
     print(f"\n{phase}: SIGKILL, recovered {len(dead)} run(s), restart to completion {seconds:.1f}s")
 
 
-@pytest.mark.parametrize("signum,phase", [(signal.SIGINT, "dbt analytics and features"),
-                                          (signal.SIGTERM, "predictions")])
+@pytest.mark.parametrize(
+    "signum,phase", [(signal.SIGINT, "dbt analytics and features"), (signal.SIGTERM, "predictions")]
+)
 def test_interrupt_cancels_the_run_frees_its_slot_and_says_how_to_resume(history, clean, tmp_path, signum, phase):
     folder = history.copy_to(tmp_path / "folder")
     process, _ = kill_during(folder, PHASES[phase], signum)
@@ -247,16 +262,21 @@ def test_a_waiting_replay_names_the_holder_and_closes_it_when_its_process_dies(h
 
     folder = history.copy_to(tmp_path / "folder")
     holder_process = subprocess.Popen(["sleep", str(REPLAY_TIMEOUT)])
-    holder = DagsterRun(job_name="ingest_and_features", run_id="deadbeef-0000-4000-8000-000000000000",
-                        tags=owner_tags(holder_process.pid))
+    holder = DagsterRun(
+        job_name="ingest_and_features",
+        run_id="deadbeef-0000-4000-8000-000000000000",
+        tags=owner_tags(holder_process.pid),
+    )
     with folder.instance() as instance:
         instance.add_run(holder)
         instance.event_log_storage.claim_concurrency_slot("warehouse", holder.run_id, "raw_schedule")
     process = folder.start_replay(*WINDOW, "waiting.log")
     log = folder.root / "waiting.log"
     # The replay explains its wait while the holder is alive; then the holder's process dies.
-    wait_for(lambda: "for a slot of pool 'warehouse'" in log.read_text() or process.poll() is not None,
-             "the wait to be explained")
+    wait_for(
+        lambda: "for a slot of pool 'warehouse'" in log.read_text() or process.poll() is not None,
+        "the wait to be explained",
+    )
     holder_process.kill()
     reaper = threading.Thread(target=holder_process.wait)  # reaped at once: not a zombie
     reaper.start()
@@ -275,9 +295,14 @@ def daemon(folder: Folder):
     """`dagster-daemon run` on the folder's instance (the queue, run monitoring, sensors): the path
     of the UI's and the schedules' runs. Stopped by process group."""
     log = (folder.root / "daemon.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-                               cwd=ROOT, env=folder.env(), stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+        cwd=ROOT,
+        env=folder.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         yield process
     finally:
@@ -314,18 +339,38 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
     with daemon(folder):
         first = folder.start_replay("2025-11-08", "2025-11-10", "first.log")
         second = folder.start_replay("2025-11-12", "2025-11-14", "second.log")
-        tags = json.dumps({"dagster/asset_partition_range_start": "2025-11-11",
-                           "dagster/asset_partition_range_end": "2025-11-11"})
+        tags = json.dumps(
+            {"dagster/asset_partition_range_start": "2025-11-11", "dagster/asset_partition_range_end": "2025-11-11"}
+        )
         launched = subprocess.run(
-            [str(Path(sys.executable).parent / "dagster"), "job", "launch", "-w", "workspace.yaml",
-             "-j", "daily_pipeline", "--tags", tags], cwd=ROOT, env=folder.env(), capture_output=True, text=True)
+            [
+                str(Path(sys.executable).parent / "dagster"),
+                "job",
+                "launch",
+                "-w",
+                "workspace.yaml",
+                "-j",
+                "daily_pipeline",
+                "--tags",
+                tags,
+            ],
+            cwd=ROOT,
+            env=folder.env(),
+            capture_output=True,
+            text=True,
+        )
         assert launched.returncode == 0, launched.stderr[-3000:]
         for process, name in ((first, "first.log"), (second, "second.log")):
             assert process.wait(timeout=REPLAY_TIMEOUT) == 0, (folder.root / name).read_text()[-3000:]
         with folder.instance() as instance:
+
             def launched_run():
-                runs = [r for r in instance.get_runs() if r.job_name == "daily_pipeline"
-                        and r.tags.get("dagster/asset_partition_range_start") == "2025-11-11"]
+                runs = [
+                    r
+                    for r in instance.get_runs()
+                    if r.job_name == "daily_pipeline"
+                    and r.tags.get("dagster/asset_partition_range_start") == "2025-11-11"
+                ]
                 return runs and runs[0].is_finished and runs[0]
 
             run = wait_for(launched_run, "the launched run to finish")
@@ -338,17 +383,21 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
         # A replay whose max runtime is 3 s: the daemon's run monitoring fails it.
         env = {**folder.env(), "NBA_MAX_RUNTIME_SECONDS": "3"}
         log = (folder.root / "overtime.log").open("w")
-        overtime = subprocess.Popen([sys.executable, "-m", "nba_assets.cli.replay", "--start", WINDOW[0],
-                                     "--end", WINDOW[1], "--retrain"], cwd=ROOT, env=env, stdout=log,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+        overtime = subprocess.Popen(
+            [sys.executable, "-m", "nba_assets.cli.replay", "--start", WINDOW[0], "--end", WINDOW[1], "--retrain"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         assert overtime.wait(timeout=REPLAY_TIMEOUT) == 1
         output = (folder.root / "overtime.log").read_text()
         assert "from outside" in output, output[-3000:]  # CANCELING, then FAILURE: whichever it saw
         with folder.instance() as instance:
             failed = [r for r in instance.get_runs() if r.status == DagsterRunStatus.FAILURE]
             assert len(failed) == 1
-            assert "maximum runtime" in " ".join(
-                e.message for e in instance.all_logs(failed[0].run_id) if e.message)
+            assert "maximum runtime" in " ".join(e.message for e in instance.all_logs(failed[0].run_id) if e.message)
     folder.assert_nothing_in_flight()
 
     from nba_assets.definitions import defs as definitions
@@ -357,8 +406,9 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
         alerts = AlertChannel(token="fake-slack-token", channel="#nba-alerts", base_url=slack.base_url)
         cursor = None
         for _ in range(2):
-            context = build_sensor_context(instance=instance, cursor=cursor, resources={"alerts": alerts},
-                                           definitions=definitions)
+            context = build_sensor_context(
+                instance=instance, cursor=cursor, resources={"alerts": alerts}, definitions=definitions
+            )
             result = failure_alerts.evaluate_tick(context)
             cursor = result.cursor if result.cursor is not None else context.cursor
         failures = [m for m in slack.messages if "Run failed" in m]

@@ -13,16 +13,18 @@ def _grading_rows(pipeline):
     return pipeline.query(
         "SELECT game_date, player_lookup, system_id, result, absolute_error "
         f"FROM nba_grading.prediction_accuracy WHERE {WINDOW_SQL} "
-        "ORDER BY game_date, player_lookup, system_id")
+        "ORDER BY game_date, player_lookup, system_id"
+    )
 
 
 def test_another_process_can_write_the_warehouse_after_dbt(replayed):
     # keep_open: false in profiles.yml; otherwise dbt-duckdb keeps the file locked in this process.
-    code = ("import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
-            "c.execute('CREATE TABLE IF NOT EXISTS main.lock_probe (x INT)'); "
-            "c.execute('DROP TABLE main.lock_probe'); c.close()")
-    probe = subprocess.run([sys.executable, "-c", code, str(replayed.duckdb_path)],
-                           capture_output=True, text=True)
+    code = (
+        "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+        "c.execute('CREATE TABLE IF NOT EXISTS main.lock_probe (x INT)'); "
+        "c.execute('DROP TABLE main.lock_probe'); c.close()"
+    )
+    probe = subprocess.run([sys.executable, "-c", code, str(replayed.duckdb_path)], capture_output=True, text=True)
     assert probe.returncode == 0, probe.stderr
 
 
@@ -35,9 +37,10 @@ def test_subprocess_dbt_builds_the_same_rows(replayed):
     defs = build_definitions({**replayed.resources, "dbt": subprocess_dbt})
     replayed._point_dbt_here()
     result = defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=replayed.instance, asset_selection=_keys("prediction_accuracy", "grading_coverage_daily"),
-        tags={"dagster/asset_partition_range_start": "2025-11-02",
-              "dagster/asset_partition_range_end": "2025-11-04"})
+        instance=replayed.instance,
+        asset_selection=_keys("prediction_accuracy", "grading_coverage_daily"),
+        tags={"dagster/asset_partition_range_start": "2025-11-02", "dagster/asset_partition_range_end": "2025-11-04"},
+    )
     assert result.success
     assert len(before) > 0
     assert _grading_rows(replayed).equals(before)
@@ -54,10 +57,11 @@ def test_a_failing_model_fails_the_step_naming_it_and_keeps_the_rows(replayed, m
     monkeypatch.setattr(dbt_models, "window_bounds", lambda context: (NotADate(), NotADate()))
     replayed._point_dbt_here()
     result = replayed.defs.resolve_job_def("daily_pipeline").execute_in_process(
-        instance=replayed.instance, raise_on_error=False,
+        instance=replayed.instance,
+        raise_on_error=False,
         asset_selection=_keys("prediction_accuracy", "grading_coverage_daily"),
-        tags={"dagster/asset_partition_range_start": "2025-11-04",
-              "dagster/asset_partition_range_end": "2025-11-04"})
+        tags={"dagster/asset_partition_range_start": "2025-11-04", "dagster/asset_partition_range_end": "2025-11-04"},
+    )
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error.to_string()
     assert "prediction_accuracy" in failure and "not-a-date" in failure

@@ -64,16 +64,26 @@ def test_every_step_that_opens_the_warehouse_is_in_the_warehouse_pool():
 def test_operations_are_listed_and_running_by_default():
     from dagster import DefaultScheduleStatus, DefaultSensorStatus
 
-    assert {s.name for s in defs.schedules} == {"morning_results_schedule", "pregame_schedule",
-                                                "weekly_model_schedule"}
+    assert {s.name for s in defs.schedules} == {"morning_results_schedule", "pregame_schedule", "weekly_model_schedule"}
     assert all(s.default_status == DefaultScheduleStatus.RUNNING for s in defs.schedules)
-    assert {s.name for s in defs.sensors} == {"failure_alerts", "late_box_scores", "freshness_deadlines",
-                                              "heal_late_data", "recover_dead_runs"}
+    assert {s.name for s in defs.sensors} == {
+        "failure_alerts",
+        "late_box_scores",
+        "freshness_deadlines",
+        "heal_late_data",
+        "recover_dead_runs",
+    }
     assert all(s.default_status == DefaultSensorStatus.RUNNING for s in defs.sensors)
     graph = defs.resolve_asset_graph()
     healed = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
-    assert healed == {"player_game_summary", "team_game_summary", "prediction_accuracy",
-                      "market_prop_accuracy", "grading_coverage_daily", "export_results"}
+    assert healed == {
+        "player_game_summary",
+        "team_game_summary",
+        "prediction_accuracy",
+        "market_prop_accuracy",
+        "grading_coverage_daily",
+        "export_results",
+    }
 
 
 def test_lineage_runs_raw_to_grading():
@@ -86,7 +96,8 @@ def test_lineage_runs_raw_to_grading():
     # Every market: lines -> features -> predictions -> grading -> the gated best bets.
     assert AssetKey("player_market_features") in graph.get(AssetKey("market_prop_predictions")).parent_keys
     assert {AssetKey("market_prop_predictions"), AssetKey("market_prop_accuracy")} <= graph.get(
-        AssetKey("best_bets")).parent_keys
+        AssetKey("best_bets")
+    ).parent_keys
     assert AssetKey("market_lines_consensus") in set(graph.upstream_key_iterator(AssetKey("market_prop_accuracy")))
 
 
@@ -129,15 +140,20 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
 
     bin_dir = Path(sys.executable).parent
     (tmp_path / "dagster.yaml").write_text("")
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "VIRTUAL_ENV": str(bin_dir.parent),
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "VIRTUAL_ENV": str(bin_dir.parent),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "NO_COLOR": "1",
+    }
     root = Path(__file__).resolve().parent.parent
-    checked = subprocess.run([str(bin_dir / "dg"), "check", "defs"], cwd=root, env=env,
-                             capture_output=True, text=True)
+    checked = subprocess.run([str(bin_dir / "dg"), "check", "defs"], cwd=root, env=env, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     assert "All definitions loaded successfully" in checked.stdout + checked.stderr
-    listed = subprocess.run([str(bin_dir / "dg"), "list", "defs", "--json"], cwd=root, env=env,
-                            capture_output=True, text=True)
+    listed = subprocess.run(
+        [str(bin_dir / "dg"), "list", "defs", "--json"], cwd=root, env=env, capture_output=True, text=True
+    )
     assert listed.returncode == 0, listed.stderr[-3000:]
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()

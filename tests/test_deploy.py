@@ -9,8 +9,13 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ENV = {"DAGSTER_PG_USERNAME": "u", "DAGSTER_PG_PASSWORD": "p", "DAGSTER_PG_HOST": "h",
-          "DAGSTER_PG_DB": "d", "DAGSTER_PG_PORT": "5432"}
+PG_ENV = {
+    "DAGSTER_PG_USERNAME": "u",
+    "DAGSTER_PG_PASSWORD": "p",
+    "DAGSTER_PG_HOST": "h",
+    "DAGSTER_PG_DB": "d",
+    "DAGSTER_PG_PORT": "5432",
+}
 
 
 def test_the_production_instance_config_validates(tmp_path, monkeypatch):

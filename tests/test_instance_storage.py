@@ -49,12 +49,12 @@ def downstream_ok(context) -> AssetCheckResult:
 
 
 DEFS = Definitions(
-    assets=[upstream, downstream], asset_checks=[downstream_ok],
+    assets=[upstream, downstream],
+    asset_checks=[downstream_ok],
     jobs=[define_asset_job("both", selection=[upstream, downstream], partitions_def=DAYS)],
     executor=in_process_executor,
 )
-RANGE = {"dagster/asset_partition_range_start": "2025-01-03",
-         "dagster/asset_partition_range_end": "2025-01-12"}
+RANGE = {"dagster/asset_partition_range_start": "2025-01-03", "dagster/asset_partition_range_end": "2025-01-12"}
 
 
 @pytest.fixture(autouse=True)
@@ -80,17 +80,24 @@ def scenario(instance: DagsterInstance) -> dict:
     job = DEFS.resolve_job_def("both")
     assert job.execute_in_process(instance=instance, tags=RANGE).success
     failed = job.execute_in_process(
-        instance=instance, raise_on_error=False,
-        tags={"dagster/asset_partition_range_start": "2025-01-10",
-              "dagster/asset_partition_range_end": "2025-01-15", "fail": "upstream"})
+        instance=instance,
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": "2025-01-10",
+            "dagster/asset_partition_range_end": "2025-01-15",
+            "fail": "upstream",
+        },
+    )
     assert not failed.success
     status = get_and_update_asset_status_cache_value(instance, AssetKey("upstream"), DAYS)
     latest = instance.get_latest_materialization_event(AssetKey("downstream"))
     checks = instance.event_log_storage.get_asset_check_execution_history(
-        AssetCheckKey(AssetKey("downstream"), "downstream_ok"), limit=100)
+        AssetCheckKey(AssetKey("downstream"), "downstream_ok"), limit=100
+    )
     return {
-        "materialized": {key: sorted(instance.get_materialized_partitions(AssetKey(key)))
-                         for key in ("upstream", "downstream")},
+        "materialized": {
+            key: sorted(instance.get_materialized_partitions(AssetKey(key))) for key in ("upstream", "downstream")
+        },
         "failed": sorted(status.deserialize_failed_partition_subsets(DAYS).get_partition_keys()),
         "latest_partition": latest.dagster_event.partition,
         "latest_metadata": latest.asset_materialization.metadata["rows"].value,
@@ -103,7 +110,8 @@ def test_project_instance_uses_the_pooled_event_log(tmp_path):
     instance = instance_at(tmp_path / "home", project_config=True)
     assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
     assert yaml.safe_load((ROOT / "dagster.yaml").read_text())["storage"]["custom"]["class"] == (
-        LocalSqliteStorage.__name__)
+        LocalSqliteStorage.__name__
+    )
 
 
 def test_records_the_same_as_dagsters_default_storage(tmp_path):

@@ -56,8 +56,9 @@ def sleeps() -> list:
 
 @pytest.fixture
 def live(sleeps) -> LiveSource:
-    source = LiveSource(balldontlie_api_key=BDL_KEY, odds_api_key=ODDS_KEY, max_attempts=3,
-                        backoff_initial_seconds=0, jitter_seconds=0)
+    source = LiveSource(
+        balldontlie_api_key=BDL_KEY, odds_api_key=ODDS_KEY, max_attempts=3, backoff_initial_seconds=0, jitter_seconds=0
+    )
     source._sleep = sleeps.append  # records the waits instead of sleeping
     source._now = lambda: SNAPSHOT
     return source
@@ -71,6 +72,7 @@ def stats_pages(pages: list[dict]):
 
     def serve(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=by_cursor[request.url.params.get("cursor")])
+
     return serve
 
 
@@ -78,10 +80,14 @@ def stats_pages(pages: list[dict]):
 def bdl_api():
     with respx.mock(base_url=BDL, assert_all_called=False) as api:
         api.get("/v1/games", name="games").respond(200, json=recorded("balldontlie/games_2025-11-02.json"))
-        api.get("/v1/stats", name="stats").mock(side_effect=stats_pages([
-            recorded("balldontlie/stats_2025-11-02_page1.json"),
-            recorded("balldontlie/stats_2025-11-02_page2.json"),
-        ]))
+        api.get("/v1/stats", name="stats").mock(
+            side_effect=stats_pages(
+                [
+                    recorded("balldontlie/stats_2025-11-02_page1.json"),
+                    recorded("balldontlie/stats_2025-11-02_page2.json"),
+                ]
+            )
+        )
         yield api
 
 
@@ -89,15 +95,20 @@ def bdl_api():
 def odds_api():
     with respx.mock(base_url=ODDS, assert_all_called=False) as api:
         api.get("/v4/sports/basketball_nba/events", name="events").respond(
-            200, json=recorded("odds_api/events_2025-11-02.json"), headers=QUOTA)
+            200, json=recorded("odds_api/events_2025-11-02.json"), headers=QUOTA
+        )
         api.get(path__regex=r"^/v4/sports/basketball_nba/events/(?P<event_id>\w+)/odds$", name="odds").mock(
             side_effect=lambda request, event_id: httpx.Response(
-                200, json=recorded(f"odds_api/event_odds_{event_id}.json"),
-                headers={**QUOTA, "date": "Sun, 02 Nov 2025 17:00:03 GMT"}))
+                200,
+                json=recorded(f"odds_api/event_odds_{event_id}.json"),
+                headers={**QUOTA, "date": "Sun, 02 Nov 2025 17:00:03 GMT"},
+            )
+        )
         yield api
 
 
 # --- happy paths -------------------------------------------------------------------------------
+
 
 def test_schedule_rows_match_the_replay_columns_and_real_scores(live, bdl_api):
     payload = live.schedule(DAY)
@@ -168,7 +179,11 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
     assert events_request.url.params["commenceTimeFrom"] == "2025-11-02T04:00:00Z"
     assert events_request.url.params["commenceTimeTo"] == "2025-11-03T04:59:59Z"
     odds_params = odds_api["odds"].calls.last.request.url.params
-    assert (odds_params["regions"], odds_params["markets"], odds_params["oddsFormat"]) == ("us", "player_points", "american")
+    assert (odds_params["regions"], odds_params["markets"], odds_params["oddsFormat"]) == (
+        "us",
+        "player_points",
+        "american",
+    )
 
     typed = window_validate(PROP_LINES, rows)
     assert set(typed["snapshot_file"]) == {"odds_api_live_20251102_170000"}
@@ -187,12 +202,18 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
 
     # The same lines, books and prices as the archive holds for the date.
     replay = ReplaySource(archive_dir=str(ARCHIVE)).prop_lines(DAY).rows
-    replay = replay[(replay["market"] == "player_points")
-                    & (replay["bookmaker"].isin(["draftkings", "fanduel"])
-                       | ((replay["bookmaker"] == "bovada") & (replay["home_team_abbr"] == "LAL")))]
+    replay = replay[
+        (replay["market"] == "player_points")
+        & (
+            replay["bookmaker"].isin(["draftkings", "fanduel"])
+            | ((replay["bookmaker"] == "bovada") & (replay["home_team_abbr"] == "LAL"))
+        )
+    ]
     key = ["event_id", "bookmaker", "player_name", "line", "over_odds", "under_odds"]
+
     def as_set(f):
         return set(map(tuple, f[key].astype({"line": float, "over_odds": float, "under_odds": float}).values))
+
     assert len(typed) == len(replay) and as_set(typed) == as_set(replay)
 
 
@@ -204,6 +225,7 @@ def test_without_last_update_the_response_date_is_the_snapshot_time(live, odds_a
             for market in book["markets"]:
                 market.pop("last_update", None)
         return httpx.Response(200, json=body, headers={"date": "Sun, 02 Nov 2025 17:00:03 GMT"})
+
     odds_api["odds"].side_effect = strip_times
     rows = live.prop_lines(DAY).rows
     assert set(rows["snapshot_time"]) == {dt.datetime(2025, 11, 2, 17, 0, 3, tzinfo=dt.UTC)}
@@ -238,6 +260,7 @@ def test_a_game_not_final_has_no_scores_and_no_box_scores(live, bdl_api):
 
 # --- retries -----------------------------------------------------------------------------------
 
+
 def test_429_waits_what_retry_after_asks_then_succeeds(live, bdl_api, sleeps):
     bdl_api["games"].side_effect = [
         httpx.Response(429, headers={"Retry-After": "7"}, json={"error": "Too many requests"}),
@@ -270,11 +293,18 @@ def test_500_then_success(live, odds_api, sleeps):
 
 
 def test_backoff_is_exponential_with_bounded_jitter(bdl_api, sleeps):
-    source = LiveSource(balldontlie_api_key=BDL_KEY, odds_api_key=ODDS_KEY, max_attempts=4,
-                        backoff_initial_seconds=1, backoff_max_seconds=30, jitter_seconds=0.5)
+    source = LiveSource(
+        balldontlie_api_key=BDL_KEY,
+        odds_api_key=ODDS_KEY,
+        max_attempts=4,
+        backoff_initial_seconds=1,
+        backoff_max_seconds=30,
+        jitter_seconds=0.5,
+    )
     source._sleep = sleeps.append
     bdl_api["games"].side_effect = [httpx.Response(502)] * 3 + [
-        httpx.Response(200, json=recorded("balldontlie/games_2025-11-02.json"))]
+        httpx.Response(200, json=recorded("balldontlie/games_2025-11-02.json"))
+    ]
     assert len(source.schedule(DAY).rows) == 8
     assert len(sleeps) == 3
     for wait, base in zip(sleeps, (1, 2, 4)):
@@ -296,7 +326,9 @@ def test_persistent_500_is_an_error_naming_the_request_with_the_key_redacted(liv
 
 def test_client_errors_are_not_retried(live, bdl_api, sleeps):
     bdl_api["games"].respond(401, json={"error": "Unauthorized"})
-    with pytest.raises(SourceError, match=r"GET https://api.balldontlie.io/v1/games\?dates\[\]=2025-11-02.*HTTP 401") as err_info:
+    with pytest.raises(
+        SourceError, match=r"GET https://api.balldontlie.io/v1/games\?dates\[\]=2025-11-02.*HTTP 401"
+    ) as err_info:
         live.schedule(DAY)
     assert bdl_api["games"].call_count == 1 and sleeps == []
     assert not err_info.value.transient
@@ -304,24 +336,32 @@ def test_client_errors_are_not_retried(live, bdl_api, sleeps):
 
 def test_timeouts_are_retried_then_an_error(live, bdl_api, sleeps):
     bdl_api["stats"].side_effect = httpx.ReadTimeout("read timed out")
-    with pytest.raises(SourceError, match=r"/v1/stats\?dates\[\]=2025-11-02.* after 3 attempts: timed out \(ReadTimeout"):
+    with pytest.raises(
+        SourceError, match=r"/v1/stats\?dates\[\]=2025-11-02.* after 3 attempts: timed out \(ReadTimeout"
+    ):
         live.player_boxscores(DAY)
     assert bdl_api["stats"].call_count == 3 and len(sleeps) == 2
 
 
 def test_a_timeout_then_success(live, bdl_api):
-    bdl_api["games"].side_effect = [httpx.ConnectTimeout("connect timed out"),
-                                    httpx.Response(200, json=recorded("balldontlie/games_2025-11-02.json"))]
+    bdl_api["games"].side_effect = [
+        httpx.ConnectTimeout("connect timed out"),
+        httpx.Response(200, json=recorded("balldontlie/games_2025-11-02.json")),
+    ]
     assert len(live.schedule(DAY).rows) == 8
 
 
 # --- malformed payloads ------------------------------------------------------------------------
 
+
 def test_a_truncated_body_is_an_error_naming_the_request(live, bdl_api):
     body = (RECORDED / "balldontlie/stats_2025-11-02_page1.json").read_bytes()
     bdl_api["stats"].side_effect = [httpx.Response(200, content=body[:5000])]
-    with pytest.raises(SourceError, match=r"GET https://api.balldontlie.io/v1/stats\?dates\[\]=2025-11-02&per_page=100: "
-                                          r"HTTP 200 but the body is not valid JSON \(malformed or truncated, 5000 bytes\)"):
+    with pytest.raises(
+        SourceError,
+        match=r"GET https://api.balldontlie.io/v1/stats\?dates\[\]=2025-11-02&per_page=100: "
+        r"HTTP 200 but the body is not valid JSON \(malformed or truncated, 5000 bytes\)",
+    ):
         live.player_boxscores(DAY)
 
 
@@ -335,15 +375,21 @@ def _with_page2_meta(meta):
     return [page1, page2]
 
 
-@pytest.mark.parametrize("meta, error", [
-    ({"per_page": 100, "next_cursor": 21877099}, r"meta\.next_cursor 21877099 repeats or does not advance"),
-    ({"per_page": 100, "next_cursor": 21877000}, r"meta\.next_cursor 21877000 repeats or does not advance"),
-    ({"per_page": 100, "next_cursor": "21877183"}, r"meta\.next_cursor '21877183' is not an integer"),
-    (None, r"a page of 84 rows without 'meta'"),
-])
+@pytest.mark.parametrize(
+    "meta, error",
+    [
+        ({"per_page": 100, "next_cursor": 21877099}, r"meta\.next_cursor 21877099 repeats or does not advance"),
+        ({"per_page": 100, "next_cursor": 21877000}, r"meta\.next_cursor 21877000 repeats or does not advance"),
+        ({"per_page": 100, "next_cursor": "21877183"}, r"meta\.next_cursor '21877183' is not an integer"),
+        (None, r"a page of 84 rows without 'meta'"),
+    ],
+)
 def test_a_bad_cursor_is_an_error_naming_the_request(live, bdl_api, meta, error):
     bdl_api["stats"].side_effect = stats_pages(_with_page2_meta(meta))
-    with pytest.raises(SourceError, match=r"GET https://api.balldontlie.io/v1/stats\?dates\[\]=2025-11-02&per_page=100&cursor=21877099: " + error):
+    with pytest.raises(
+        SourceError,
+        match=r"GET https://api.balldontlie.io/v1/stats\?dates\[\]=2025-11-02&per_page=100&cursor=21877099: " + error,
+    ):
         live.player_boxscores(DAY)
 
 
@@ -354,6 +400,7 @@ def test_a_cursor_that_never_ends_stops_at_max_pages(live, bdl_api):
         cursor = int(request.url.params.get("cursor", 0))
         rows = [dict(row, id=cursor + 1 + i) for i, row in enumerate(page["data"][:2])]
         return httpx.Response(200, json={"data": rows, "meta": {"per_page": 100, "next_cursor": rows[-1]["id"]}})
+
     bdl_api["stats"].side_effect = endless
     limited = live.model_copy(update={"max_pages": 4})
     limited._sleep = live._sleep
@@ -379,10 +426,14 @@ def test_a_record_missing_a_documented_field_is_named(live, bdl_api, odds_api):
     odds = recorded(f"odds_api/event_odds_{OKC_EVENT}.json")
     del odds["bookmakers"][0]["markets"][0]["outcomes"][3]["point"]
     odds_api["odds"].side_effect = lambda request, event_id: httpx.Response(
-        200, json=odds if event_id == OKC_EVENT else recorded(f"odds_api/event_odds_{event_id}.json"))
-    with pytest.raises(SourceError, match=rf"events/{OKC_EVENT}/odds\?apiKey=REDACTED.*outcome 3 of market "
-                                          rf"'player_points' of bookmaker 'draftkings' of event {OKC_EVENT} "
-                                          r"lacks the documented field 'point'"):
+        200, json=odds if event_id == OKC_EVENT else recorded(f"odds_api/event_odds_{event_id}.json")
+    )
+    with pytest.raises(
+        SourceError,
+        match=rf"events/{OKC_EVENT}/odds\?apiKey=REDACTED.*outcome 3 of market "
+        rf"'player_points' of bookmaker 'draftkings' of event {OKC_EVENT} "
+        r"lacks the documented field 'point'",
+    ):
         live.prop_lines(DAY)
 
 
@@ -417,13 +468,15 @@ def test_an_unknown_team_code_is_an_error_and_an_exhibition_is_left_out(live, bd
         live.schedule(DAY)
 
 
-@pytest.mark.parametrize("value, minutes", [("36:47", 36.7833), ("36", 36.0), ("00", 0.0), ("", 0.0),
-                                            (None, 0.0), ("0:30", 0.5), (12, 12.0)])
+@pytest.mark.parametrize(
+    "value, minutes", [("36:47", 36.7833), ("36", 36.0), ("00", 0.0), ("", 0.0), (None, 0.0), ("0:30", 0.5), (12, 12.0)]
+)
 def test_minutes(value, minutes):
     assert parse_minutes(value, "GET x", "row") == minutes
 
 
 # --- secrets -----------------------------------------------------------------------------------
+
 
 def test_the_api_keys_never_appear_in_errors_notes_metadata_or_logs(live, bdl_api, odds_api, caplog):
     caplog.set_level(logging.DEBUG)
@@ -470,8 +523,10 @@ def test_archive_errors_are_source_errors():
 
 # --- end to end: the raw assets and dbt on live rows ------------------------------------------
 
-def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(tmp_path, monkeypatch, live, bdl_api,
-                                                                          odds_api, replayed):
+
+def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(
+    tmp_path, monkeypatch, live, bdl_api, odds_api, replayed
+):
     """The ingest job (alias seed, raw, analytics, features) for 2025-11-02 with the live source in place of the replay source: the
     rows land, validate and load, and dbt's analytics equal those of the replayed warehouse."""
     from dagster import DagsterInstance
@@ -482,35 +537,42 @@ def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(tmp_pa
     monkeypatch.setenv("NBA_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))  # restored afterwards
     # Dagster binds a copy of the resource (private attributes are not copied): fix the clock globally.
     monkeypatch.setattr("resources.sources.live.source._utc_now", lambda: SNAPSHOT)
-    resources = local_resources(data_dir=tmp_path / "data", duckdb_path=tmp_path / "warehouse.duckdb",
-                                archive_dir=ARCHIVE)
+    resources = local_resources(
+        data_dir=tmp_path / "data", duckdb_path=tmp_path / "warehouse.duckdb", archive_dir=ARCHIVE
+    )
     resources["nba_source"] = live
     defs = build_definitions(resources)
     instance = DagsterInstance.ephemeral()
     result = defs.resolve_job_def("ingest_and_features").execute_in_process(
-        instance=instance, partition_key=DAY.isoformat())
+        instance=instance, partition_key=DAY.isoformat()
+    )
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["completeness"] and checks["unique_keys"]
     warehouse = resources["warehouse"]
+
     def count(table):
         return int(warehouse.query(f"SELECT count(*) AS n FROM nba_raw.{table}")["n"].iloc[0])
+
     assert (count("schedule"), count("player_boxscores")) == (8, 184)
     assert count("prop_lines") == len(live.prop_lines(DAY).rows)
     metadata = [e.materialization.metadata for e in result.get_asset_materialization_events()]
     assert all(ODDS_KEY not in str(m) and BDL_KEY not in str(m) for m in metadata)
 
     columns = "player_lookup, team_abbr, opponent_abbr, home_away, minutes, points, rebounds, assists, played"
-    sql = (f"SELECT {columns} FROM nba_analytics.player_game_summary WHERE game_date = '2025-11-02' "
-           "ORDER BY player_lookup")
+    sql = (
+        f"SELECT {columns} FROM nba_analytics.player_game_summary WHERE game_date = '2025-11-02' ORDER BY player_lookup"
+    )
     live_players = warehouse.query(sql).set_index("player_lookup")
     replay_players = replayed.query(sql).set_index("player_lookup")
     assert len(live_players) == len(replay_players) + 2  # the two listed who did not play
     pd.testing.assert_frame_equal(live_players.loc[replay_players.index], replay_players, check_dtype=False)
     assert not live_players.loc[["jalenwilliams", "nikolatopic"], "played"].any()
 
-    sql = ("SELECT team_abbr, points, points_allowed FROM nba_analytics.team_game_summary "
-           "WHERE game_date = '2025-11-02' ORDER BY team_abbr")
+    sql = (
+        "SELECT team_abbr, points, points_allowed FROM nba_analytics.team_game_summary "
+        "WHERE game_date = '2025-11-02' ORDER BY team_abbr"
+    )
     pd.testing.assert_frame_equal(warehouse.query(sql), replayed.query(sql), check_dtype=False)
 
     # Lines name the same players as the replayed lines do (aliases applied alike).

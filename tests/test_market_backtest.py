@@ -23,16 +23,29 @@ def rows(n_dates=60, per_date=40, seed=0, first="2025-10-21", system_noise=0.0, 
     ev = np.maximum(ev_over, ev_under)
     pick = ev > 0
     won = np.where(side == "OVER", went_over, ~went_over)
-    return pd.DataFrame({
-        "game_date": np.repeat(pd.date_range(first, periods=n_dates, freq="D"), per_date).as_unit("ns"),
-        "player_lookup": [f"p{i}" for i in range(n)], "system_id": "s", "market": "threes",
-        "predicted_value": 2.0, "line": 1.5, "actual_value": np.where(went_over, 3.0, 1.0),
-        "p_over": system, "p_under": 1 - system, "p_push": 0.0, "market_p_over": market,
-        "line_outcome": np.where(went_over, "OVER", "UNDER"),
-        "recommendation": np.where(pick, side, "PASS"), "price": np.where(pick, -110.0, np.nan),
-        "ev": ev, "stake": 0.01, "result": np.where(pick, np.where(won, "WIN", "LOSS"), "PASS"),
-        "over_odds": -110.0, "under_odds": -110.0,
-    })
+    return pd.DataFrame(
+        {
+            "game_date": np.repeat(pd.date_range(first, periods=n_dates, freq="D"), per_date).as_unit("ns"),
+            "player_lookup": [f"p{i}" for i in range(n)],
+            "system_id": "s",
+            "market": "threes",
+            "predicted_value": 2.0,
+            "line": 1.5,
+            "actual_value": np.where(went_over, 3.0, 1.0),
+            "p_over": system,
+            "p_under": 1 - system,
+            "p_push": 0.0,
+            "market_p_over": market,
+            "line_outcome": np.where(went_over, "OVER", "UNDER"),
+            "recommendation": np.where(pick, side, "PASS"),
+            "price": np.where(pick, -110.0, np.nan),
+            "ev": ev,
+            "stake": 0.01,
+            "result": np.where(pick, np.where(won, "WIN", "LOSS"), "PASS"),
+            "over_odds": -110.0,
+            "under_odds": -110.0,
+        }
+    )
 
 
 def test_a_system_that_knows_the_truth_beats_a_noisy_market():

@@ -18,10 +18,15 @@ def _run_models(replayed, partition: str = "2025-11-03"):
     from dagster import AssetSelection, materialize
 
     replayed._point_dbt_here()
-    return materialize([*replayed.defs.assets, *replayed.defs.asset_checks],
-                       selection=AssetSelection.assets("market_models"), partition_key=partition,
-                       resources=replayed.resources, instance=replayed.instance, raise_on_error=False,
-                       run_config={"ops": {"market_models": {"config": {"retrain": True}}}})
+    return materialize(
+        [*replayed.defs.assets, *replayed.defs.asset_checks],
+        selection=AssetSelection.assets("market_models"),
+        partition_key=partition,
+        resources=replayed.resources,
+        instance=replayed.instance,
+        raise_on_error=False,
+        run_config={"ops": {"market_models": {"config": {"retrain": True}}}},
+    )
 
 
 def _metadata(result) -> dict:
@@ -56,9 +61,11 @@ def test_a_training_row_on_or_after_the_monday_is_blocked(replayed, monkeypatch)
     assert not result.success
     [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "market_training_before_week"]
     assert not check.passed and "2025-11-03" in check.description
-    on_monday = replayed.query("SELECT count(*) AS n FROM nba_features.player_market_features f JOIN "
-                               "nba_analytics.player_game_summary g USING (game_date, player_lookup) "
-                               "WHERE g.played AND game_date = DATE '2025-11-03'")["n"].iloc[0]
+    on_monday = replayed.query(
+        "SELECT count(*) AS n FROM nba_features.player_market_features f JOIN "
+        "nba_analytics.player_game_summary g USING (game_date, player_lookup) "
+        "WHERE g.played AND game_date = DATE '2025-11-03'"
+    )["n"].iloc[0]
     assert check.metadata["rows_in_or_after_week"].value == on_monday > 0
     assert "2025-11-03" in check.metadata["rows"].value
     assert store.get_bytes(market_models.ARTIFACTS.model_key(WEEK)) == artifact  # nothing stored
@@ -84,13 +91,14 @@ def test_a_week_fitted_on_the_same_rows_by_the_same_code_is_not_refitted(replaye
 
 
 def test_ml_rows_in_every_market_with_probabilities_summing_to_one(replayed):
-    rows = replayed.query(f"SELECT * FROM nba_predictions.market_prop_predictions WHERE {WINDOW_SQL} "
-                          "AND system_id = 'ml_market_v1'")
+    rows = replayed.query(
+        f"SELECT * FROM nba_predictions.market_prop_predictions WHERE {WINDOW_SQL} AND system_id = 'ml_market_v1'"
+    )
     assert set(rows["market"]) == set(MARKET_KEYS)
     priced = rows[rows["p_over"].notna()]
     assert set(priced["market"]) == set(MARKET_KEYS)
     assert np.allclose(priced["p_over"] + priced["p_under"] + priced["p_push"], 1.0, atol=1e-9)
-    assert ((priced[["p_over", "p_under", "p_push"]] >= 0).all().all())
+    assert (priced[["p_over", "p_under", "p_push"]] >= 0).all().all()
     half = priced["line"] % 1 == 0.5
     assert (priced.loc[half, "p_push"] == 0).all()
     picks = rows[rows["recommendation"] != "PASS"]
@@ -103,15 +111,18 @@ def test_ml_row_counts_per_market_on_real_data(replayed):
     expected = replayed.query(
         f"SELECT market, count(*) AS n FROM nba_features.player_market_features WHERE {WINDOW_SQL} "
         "AND has_line AND stat_avg_last_10 IS NOT NULL AND stat_avg_season IS NOT NULL "
-        "AND minutes_avg_last_10 IS NOT NULL GROUP BY 1").set_index("market")["n"]
+        "AND minutes_avg_last_10 IS NOT NULL GROUP BY 1"
+    ).set_index("market")["n"]
     counts = replayed.query(
         f"SELECT market, system_id, count(*) AS n FROM nba_predictions.market_prop_predictions "
-        f"WHERE {WINDOW_SQL} GROUP BY 1, 2").pivot(index="market", columns="system_id", values="n")
+        f"WHERE {WINDOW_SQL} GROUP BY 1, 2"
+    ).pivot(index="market", columns="system_id", values="n")
     assert counts["ml_market_v1"].to_dict() == expected.to_dict()
     assert (counts["ml_market_v1"] <= counts["moving_average_v1"]).all()
     assert counts.loc["points", "ml_market_v1"] > 200
-    graded = replayed.query(f"SELECT count(*) AS n FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} "
-                            "AND system_id = 'ml_market_v1'")["n"].iloc[0]
+    graded = replayed.query(
+        f"SELECT count(*) AS n FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} AND system_id = 'ml_market_v1'"
+    )["n"].iloc[0]
     assert graded == counts["ml_market_v1"].sum()
 
 
@@ -119,11 +130,17 @@ def test_without_evidence_against_the_line_the_system_defers_to_the_market():
     """A model with no learned stacking and line weight 0 gives the line as its mean and the
     market's de-vigged P(over | no push) as its own."""
     rows = pd.DataFrame({c: [4.0, 8.0] for c in market_models.STAT_COLUMNS})
-    rows = rows.assign(days_rest=[1, 2], home_away=["HOME", "AWAY"], consensus_line=[5.5, 7.0],
-                       over_odds=[-130.0, 110.0], under_odds=[100.0, -140.0])
+    rows = rows.assign(
+        days_rest=[1, 2],
+        home_away=["HOME", "AWAY"],
+        consensus_line=[5.5, 7.0],
+        over_odds=[-130.0, 110.0],
+        under_odds=[100.0, -140.0],
+    )
     width = market_models.design(rows).shape[1]
-    model = market_models.MarketModel("rebounds", np.zeros(width), np.ones(width), np.zeros(width),
-                                      np.log(6.0), line_weight=0.0, dispersion=5.0)
+    model = market_models.MarketModel(
+        "rebounds", np.zeros(width), np.ones(width), np.zeros(width), np.log(6.0), line_weight=0.0, dispersion=5.0
+    )
     predicted = model.predict(rows)
     assert predicted["predicted_value"].tolist() == [5.5, 7.0]
     from nba_assets.lib.probability import devig_over
@@ -152,7 +169,8 @@ def test_the_replay_summary_has_one_line_per_market_and_system_on_the_same_rows(
 
     scores = market_scores(graded_market_rows(replayed.warehouse, dt.date(2025, 11, 3), dt.date(2025, 11, 4)))
     assert {(e["market"], e["system_id"]) for e in scores} == {
-        (m, s) for m in MARKET_KEYS for s in ("ml_market_v1", "moving_average_v1")}
+        (m, s) for m in MARKET_KEYS for s in ("ml_market_v1", "moving_average_v1")
+    }
     by_market = pd.DataFrame(scores).groupby("market")["n"].nunique()
     assert (by_market == 1).all()  # both systems scored on the same rows
     lines = format_market_summary(scores).splitlines()

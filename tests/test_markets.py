@@ -34,7 +34,8 @@ def test_line_counts_per_market_equal_the_archive(replayed):
     props = props[props["market"].isin(key)].assign(market=lambda f: f["market"].map(key))
     expected = props.drop_duplicates(["game_date", "player_lookup", "market"]).groupby("market").size().to_dict()
     landed = replayed.query(
-        f"SELECT market, count(*) AS n FROM nba_analytics.market_lines_consensus WHERE {WINDOW_SQL} GROUP BY 1")
+        f"SELECT market, count(*) AS n FROM nba_analytics.market_lines_consensus WHERE {WINDOW_SQL} GROUP BY 1"
+    )
     assert dict(zip(landed["market"], landed["n"])) == expected
     assert set(expected) == set(MARKET_KEYS) and expected["rebounds"] > 300
 
@@ -42,8 +43,9 @@ def test_line_counts_per_market_equal_the_archive(replayed):
 def test_points_rows_equal_the_points_consensus(replayed):
     columns = "game_date, player_lookup, consensus_line, n_books, min_line, max_line, over_odds, under_odds"
     points = replayed.query(f"SELECT {columns} FROM nba_analytics.prop_lines_consensus ORDER BY 1, 2")
-    market = replayed.query(f"SELECT {columns} FROM nba_analytics.market_lines_consensus "
-                            "WHERE market = 'points' ORDER BY 1, 2")
+    market = replayed.query(
+        f"SELECT {columns} FROM nba_analytics.market_lines_consensus WHERE market = 'points' ORDER BY 1, 2"
+    )
     assert len(points) > 1000
     pd.testing.assert_frame_equal(points, market)
 
@@ -55,22 +57,26 @@ def test_known_players_rebounds_and_assists_lines(replayed):
     jokic = replayed.query(
         "SELECT market, consensus_line, n_books FROM nba_analytics.market_lines_consensus "
         "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' "
-        "AND market IN ('rebounds', 'assists') ORDER BY market")
+        "AND market IN ('rebounds', 'assists') ORDER BY market"
+    )
     assert jokic.to_dict("records") == [
         {"market": "assists", "consensus_line": 9.5, "n_books": 7},
-        {"market": "rebounds", "consensus_line": 12.5, "n_books": 7}]
+        {"market": "rebounds", "consensus_line": 12.5, "n_books": 7},
+    ]
     # Shai Gilgeous-Alexander, 2025-11-02: the books split 4.5 / 5.5 on rebounds (median 5.0, no
     # book at 5.0, so no consensus price); assists 6.5 over 8 books.
     sga = replayed.query(
         "SELECT market, consensus_line, n_books, over_odds FROM nba_analytics.market_lines_consensus "
         "WHERE player_lookup = 'shaigilgeousalexander' AND game_date = DATE '2025-11-02' "
-        "AND market IN ('rebounds', 'assists') ORDER BY market")
+        "AND market IN ('rebounds', 'assists') ORDER BY market"
+    )
     assert sga["consensus_line"].tolist() == [6.5, 5.0] and sga["n_books"].tolist() == [8, 8]
     assert sga["over_odds"].isna().tolist() == [False, True]
     graded = replayed.query(
         "SELECT market, actual_value, line, line_outcome FROM nba_grading.market_prop_accuracy "
         "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' "
-        "AND system_id = 'moving_average_v1' ORDER BY market")
+        "AND system_id = 'moving_average_v1' ORDER BY market"
+    )
     by_market = graded.set_index("market")
     assert by_market.loc["rebounds", "actual_value"] == 7 and by_market.loc["rebounds", "line_outcome"] == "UNDER"
     assert by_market.loc["assists", "actual_value"] == 14 and by_market.loc["assists", "line_outcome"] == "OVER"
@@ -80,11 +86,14 @@ def test_known_players_rebounds_and_assists_lines(replayed):
 def test_market_features_use_only_earlier_games(replayed):
     features = replayed.query(
         f"SELECT * FROM nba_features.player_market_features WHERE {WINDOW_SQL} "
-        "AND market IN ('rebounds', 'threes', 'pra') AND has_line")
+        "AND market IN ('rebounds', 'threes', 'pra') AND has_line"
+    )
     used = features["last_feature_game_date"].notna()
     assert (features.loc[used, "last_feature_game_date"] < features.loc[used, "game_date"]).all()
-    games = replayed.query("SELECT game_date, player_lookup, opponent_abbr, minutes, rebounds, fg3m, "
-                           "points + rebounds + assists AS pra FROM nba_analytics.player_game_summary WHERE played")
+    games = replayed.query(
+        "SELECT game_date, player_lookup, opponent_abbr, minutes, rebounds, fg3m, "
+        "points + rebounds + assists AS pra FROM nba_analytics.player_game_summary WHERE played"
+    )
     games = games.rename(columns={"fg3m": "threes"})
     checked = 0
     for row in features.dropna(subset=["stat_avg_last_5"]).itertuples():
@@ -104,20 +113,21 @@ def test_market_features_use_only_earlier_games(replayed):
 
 
 def test_every_line_in_every_market_is_predicted_and_graded(replayed):
-    lines = replayed.query(f"SELECT market, count(*) AS n FROM nba_analytics.market_lines_consensus "
-                           f"WHERE {WINDOW_SQL} GROUP BY 1")
+    lines = replayed.query(
+        f"SELECT market, count(*) AS n FROM nba_analytics.market_lines_consensus WHERE {WINDOW_SQL} GROUP BY 1"
+    )
     graded = replayed.query(
         f"SELECT market, count(*) AS n, sum(CASE WHEN is_graded THEN 1 ELSE 0 END) AS graded, "
         f"sum(CASE WHEN p_over IS NOT NULL THEN 1 ELSE 0 END) AS with_p "
-        f"FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} AND system_id = 'moving_average_v1' GROUP BY 1")
+        f"FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} AND system_id = 'moving_average_v1' GROUP BY 1"
+    )
     merged = lines.merge(graded, on="market")
     assert len(merged) == 7
     assert (merged["n_x"] == merged["n_y"]).all() and (merged["graded"] == merged["n_y"]).all()
     # After 12 days of history every market has probabilities for nearly every line (rows
     # without are players with no earlier game).
     assert (merged["with_p"] >= 0.9 * merged["n_y"]).all()
-    rows = replayed.query(f"SELECT * FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} "
-                          "AND p_over IS NOT NULL")
+    rows = replayed.query(f"SELECT * FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} AND p_over IS NOT NULL")
     assert np.allclose(rows["p_over"] + rows["p_under"] + rows["p_push"], 1.0, atol=2e-4)
     half = rows["line"] % 1 == 0.5
     assert (rows.loc[half, "p_push"] == 0).all() and (rows.loc[~half, "p_push"] > 0).all()
@@ -133,7 +143,8 @@ def test_points_baseline_means_equal_the_points_system(replayed):
     both = replayed.query(
         "SELECT m.predicted_value, p.predicted_points FROM nba_predictions.market_prop_predictions m "
         "JOIN nba_predictions.player_prop_predictions p USING (game_date, player_lookup, system_id) "
-        f"WHERE m.market = 'points' AND m.{WINDOW_SQL}")
+        f"WHERE m.market = 'points' AND m.{WINDOW_SQL}"
+    )
     assert len(both) > 300
     assert np.allclose(both["predicted_value"].astype(float), both["predicted_points"].astype(float), equal_nan=True)
 
@@ -150,17 +161,23 @@ def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):
             "UPDATE nba_features.player_market_features SET last_feature_game_date = game_date "
             "WHERE game_date = DATE '2025-11-04' AND market = ? AND player_lookup = ("
             "  SELECT min(player_lookup) FROM nba_features.player_market_features "
-            "  WHERE game_date = DATE '2025-11-04' AND market = ? AND has_line) RETURNING 1", [market, market])
+            "  WHERE game_date = DATE '2025-11-04' AND market = ? AND has_line) RETURNING 1",
+            [market, market],
+        )
     try:
-        selection = (AssetSelection.checks(AssetCheckKey(AssetKey("player_market_features"),
-                                                         "market_features_before_game_date"))
-                     | AssetSelection.assets("market_prop_predictions"))
+        selection = AssetSelection.checks(
+            AssetCheckKey(AssetKey("player_market_features"), "market_features_before_game_date")
+        ) | AssetSelection.assets("market_prop_predictions")
         replayed._point_dbt_here()
-        result = materialize([*replayed.defs.assets, *replayed.defs.asset_checks], selection=selection,
-                             partition_key="2025-11-04", resources=replayed.resources,
-                             instance=replayed.instance, raise_on_error=False)
-        check = [e for e in result.get_asset_check_evaluations()
-                 if e.check_name == "market_features_before_game_date"]
+        result = materialize(
+            [*replayed.defs.assets, *replayed.defs.asset_checks],
+            selection=selection,
+            partition_key="2025-11-04",
+            resources=replayed.resources,
+            instance=replayed.instance,
+            raise_on_error=False,
+        )
+        check = [e for e in result.get_asset_check_evaluations() if e.check_name == "market_features_before_game_date"]
         assert check and not check[0].passed
         assert check[0].metadata["leaked_rows"].value == 7
         listing = check[0].metadata["rows"].value
@@ -169,8 +186,10 @@ def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):
         assert "market_prop_predictions" not in materialized
         assert replayed.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0] == before
     finally:
-        replayed.query("UPDATE nba_features.player_market_features SET last_feature_game_date = NULL "
-                       "WHERE last_feature_game_date = game_date RETURNING 1")
+        replayed.query(
+            "UPDATE nba_features.player_market_features SET last_feature_game_date = NULL "
+            "WHERE last_feature_game_date = game_date RETURNING 1"
+        )
         assert replayed.replay("2025-11-04", "2025-11-04")[0].success
 
 
@@ -182,18 +201,26 @@ def test_a_dates_distribution_is_fitted_on_earlier_dates_only():
     rng = np.random.default_rng(7)
     dates = pd.date_range("2025-11-01", periods=12, freq="D")
     day = dates[8]
-    history = pd.concat([pd.DataFrame({
-        "game_date": d, "market": market, "predicted_value": rng.uniform(2, 25, 60)})
-        for d in dates for market in ("rebounds", "points")], ignore_index=True)
+    history = pd.concat(
+        [
+            pd.DataFrame({"game_date": d, "market": market, "predicted_value": rng.uniform(2, 25, 60)})
+            for d in dates
+            for market in ("rebounds", "points")
+        ],
+        ignore_index=True,
+    )
     history["actual_value"] = rng.poisson(history["predicted_value"]).astype(float)
-    features = pd.DataFrame({"game_date": day, "market": ["rebounds", "points"],
-                             "predicted_value": [7.3, 21.4], "line": [6.5, 22.0]})
+    features = pd.DataFrame(
+        {"game_date": day, "market": ["rebounds", "points"], "predicted_value": [7.3, 21.4], "line": [6.5, 22.0]}
+    )
     earlier = history[history["game_date"] < day]
     wild = history.assign(actual_value=np.where(history["game_date"] >= day, 99.0, history["actual_value"]))
     honest = with_probabilities(features, earlier)
     assert honest["p_over"].notna().all()
     pd.testing.assert_frame_equal(honest, with_probabilities(features, wild))
-    assert with_probabilities(features, earlier[earlier["game_date"] < dates[FIT_MIN_ROWS // 120]])["p_over"].isna().all()
+    assert (
+        with_probabilities(features, earlier[earlier["game_date"] < dates[FIT_MIN_ROWS // 120]])["p_over"].isna().all()
+    )
 
 
 def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, monkeypatch):
@@ -214,8 +241,13 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
 
     def rebuild():
         replayed._point_dbt_here()
-        result = materialize([*replayed.defs.assets, *replayed.defs.asset_checks], selection=selection,
-                             partition_key=day, resources=replayed.resources, instance=replayed.instance)
+        result = materialize(
+            [*replayed.defs.assets, *replayed.defs.asset_checks],
+            selection=selection,
+            partition_key=day,
+            resources=replayed.resources,
+            instance=replayed.instance,
+        )
         assert result.success
 
     monkeypatch.setattr(system_health, "PUBLISHED", {"healthy", "degrading", "below_break_even"})
@@ -226,7 +258,8 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         published = {g.market for g in bets.systems if g.published}
         candidates = replayed.query(
             "SELECT market, team_abbr, opponent_abbr, ev FROM nba_predictions.market_prop_predictions "
-            f"WHERE game_date = DATE '{day}' AND recommendation <> 'PASS'")
+            f"WHERE game_date = DATE '{day}' AND recommendation <> 'PASS'"
+        )
         candidates = candidates[candidates["market"].isin(published)]
         game = candidates[["team_abbr", "opponent_abbr"]].apply(lambda r: "-".join(sorted(r)), axis=1)
         allowed = min(15, int(game.value_counts().clip(upper=2).sum()))
@@ -240,8 +273,9 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         # The first pick is the day's best side; each game's picks are its best two.
         assert bets.picks[0].ev == pytest.approx(candidates["ev"].max())
         best_two = candidates.assign(game=game).groupby("game")["ev"].nlargest(2).round(4)
-        picked = pd.Series([p.ev for p in bets.picks],
-                           index=["-".join(sorted([p.team, p.opponent])) for p in bets.picks])
+        picked = pd.Series(
+            [p.ev for p in bets.picks], index=["-".join(sorted([p.team, p.opponent])) for p in bets.picks]
+        )
         for name, evs in picked.groupby(level=0):
             assert sorted(evs.round(4), reverse=True) == sorted(best_two.loc[name], reverse=True)
         results = schemas.ResultsFile.model_validate_json((root / "results" / f"{day}.json").read_text())
@@ -249,7 +283,8 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         assert results.summary.pending == 0 and results.summary.picks == allowed
         graded = replayed.query(
             "SELECT player_lookup, market, result, actual_value FROM nba_grading.market_prop_accuracy "
-            f"WHERE game_date = DATE '{day}' AND system_id = 'moving_average_v1'").set_index(["player_lookup", "market"])
+            f"WHERE game_date = DATE '{day}' AND system_id = 'moving_average_v1'"
+        ).set_index(["player_lookup", "market"])
         for pick in results.picks:
             row = graded.loc[(pick.player_lookup, pick.market)]
             assert pick.result == row["result"]

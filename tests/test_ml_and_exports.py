@@ -15,11 +15,16 @@ from tests.conftest import Pipeline, write_archive_slice
 def test_models_are_trained_before_their_week(replayed):
     # The slice starts 2025-10-21: the week of 2025-11-03 has a model, trained on earlier days only.
     assert replayed.resources["landing"].exists("models/points_model/2025-11-03.pkl")
-    evaluations = [e for result in replayed.window_results for e in result.get_asset_check_evaluations()
-                   if e.check_name == "training_before_week"]
+    evaluations = [
+        e
+        for result in replayed.window_results
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "training_before_week"
+    ]
     assert evaluations and all(e.passed for e in evaluations)
     materialization = replayed.instance.get_latest_materialization_event(
-        __import__("dagster").AssetKey("points_model")).asset_materialization
+        __import__("dagster").AssetKey("points_model")
+    ).asset_materialization
     assert materialization.metadata["training_last_date"].value < "2025-11-03"
     assert materialization.metadata["training_rows"].value >= 500
     assert materialization.metadata["validation_mae"].value > 0
@@ -29,7 +34,8 @@ def test_ml_predictions_only_for_complete_features(replayed):
     rows = replayed.query(
         "SELECT system_id, count(*) AS n, count(predicted_points) AS predicted, "
         "bool_and(features_complete) AS complete FROM nba_predictions.player_prop_predictions "
-        "WHERE game_date BETWEEN DATE '2025-11-03' AND DATE '2025-11-04' GROUP BY 1").set_index("system_id")
+        "WHERE game_date BETWEEN DATE '2025-11-03' AND DATE '2025-11-04' GROUP BY 1"
+    ).set_index("system_id")
     assert rows.loc["ml_points_v1", "n"] > 300
     assert rows.loc["ml_points_v1", "predicted"] == rows.loc["ml_points_v1", "n"]
     assert rows.loc["ml_points_v1", "complete"]
@@ -63,7 +69,10 @@ def test_exports_validate_against_their_schemas(replayed):
     assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_points_v1"}
     # Scored against the market per market: the baseline in every market, on real rows.
     overall = {m.market: m for m in performance.markets if m.segment == "all"}
-    assert {(m.system_id, m.segment) for m in performance.markets} >= {("ml_market_v1", "all"), ("moving_average_v1", "all")}
+    assert {(m.system_id, m.segment) for m in performance.markets} >= {
+        ("ml_market_v1", "all"),
+        ("moving_average_v1", "all"),
+    }
     assert set(overall) == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
     # The same rows of both systems: the slice's ML system has probabilities from the week of
     # 2025-11-03 on (its first weeks' holdouts are too small), so two dates of rows per market.
@@ -79,7 +88,8 @@ def test_a_planted_feature_leak_blocks_the_predictions(replayed):
     before = replayed.query("SELECT count(*) AS n FROM nba_predictions.player_prop_predictions")["n"].iloc[0]
     replayed.query(  # plant: a feature row claims to have used a game of its own date
         "UPDATE nba_features.ml_feature_store SET last_feature_game_date = game_date "
-        "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1")
+        "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1"
+    )
     try:
         result = _run_check_and_predictions(replayed)
         leak = [e for e in result.get_asset_check_evaluations() if e.check_name == "features_before_game_date"]
@@ -90,8 +100,10 @@ def test_a_planted_feature_leak_blocks_the_predictions(replayed):
         after = replayed.query("SELECT count(*) AS n FROM nba_predictions.player_prop_predictions")["n"].iloc[0]
         assert after == before
     finally:
-        replayed.query("UPDATE nba_features.ml_feature_store SET last_feature_game_date = NULL "
-                       "WHERE last_feature_game_date = game_date RETURNING 1")
+        replayed.query(
+            "UPDATE nba_features.ml_feature_store SET last_feature_game_date = NULL "
+            "WHERE last_feature_game_date = game_date RETURNING 1"
+        )
         assert replayed.replay("2025-11-04", "2025-11-04")[0].success
 
 
@@ -112,7 +124,8 @@ def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, 
         if AssetKey("ml_feature_store") in context.selected_asset_keys:
             warehouse.query(
                 "UPDATE nba_features.ml_feature_store SET last_feature_game_date = game_date "
-                "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1")
+                "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1"
+            )
 
     monkeypatch.setattr(dbt_models, "run_dbt", build_then_plant)
     try:
@@ -133,12 +146,18 @@ def _run_check_and_predictions(pipeline):
     """The leakage check of ml_feature_store and the predictions, in one run for 2025-11-04."""
     from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
 
-    selection = (AssetSelection.checks(AssetCheckKey(AssetKey("ml_feature_store"), "features_before_game_date"))
-                 | AssetSelection.assets("player_prop_predictions"))
+    selection = AssetSelection.checks(
+        AssetCheckKey(AssetKey("ml_feature_store"), "features_before_game_date")
+    ) | AssetSelection.assets("player_prop_predictions")
     pipeline._point_dbt_here()
-    return materialize([*pipeline.defs.assets, *pipeline.defs.asset_checks], selection=selection,
-                       partition_key="2025-11-04", resources=pipeline.resources,
-                       instance=pipeline.instance, raise_on_error=False)
+    return materialize(
+        [*pipeline.defs.assets, *pipeline.defs.asset_checks],
+        selection=selection,
+        partition_key="2025-11-04",
+        resources=pipeline.resources,
+        instance=pipeline.instance,
+        raise_on_error=False,
+    )
 
 
 def test_a_model_whose_training_reaches_into_its_week_is_blocked(tmp_path, monkeypatch):
@@ -166,27 +185,48 @@ def test_best_bets_rules():
     """By EV, at most 2 per game (either side of the matchup) and 15 a day, tiers by EV, only
     systems and markets the gate publishes."""
     n = 24
-    picks = pd.DataFrame({
-        "game_date": ["2025-11-02"] * n,
-        "player_lookup": [f"p{i}" for i in range(n)],
-        "player_name": [f"P{i}" for i in range(n)],
-        "team_abbr": ["AAA", "BBB", "AAA", "BBB"] + [f"T{i}" for i in range(n - 4)],
-        "opponent_abbr": ["BBB", "AAA", "BBB", "AAA"] + [f"U{i}" for i in range(n - 4)],
-        "system_id": ["good"] * (n - 2) + ["bad", "bad"],
-        "market": ["points", "rebounds", "pra", "threes"] + ["assists"] * (n - 4),
-        "recommendation": ["OVER"] * n,
-        "line": [20.5] * n,
-        "predicted_value": [22.5] * n,
-        "p_over": [0.6] * n, "p_under": [0.4] * n, "p_push": [0.0] * n,
-        "price": [-110.0] * n,
-        "ev": [0.30, 0.25, 0.20, 0.15] + [0.01 * i for i in range(n - 4)],
-        "stake": [0.02] * n,
-    })
-    picks.loc[n - 2:, "ev"] = [0.9, 0.8]  # the best EVs, from a system the gate holds back
-    gate = pd.DataFrame({"game_date": ["2025-11-02"] * 3, "system_id": ["good", "good", "bad"],
-                         "market": ["points", "rebounds", "assists"], "publish": [True, True, False]})
-    gate = pd.concat([gate, pd.DataFrame({"game_date": "2025-11-02", "system_id": "good",
-                                          "market": ["pra", "threes", "assists"], "publish": True})])
+    picks = pd.DataFrame(
+        {
+            "game_date": ["2025-11-02"] * n,
+            "player_lookup": [f"p{i}" for i in range(n)],
+            "player_name": [f"P{i}" for i in range(n)],
+            "team_abbr": ["AAA", "BBB", "AAA", "BBB"] + [f"T{i}" for i in range(n - 4)],
+            "opponent_abbr": ["BBB", "AAA", "BBB", "AAA"] + [f"U{i}" for i in range(n - 4)],
+            "system_id": ["good"] * (n - 2) + ["bad", "bad"],
+            "market": ["points", "rebounds", "pra", "threes"] + ["assists"] * (n - 4),
+            "recommendation": ["OVER"] * n,
+            "line": [20.5] * n,
+            "predicted_value": [22.5] * n,
+            "p_over": [0.6] * n,
+            "p_under": [0.4] * n,
+            "p_push": [0.0] * n,
+            "price": [-110.0] * n,
+            "ev": [0.30, 0.25, 0.20, 0.15] + [0.01 * i for i in range(n - 4)],
+            "stake": [0.02] * n,
+        }
+    )
+    picks.loc[n - 2 :, "ev"] = [0.9, 0.8]  # the best EVs, from a system the gate holds back
+    gate = pd.DataFrame(
+        {
+            "game_date": ["2025-11-02"] * 3,
+            "system_id": ["good", "good", "bad"],
+            "market": ["points", "rebounds", "assists"],
+            "publish": [True, True, False],
+        }
+    )
+    gate = pd.concat(
+        [
+            gate,
+            pd.DataFrame(
+                {
+                    "game_date": "2025-11-02",
+                    "system_id": "good",
+                    "market": ["pra", "threes", "assists"],
+                    "publish": True,
+                }
+            ),
+        ]
+    )
     chosen = select_best_bets(picks, gate)
     assert len(chosen) == 15 and chosen["rank"].tolist() == list(range(1, 16))
     assert "bad" not in set(chosen["system_id"])
@@ -204,9 +244,15 @@ def test_backtest_arithmetic():
     assert profit(-110) == pytest.approx(100 / 110) and profit(150) == pytest.approx(1.5)
     low, high = wilson(53, 100)
     assert low == pytest.approx(0.4328, abs=1e-3) and high == pytest.approx(0.6248, abs=1e-3)
-    rows = pd.DataFrame({"edge": [2.5, -2.5, 2.5, 6.0], "line": [20.5, 20.5, 20.0, 10.5],
-                         "actual_points": [25, 25, 20, 30], "over_odds": [150.0, None, -110.0, -110.0],
-                         "under_odds": [-110.0, -120.0, -110.0, -110.0]})
+    rows = pd.DataFrame(
+        {
+            "edge": [2.5, -2.5, 2.5, 6.0],
+            "line": [20.5, 20.5, 20.0, 10.5],
+            "actual_points": [25, 25, 20, 30],
+            "over_odds": [150.0, None, -110.0, -110.0],
+            "under_odds": [-110.0, -120.0, -110.0, -110.0],
+        }
+    )
     buckets = {b["edge_min"]: b for b in bucket_stats(rows)}
     two = buckets[2.0]
     assert (two["bets"], two["wins"], two["losses"], two["pushes"]) == (3, 1, 1, 1)
@@ -217,8 +263,12 @@ def test_backtest_arithmetic():
 
 def test_export_json_schemas_are_published():
     documents = schemas.json_schemas()
-    assert set(documents) == {"predictions/{date}.json", "best-bets/{date}.json", "results/{date}.json",
-                              "systems/performance.json"}
+    assert set(documents) == {
+        "predictions/{date}.json",
+        "best-bets/{date}.json",
+        "results/{date}.json",
+        "systems/performance.json",
+    }
     best_bet = documents["best-bets/{date}.json"]["$defs"]["BestBet"]["properties"]
     assert {"market", "p_over", "p_under", "ev", "stake"} <= set(best_bet)
     assert json.dumps(documents)
@@ -241,7 +291,8 @@ def test_a_dropped_in_snapshot_file_gets_graded_ml_predictions(replayed):
     assert all(result.success for result in replayed.replay(day, day))
     graded = replayed.query(
         "SELECT result, count(*) AS n FROM nba_grading.prediction_accuracy "
-        f"WHERE game_date = DATE '{day}' AND system_id = 'ml_points_v1' AND line IS NOT NULL GROUP BY 1")
+        f"WHERE game_date = DATE '{day}' AND system_id = 'ml_points_v1' AND line IS NOT NULL GROUP BY 1"
+    )
     assert graded["n"].sum() > 50 and "PENDING" not in set(graded["result"])
     report = json.loads((replayed.root / "data" / "v1" / "systems" / "performance.json").read_text())
     assert report["graded_dates"]["last"] == day

@@ -46,7 +46,8 @@ def test_gcs_uri_bucket_and_prefix(gcs_emulator):
     store = GCSObjectStore(bucket=BUCKET, prefix="test_")
     other = GCSObjectStore(bucket=BUCKET, prefix="prod_")
     assert store.put_bytes("v1/predictions/2025-11-02.json", b"{}") == (
-        f"gs://{BUCKET}/test_v1/predictions/2025-11-02.json")
+        f"gs://{BUCKET}/test_v1/predictions/2025-11-02.json"
+    )
     # Another prefix is another namespace: a test replay never sees or touches production's objects.
     assert not other.exists("v1/predictions/2025-11-02.json")
     blob = store.get_client().bucket(BUCKET).blob("test_v1/predictions/2025-11-02.json")

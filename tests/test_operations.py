@@ -37,14 +37,18 @@ def test_schedules_request_the_right_partitions():
     pregame = defs.get_schedule_def("pregame_schedule")
     weekly = defs.get_schedule_def("weekly_model_schedule")
     assert (morning.cron_schedule, pregame.cron_schedule, weekly.cron_schedule) == (
-        "0 6 * * *", "45 12 * * *", "0 5 * * 1")
+        "0 6 * * *",
+        "45 12 * * *",
+        "0 5 * * 1",
+    )
     assert {s.execution_timezone for s in (morning, pregame, weekly)} == {"America/New_York"}
 
     repository = defs.get_repository_def()
 
     def tick(schedule, moment):
-        return schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=moment,
-                                                             repository_def=repository))
+        return schedule.evaluate_tick(
+            build_schedule_context(scheduled_execution_time=moment, repository_def=repository)
+        )
 
     def requests(schedule, moment):
         return list(tick(schedule, moment).run_requests or [])
@@ -53,7 +57,9 @@ def test_schedules_request_the_right_partitions():
     assert [r.partition_key for r in requests(morning, et("2025-11-03T06:00"))] == ["2025-11-02"]
     assert [r.partition_key for r in requests(pregame, et("2025-11-03T12:45"))] == ["2025-11-03"]
     # Just after midnight UTC is still the previous evening in New York.
-    assert [r.partition_key for r in requests(pregame, dt.datetime(2025, 11, 4, 0, 30, tzinfo=dt.UTC))] == ["2025-11-03"]
+    assert [r.partition_key for r in requests(pregame, dt.datetime(2025, 11, 4, 0, 30, tzinfo=dt.UTC))] == [
+        "2025-11-03"
+    ]
     assert [r.partition_key for r in requests(weekly, et("2025-11-03T05:00"))] == ["2025-11-03"]
     # Outside the seasons: skipped with a reason, no run.
     off = tick(morning, et("2027-01-05T06:00"))
@@ -61,10 +67,17 @@ def test_schedules_request_the_right_partitions():
 
     morning_keys = defs.resolve_job_def("morning_results").asset_layer.selected_asset_keys
     pregame_keys = defs.resolve_job_def("pregame_predictions").asset_layer.selected_asset_keys
-    assert {AssetKey("raw_player_boxscores"), AssetKey("prediction_accuracy"),
-            AssetKey("daily_health_summary")} <= morning_keys
+    assert {
+        AssetKey("raw_player_boxscores"),
+        AssetKey("prediction_accuracy"),
+        AssetKey("daily_health_summary"),
+    } <= morning_keys
     assert AssetKey("player_prop_predictions") not in morning_keys
-    assert {AssetKey("raw_prop_lines"), AssetKey("ml_feature_store"), AssetKey("player_prop_predictions")} <= pregame_keys
+    assert {
+        AssetKey("raw_prop_lines"),
+        AssetKey("ml_feature_store"),
+        AssetKey("player_prop_predictions"),
+    } <= pregame_keys
     assert AssetKey("raw_player_boxscores") not in pregame_keys
 
 
@@ -89,16 +102,22 @@ class GameDay:
     def run_job(self, job: str, request: RunRequest, selection=None):
         self.pipeline._point_dbt_here()
         result = self.pipeline.defs.resolve_job_def(job).execute_in_process(
-            instance=self.instance, partition_key=request.partition_key, tags=dict(request.tags or {}),
-            asset_selection=selection, raise_on_error=False)
+            instance=self.instance,
+            partition_key=request.partition_key,
+            tags=dict(request.tags or {}),
+            asset_selection=selection,
+            raise_on_error=False,
+        )
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         return result
 
     def schedule(self, name: str, job: str, moment: str):
         defs = self.pipeline.defs
         tick = defs.get_schedule_def(name).evaluate_tick(
-            build_schedule_context(instance=self.instance, scheduled_execution_time=et(moment),
-                                   repository_def=defs.get_repository_def()))
+            build_schedule_context(
+                instance=self.instance, scheduled_execution_time=et(moment), repository_def=defs.get_repository_def()
+            )
+        )
         (request,) = tick.run_requests
         return self.run_job(job, request)
 
@@ -106,8 +125,12 @@ class GameDay:
         """One tick, as the daemon runs it: cursor kept; with `launch`, its run requests are run
         as that job."""
         sensor_def = self.pipeline.defs.get_sensor_def(name)
-        context = build_sensor_context(instance=self.instance, cursor=self.cursors.get(name),
-                                       resources=self.pipeline.resources, definitions=self.pipeline.defs)
+        context = build_sensor_context(
+            instance=self.instance,
+            cursor=self.cursors.get(name),
+            resources=self.pipeline.resources,
+            definitions=self.pipeline.defs,
+        )
         result = sensor_def.evaluate_tick(context)
         self.cursors[name] = result.cursor if result.cursor is not None else context.cursor
         for request in (result.run_requests or []) if launch else []:
@@ -120,8 +143,9 @@ class GameDay:
         requested: dict[str, list[str]] = {}
         tick = et(moment)
         for _ in range(5):
-            result = evaluate_automation_conditions(defs=self.pipeline.defs, instance=self.instance,
-                                                    evaluation_time=tick, cursor=self.automation_cursor)
+            result = evaluate_automation_conditions(
+                defs=self.pipeline.defs, instance=self.instance, evaluation_time=tick, cursor=self.automation_cursor
+            )
             self.automation_cursor = result.cursor
             this_tick = {}
             for key in self.pipeline.defs.resolve_asset_graph().get_all_asset_keys():
@@ -143,7 +167,8 @@ class GameDay:
             # Players without a known team (no earlier game in this short history) stay PENDING.
             "SELECT team_abbr IN ('MIA', 'LAL') AS late_game, result, count(*) AS n "
             f"FROM nba_grading.prediction_accuracy WHERE game_date = DATE '{DATE}' AND line IS NOT NULL "
-            "AND team_abbr IS NOT NULL GROUP BY ALL")
+            "AND team_abbr IS NOT NULL GROUP BY ALL"
+        )
         return {(bool(r.late_game), r.result): int(r.n) for r in frame.itertuples()}
 
 
@@ -172,10 +197,15 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     day.at(f"{DATE}T13:10").schedule("pregame_schedule", "pregame_predictions", f"{DATE}T12:45")
     lines = day.pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")
     predictions = day.pipeline.query(
-        f"SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = DATE '{DATE}'")
+        f"SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = DATE '{DATE}'"
+    )
     assert lines["n"].iloc[0] > 1000 and predictions["n"].iloc[0] > 100
-    assert day.pipeline.query(f"SELECT count(*) AS n FROM nba_raw.schedule WHERE game_date = DATE '{DATE}' "
-                              "AND home_points IS NOT NULL")["n"].iloc[0] == 0
+    assert (
+        day.pipeline.query(
+            f"SELECT count(*) AS n FROM nba_raw.schedule WHERE game_date = DATE '{DATE}' AND home_points IS NOT NULL"
+        )["n"].iloc[0]
+        == 0
+    )
     assert day.at(f"{DATE}T13:15").sensor("freshness_deadlines", launch="freshness_checks").run_requests
     assert not day.sensor("freshness_deadlines").run_requests  # no change, no run
     assert not day.sensor("failure_alerts").run_requests
@@ -218,22 +248,29 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     assert request.tags["nba/late_box_scores_attempt"] == "2"
     day.run_job("daily_pipeline", request, selection=[AssetKey("raw_player_boxscores")])
     healed = day.automation("2025-11-03T08:05")
-    assert healed == {name: [DATE] for name in ("player_game_summary", "prediction_accuracy",
-                                                "market_prop_accuracy", "grading_coverage_daily",
-                                                "export_results")}
+    assert healed == {
+        name: [DATE]
+        for name in (
+            "player_game_summary",
+            "prediction_accuracy",
+            "market_prop_accuracy",
+            "grading_coverage_daily",
+            "export_results",
+        )
+    }
     grading = day.grading()
     assert not any(result == "PENDING" for _, result in grading)
     assert grading.get((True, "WIN"), 0) + grading.get((True, "LOSS"), 0) > 0
     coverage = day.pipeline.query(
-        f"SELECT coverage_pct FROM nba_grading.grading_coverage_daily WHERE game_date = DATE '{DATE}'")
+        f"SELECT coverage_pct FROM nba_grading.grading_coverage_daily WHERE game_date = DATE '{DATE}'"
+    )
     assert coverage["coverage_pct"].iloc[0] == 100.0
     assert not day.at("2025-11-03T09:00").sensor("late_box_scores").run_requests  # nothing left
     assert f"| {DATE} | 8/8 games (100%)" in health_summary(day)
 
 
 def health_summary(day: GameDay) -> str:
-    result = day.run_job("daily_pipeline", RunRequest(partition_key=DATE),
-                         selection=[AssetKey("daily_health_summary")])
+    result = day.run_job("daily_pipeline", RunRequest(partition_key=DATE), selection=[AssetKey("daily_health_summary")])
     (materialization,) = result.asset_materializations_for_node("daily_health_summary")
     return materialization.metadata["summary"].value
 

@@ -10,9 +10,7 @@ WINDOW_SQL = "game_date BETWEEN DATE '2025-11-02' AND DATE '2025-11-04'"
 
 
 def per_date(pipeline, table: str, where: str = "") -> dict:
-    frame = pipeline.query(
-        f"SELECT game_date, count(*) AS n FROM {table} WHERE {WINDOW_SQL} {where} GROUP BY 1"
-    )
+    frame = pipeline.query(f"SELECT game_date, count(*) AS n FROM {table} WHERE {WINDOW_SQL} {where} GROUP BY 1")
     return {d.strftime("%Y-%m-%d"): n for d, n in zip(frame["game_date"], frame["n"])}
 
 
@@ -65,8 +63,9 @@ def test_known_player_points_and_consensus_line(replayed):
 
 def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
     lines = per_date(replayed, "nba_analytics.prop_lines_consensus")
-    predicted = per_date(replayed, "nba_predictions.player_prop_predictions",
-                         "AND line IS NOT NULL AND system_id = 'moving_average_v1'")
+    predicted = per_date(
+        replayed, "nba_predictions.player_prop_predictions", "AND line IS NOT NULL AND system_id = 'moving_average_v1'"
+    )
     assert lines == predicted and sum(lines.values()) > 300
     coverage = replayed.query(
         f"SELECT game_date, coverage_pct, status FROM nba_grading.grading_coverage_daily WHERE {WINDOW_SQL}"
@@ -76,19 +75,28 @@ def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
 
 
 def test_checks_pass_on_real_data(replayed):
-    evaluations = {e.check_name: e for result in replayed.window_results
-                   for e in result.get_asset_check_evaluations()}
-    for name in ("completeness", "unique_keys", "line_match_rate", "grading_coverage",
-                 "features_before_game_date", "market_features_before_game_date", "training_before_week"):
+    evaluations = {e.check_name: e for result in replayed.window_results for e in result.get_asset_check_evaluations()}
+    for name in (
+        "completeness",
+        "unique_keys",
+        "line_match_rate",
+        "grading_coverage",
+        "features_before_game_date",
+        "market_features_before_game_date",
+        "training_before_week",
+    ):
         assert evaluations[name].passed, (name, evaluations[name].description)
     assert evaluations["line_match_rate"].metadata["match_rate_pct"].value >= 99.0
 
 
 def test_feature_store_uses_only_earlier_games(replayed):
     features = replayed.query(f"SELECT * FROM nba_features.ml_feature_store WHERE {WINDOW_SQL}")
-    assert (features["last_feature_game_date"].dropna() < features["game_date"][features["last_feature_game_date"].notna()]).all()
-    games = replayed.query("SELECT game_date, player_lookup, points FROM nba_analytics.player_game_summary "
-                           "WHERE played")
+    assert (
+        features["last_feature_game_date"].dropna() < features["game_date"][features["last_feature_game_date"].notna()]
+    ).all()
+    games = replayed.query(
+        "SELECT game_date, player_lookup, points FROM nba_analytics.player_game_summary WHERE played"
+    )
     # Recompute L5 / L10 averages from the played games strictly before each date.
     checked = 0
     for row in features.dropna(subset=["points_avg_last_5"]).itertuples():
@@ -101,14 +109,21 @@ def test_feature_store_uses_only_earlier_games(replayed):
 
 
 def test_rerunning_the_window_is_idempotent(replayed):
-    tables = ["nba_raw.schedule", "nba_raw.player_boxscores", "nba_raw.prop_lines",
-              "nba_analytics.player_game_summary", "nba_features.ml_feature_store",
-              "nba_predictions.player_prop_predictions", "nba_grading.prediction_accuracy"]
+    tables = [
+        "nba_raw.schedule",
+        "nba_raw.player_boxscores",
+        "nba_raw.prop_lines",
+        "nba_analytics.player_game_summary",
+        "nba_features.ml_feature_store",
+        "nba_predictions.player_prop_predictions",
+        "nba_grading.prediction_accuracy",
+    ]
     before = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
     assert all(result.success for result in replayed.replay(*WINDOW))
     after = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
     assert after == before
     duplicates = replayed.query(
         "SELECT game_date, player_lookup, system_id, count(*) FROM nba_predictions.player_prop_predictions "
-        "GROUP BY ALL HAVING count(*) > 1")
+        "GROUP BY ALL HAVING count(*) > 1"
+    )
     assert duplicates.empty

@@ -14,6 +14,7 @@ def test_a_rendering_is_reused_only_for_the_same_digest_and_names(tmp_path):
         def draw():
             renders.append(tag)
             return {"a.png": f"A{tag}".encode(), "b.png": f"B{tag}".encode()}
+
         return draw
 
     frame = pd.DataFrame({"x": [1.0, 2.0], "y": ["p", "q"]})

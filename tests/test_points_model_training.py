@@ -38,8 +38,9 @@ def test_weeks_with_identical_training_rows_are_trained_once(replayed, monkeypat
     assert rows[weeks[1]].equals(rows[weeks[2]]) and not rows[weeks[0]].equals(rows[weeks[1]])
     fits = []
     original = points_model._train_single_threaded
-    monkeypatch.setattr(points_model, "_train_single_threaded",
-                        lambda frame, week: fits.append(week) or original(frame, week))
+    monkeypatch.setattr(
+        points_model, "_train_single_threaded", lambda frame, week: fits.append(week) or original(frame, week)
+    )
     trained = train_weeks(rows)
     assert sorted(fits) == weeks[:2]
     assert trained[weeks[2]] is trained[weeks[1]]

@@ -23,12 +23,16 @@ PRIVATE_NAMES = [
     ("dagster._core.storage.runs", ["SqliteRunStorage"]),
     ("dagster._core.storage.schedules", ["SqliteScheduleStorage"]),
     ("dagster._core.storage.sqlite", ["SQLITE_BUSY_TIMEOUT_SECONDS"]),
-    ("dagster._core.storage.sqlite_storage", ["DagsterSqliteStorage", "_event_logs_directory",
-                                              "_runs_directory", "_schedule_directory"]),
+    (
+        "dagster._core.storage.sqlite_storage",
+        ["DagsterSqliteStorage", "_event_logs_directory", "_runs_directory", "_schedule_directory"],
+    ),
     ("dagster._serdes", ["ConfigurableClassData", "serialize_value"]),
     ("dagster._utils", ["mkdir_p"]),
-    ("dagster_dbt.asset_utils", ["extract_runtime_selection_from_args",
-                                 "get_updated_cli_invocation_params_for_context"]),
+    (
+        "dagster_dbt.asset_utils",
+        ["extract_runtime_selection_from_args", "get_updated_cli_invocation_params_for_context"],
+    ),
     ("dagster_dbt.dagster_dbt_translator", ["validate_opt_translator"]),
     ("dagster_dbt.dbt_manifest", ["validate_manifest"]),
 ]
@@ -38,7 +42,8 @@ PRIVATE_NAMES = [
 def test_installed_versions_are_the_tested_ones(package):
     assert version(package) == TESTED[package], (
         f"{package} {version(package)} is installed; resources/instance/storage.py and resources/dbt/runner.py "
-        f"were tested on {TESTED[package]}: check their private imports, run the tests, then update TESTED")
+        f"were tested on {TESTED[package]}: check their private imports, run the tests, then update TESTED"
+    )
 
 
 @pytest.mark.parametrize("module,names", PRIVATE_NAMES, ids=[m for m, _ in PRIVATE_NAMES])
@@ -64,5 +69,6 @@ def test_overridden_methods_keep_their_signatures():
     params = set(inspect.signature(get_updated_cli_invocation_params_for_context).parameters)
     assert {"context", "manifest", "dagster_dbt_translator", "runtime_selects", "runtime_excludes"} <= params
     assert {"args", "raise_on_error", "manifest", "dagster_dbt_translator", "context", "target_path"} <= set(
-        inspect.signature(DbtCliResource.cli).parameters)
+        inspect.signature(DbtCliResource.cli).parameters
+    )
     assert hasattr(DbtCliResource, "_get_unique_target_path")

@@ -19,7 +19,7 @@ def test_negative_binomial_sides_sum_to_one_and_push_only_on_whole_lines(size):
     assert (push[~whole] == 0).all() and (push[whole] > 0).all()
     # Poisson(4.1), line 4: P(Y = 4) = e^-4.1 4.1^4 / 4! = 0.1951
     if np.isinf(size):
-        assert push[3] == pytest.approx(np.exp(-4.1) * 4.1 ** 4 / 24, abs=1e-4)
+        assert push[3] == pytest.approx(np.exp(-4.1) * 4.1**4 / 24, abs=1e-4)
 
 
 def test_residual_sides_sum_to_one_and_follow_the_pool():
@@ -144,17 +144,16 @@ def test_clustered_bootstrap_is_wider_than_rows_when_a_date_moves_together():
     40, not 800, and the date-clustered interval says so; the Wilson interval on rows does not."""
     rng = np.random.default_rng(6)
     date_wins = rng.random(40) < 0.55
-    frame = pd.DataFrame({"game_date": np.repeat(np.arange(40), 20),
-                          "win": np.repeat(date_wins, 20).astype(float), "decided": 1.0})
-    low, high = prob.clustered_bootstrap(frame, "game_date", ["win", "decided"],
-                                         lambda s: s["win"] / s["decided"])
+    frame = pd.DataFrame(
+        {"game_date": np.repeat(np.arange(40), 20), "win": np.repeat(date_wins, 20).astype(float), "decided": 1.0}
+    )
+    low, high = prob.clustered_bootstrap(frame, "game_date", ["win", "decided"], lambda s: s["win"] / s["decided"])
     rate = frame["win"].mean()
     assert low < rate < high
     wilson_low, wilson_high = prob.wilson(int(frame["win"].sum()), len(frame))
     assert (high - low) > 2.5 * (wilson_high - wilson_low)
     # independent rows: the two agree roughly
     frame["win"] = (rng.random(len(frame)) < 0.55).astype(float)
-    low, high = prob.clustered_bootstrap(frame, "game_date", ["win", "decided"],
-                                         lambda s: s["win"] / s["decided"])
+    low, high = prob.clustered_bootstrap(frame, "game_date", ["win", "decided"], lambda s: s["win"] / s["decided"])
     wilson_low, wilson_high = prob.wilson(int(frame["win"].sum()), len(frame))
     assert (high - low) == pytest.approx(wilson_high - wilson_low, rel=0.35)

@@ -8,8 +8,9 @@ from nba_assets.defs.predictions import system_health as health
 from nba_assets.defs.predictions.best_bets import select_best_bets
 
 
-def graded_history(system_id: str, market: str, hit_rate: float, p_over: float, days: int = 25,
-                   per_day: int = 12, seed: int = 0) -> pd.DataFrame:
+def graded_history(
+    system_id: str, market: str, hit_rate: float, p_over: float, days: int = 25, per_day: int = 12, seed: int = 0
+) -> pd.DataFrame:
     """Graded rows of a system: every row a pick at -110 that wins with `hit_rate`; the system
     says P(over) = p_over, the market 0.5; the over/under outcome follows the pick's result."""
     rng = np.random.default_rng(seed)
@@ -18,21 +19,35 @@ def graded_history(system_id: str, market: str, hit_rate: float, p_over: float, 
     side = np.where(np.arange(n) % 2 == 0, "OVER", "UNDER")
     went_over = np.where(side == "OVER", win, ~win)
     p = np.where(side == "OVER", p_over, 1 - p_over)
-    return pd.DataFrame({
-        "game_date": np.repeat(pd.date_range("2025-10-01", periods=days, freq="D"), per_day),
-        "system_id": system_id, "market": market, "p_over": p, "p_under": 1 - p, "p_push": 0.0,
-        "market_p_over": 0.5, "line_outcome": np.where(went_over, "OVER", "UNDER"),
-        "result": np.where(win, "WIN", "LOSS"), "price": -110.0, "recommendation": side,
-    })
+    return pd.DataFrame(
+        {
+            "game_date": np.repeat(pd.date_range("2025-10-01", periods=days, freq="D"), per_day),
+            "system_id": system_id,
+            "market": market,
+            "p_over": p,
+            "p_under": 1 - p,
+            "p_push": 0.0,
+            "market_p_over": 0.5,
+            "line_outcome": np.where(went_over, "OVER", "UNDER"),
+            "result": np.where(win, "WIN", "LOSS"),
+            "price": -110.0,
+            "recommendation": side,
+        }
+    )
 
 
 def test_a_planted_bad_system_is_held_back_and_a_good_one_published():
-    history = pd.concat([graded_history("good_v1", "rebounds", 0.60, 0.62, seed=1),
-                         graded_history("bad_v1", "rebounds", 0.40, 0.62, seed=2),
-                         graded_history("new_v1", "rebounds", 0.70, 0.62, days=5, seed=3)])
+    history = pd.concat(
+        [
+            graded_history("good_v1", "rebounds", 0.60, 0.62, seed=1),
+            graded_history("bad_v1", "rebounds", 0.40, 0.62, seed=2),
+            graded_history("new_v1", "rebounds", 0.70, 0.62, days=5, seed=3),
+        ]
+    )
     day = pd.Timestamp("2025-10-26")
-    gate = health.gate(history, [day], [("good_v1", "rebounds"), ("bad_v1", "rebounds"),
-                                         ("new_v1", "rebounds")]).set_index("system_id")
+    gate = health.gate(
+        history, [day], [("good_v1", "rebounds"), ("bad_v1", "rebounds"), ("new_v1", "rebounds")]
+    ).set_index("system_id")
     assert gate.loc["good_v1", "status"] == "healthy" and gate.loc["good_v1", "publish"]
     assert gate.loc["good_v1", "dates"] == health.WINDOW_DATES
     assert gate.loc["good_v1", "scored_rows"] == health.WINDOW_DATES * 12
@@ -40,11 +55,26 @@ def test_a_planted_bad_system_is_held_back_and_a_good_one_published():
     assert "below break-even" in gate.loc["bad_v1", "reason"]
     assert gate.loc["new_v1", "status"] == "insufficient" and not gate.loc["new_v1", "publish"]
     # Picks of the day: the bad system's (higher EV) are not published.
-    candidates = pd.DataFrame({
-        "game_date": day.date(), "player_lookup": ["a", "b"], "player_name": ["A", "B"],
-        "team_abbr": ["AAA", "CCC"], "opponent_abbr": ["BBB", "DDD"], "system_id": ["bad_v1", "good_v1"],
-        "market": "rebounds", "recommendation": "OVER", "line": 6.5, "predicted_value": 8.0,
-        "p_over": 0.62, "p_under": 0.38, "p_push": 0.0, "price": -110.0, "ev": [0.4, 0.1], "stake": 0.02})
+    candidates = pd.DataFrame(
+        {
+            "game_date": day.date(),
+            "player_lookup": ["a", "b"],
+            "player_name": ["A", "B"],
+            "team_abbr": ["AAA", "CCC"],
+            "opponent_abbr": ["BBB", "DDD"],
+            "system_id": ["bad_v1", "good_v1"],
+            "market": "rebounds",
+            "recommendation": "OVER",
+            "line": 6.5,
+            "predicted_value": 8.0,
+            "p_over": 0.62,
+            "p_under": 0.38,
+            "p_push": 0.0,
+            "price": -110.0,
+            "ev": [0.4, 0.1],
+            "stake": 0.02,
+        }
+    )
     chosen = select_best_bets(candidates, gate.reset_index())
     assert chosen["system_id"].tolist() == ["good_v1"]
 

@@ -58,8 +58,8 @@ def test_every_asset_shares_the_daily_partitions_and_every_dependency_is_date_to
             if graph.get(parent).is_materializable:
                 mapping = graph.get_partition_mapping(key, parent)
                 downstream = mapping.get_downstream_partitions_for_partitions(
-                    daily_partitions.subset_with_partition_keys(["2025-11-24"]), daily_partitions,
-                    daily_partitions)
+                    daily_partitions.subset_with_partition_keys(["2025-11-24"]), daily_partitions, daily_partitions
+                )
                 assert downstream.get_partition_keys() == ["2025-11-24"], (parent, key, mapping)
 
 
@@ -72,9 +72,18 @@ def test_a_backfill_of_seven_dates_targets_those_dates_only():
     keys = materializable_keys(graph)
     dates = [f"2025-11-{day}" for day in range(24, 31)]
     backfill = PartitionBackfill.from_asset_partitions(
-        backfill_id="test", asset_graph=graph, partition_names=dates, asset_selection=keys,
-        backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=DagsterInstance.ephemeral(),
-        all_partitions=False, title=None, description=None, run_config=None)
+        backfill_id="test",
+        asset_graph=graph,
+        partition_names=dates,
+        asset_selection=keys,
+        backfill_timestamp=time.time(),
+        tags={},
+        dynamic_partitions_store=DagsterInstance.ephemeral(),
+        all_partitions=False,
+        title=None,
+        description=None,
+        run_config=None,
+    )
     target = backfill.asset_backfill_data.target_subset
     assert set(target.asset_keys) == set(keys)
     for key in keys:
@@ -82,6 +91,7 @@ def test_a_backfill_of_seven_dates_targets_those_dates_only():
 
 
 # --- end to end: dagster dev, the UI's mutation, the daemon --------------------------------------
+
 
 def copy_folder(source, target):
     shutil.copytree(source / "data", target / "data")
@@ -108,8 +118,13 @@ def ui_and_replay(tmp_path_factory):
     home = root / "ui" / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "NBA_DATA_DIR": str(root / "ui" / "data"),
-           "NBA_DUCKDB_PATH": str(root / "ui" / "warehouse.duckdb"), "NBA_REPLAY_ARCHIVE": str(archive)}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "NBA_DATA_DIR": str(root / "ui" / "data"),
+        "NBA_DUCKDB_PATH": str(root / "ui" / "warehouse.duckdb"),
+        "NBA_REPLAY_ARCHIVE": str(archive),
+    }
     env.pop("NBA_REPLAY_NOW", None)
     with dagster_dev(env, root / "dagster_dev.log") as server:
         backfill = server.backfill(*WINDOW)
@@ -164,8 +179,10 @@ def test_steps_ran_in_dependency_order(ui_and_replay, monkeypatch):
 
 
 def normalized(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
-    frame = pipeline.query(f"SELECT * FROM {schema}.{name} WHERE game_date BETWEEN ? AND ?",
-                           [pd.Timestamp(WINDOW[0]).date(), pd.Timestamp(WINDOW[1]).date()])
+    frame = pipeline.query(
+        f"SELECT * FROM {schema}.{name} WHERE game_date BETWEEN ? AND ?",
+        [pd.Timestamp(WINDOW[0]).date(), pd.Timestamp(WINDOW[1]).date()],
+    )
     return frame.sort_values(key).reset_index(drop=True)
 
 
@@ -180,8 +197,14 @@ def test_tables_equal_the_replays(ui_and_replay, schema, name, key):
 def test_exports_and_models_equal_the_replays(ui_and_replay):
     replay, ui = ui_and_replay
     keys = [f"v1/{kind}/{day}.json" for kind in ("predictions", "best-bets", "results") for day in DATES]
-    keys += ["v1/systems/performance.json", f"backtest/{WINDOW[1]}.json", f"backtest/markets/{WINDOW[1]}.json",
-             "models/points_model/2025-11-03.json", "models/points_model/2025-10-27.json"]
+    keys += [
+        "v1/systems/performance.json",
+        f"backtest/{WINDOW[1]}.json",
+        f"backtest/markets/{WINDOW[1]}.json",
+        "models/points_model/2025-11-03.json",
+        "models/points_model/2025-10-27.json",
+    ]
     for key in keys:
-        assert json.loads((ui.root / "data" / key).read_bytes()) == \
-            json.loads((replay.root / "data" / key).read_bytes()), key
+        assert json.loads((ui.root / "data" / key).read_bytes()) == json.loads(
+            (replay.root / "data" / key).read_bytes()
+        ), key

@@ -26,14 +26,16 @@ NOV_2, NOV_3, NOV_4, NOV_5 = (dt.date(2025, 11, d) for d in (2, 3, 4, 5))
 
 def frame(*rows) -> pd.DataFrame:
     """(date, player, points, minutes, played) rows."""
-    return pd.DataFrame({
-        "game_date": pd.to_datetime([r[0] for r in rows]),
-        "player_lookup": [r[1] for r in rows],
-        "points": pd.array([r[2] for r in rows], dtype="Int64"),
-        "minutes": [r[3] for r in rows],
-        "played": [r[4] for r in rows],
-        "snapshot_time": pd.to_datetime(["2025-11-01 18:00:00"] * len(rows), utc=True),
-    })
+    return pd.DataFrame(
+        {
+            "game_date": pd.to_datetime([r[0] for r in rows]),
+            "player_lookup": [r[1] for r in rows],
+            "points": pd.array([r[2] for r in rows], dtype="Int64"),
+            "minutes": [r[3] for r in rows],
+            "played": [r[4] for r in rows],
+            "snapshot_time": pd.to_datetime(["2025-11-01 18:00:00"] * len(rows), utc=True),
+        }
+    )
 
 
 @pytest.fixture(params=["duckdb", "bigquery"])
@@ -48,19 +50,35 @@ def warehouse(request, tmp_path):
 def rows_of(warehouse, table="box") -> pd.DataFrame:
     return warehouse.query(
         f"SELECT game_date, player_lookup, points, minutes, played FROM {warehouse.relation('nba_raw', table)} "
-        "ORDER BY game_date, player_lookup")
+        "ORDER BY game_date, player_lookup"
+    )
 
 
 def test_replace_window_writes_reads_and_replaces_exactly_the_window(warehouse):
     assert not warehouse.table_exists("nba_raw", "box")
-    written = warehouse.replace_window("nba_raw", "box", frame(
-        ("2025-11-02", "a", 10, 30.5, True), ("2025-11-02", "b", None, 0.0, False),
-        ("2025-11-03", "a", 3, None, True), ("2025-11-04", "c", 7, 12.0, True)), TYPES, NOV_2, NOV_5)
+    written = warehouse.replace_window(
+        "nba_raw",
+        "box",
+        frame(
+            ("2025-11-02", "a", 10, 30.5, True),
+            ("2025-11-02", "b", None, 0.0, False),
+            ("2025-11-03", "a", 3, None, True),
+            ("2025-11-04", "c", 7, 12.0, True),
+        ),
+        TYPES,
+        NOV_2,
+        NOV_5,
+    )
     assert written == 4
     assert warehouse.table_exists("nba_raw", "box")
     assert not warehouse.table_exists("nba_raw", "other")
     first = rows_of(warehouse)
-    assert [d.strftime("%Y-%m-%d") for d in first["game_date"]] == ["2025-11-02", "2025-11-02", "2025-11-03", "2025-11-04"]
+    assert [d.strftime("%Y-%m-%d") for d in first["game_date"]] == [
+        "2025-11-02",
+        "2025-11-02",
+        "2025-11-03",
+        "2025-11-04",
+    ]
     assert first["player_lookup"].tolist() == ["a", "b", "a", "c"]
     assert first["points"].tolist()[0] == 10 and pd.isna(first["points"].tolist()[1])
     assert first["minutes"].tolist()[0] == 30.5 and pd.isna(first["minutes"].tolist()[2])
@@ -71,7 +89,11 @@ def test_replace_window_writes_reads_and_replaces_exactly_the_window(warehouse):
     warehouse.replace_window("nba_raw", "box", frame(("2025-11-03", "d", 21, 33.0, True)), TYPES, NOV_3, NOV_4)
     second = rows_of(warehouse)
     assert list(zip(second["game_date"].dt.strftime("%Y-%m-%d"), second["player_lookup"])) == [
-        ("2025-11-02", "a"), ("2025-11-02", "b"), ("2025-11-03", "d"), ("2025-11-04", "c")]
+        ("2025-11-02", "a"),
+        ("2025-11-02", "b"),
+        ("2025-11-03", "d"),
+        ("2025-11-04", "c"),
+    ]
 
     # The same window again changes nothing (idempotent); an empty window empties it.
     warehouse.replace_window("nba_raw", "box", frame(("2025-11-03", "d", 21, 33.0, True)), TYPES, NOV_3, NOV_4)
@@ -93,27 +115,52 @@ def test_only_matching_replaces_only_the_snapshots_served_again(warehouse):
     types = {"game_date": "DATE", "snapshot_file": "VARCHAR", "line": "DOUBLE"}
 
     def lines(*rows):
-        return pd.DataFrame({"game_date": pd.to_datetime([r[0] for r in rows]),
-                             "snapshot_file": [r[1] for r in rows], "line": [r[2] for r in rows]})
+        return pd.DataFrame(
+            {
+                "game_date": pd.to_datetime([r[0] for r in rows]),
+                "snapshot_file": [r[1] for r in rows],
+                "line": [r[2] for r in rows],
+            }
+        )
 
-    warehouse.replace_window("nba_raw", "lines", lines(("2025-11-02", "s1", 20.5), ("2025-11-02", "s2", 21.5),
-                                                       ("2025-11-03", "s9", 9.5)), types, NOV_2, NOV_4)
+    warehouse.replace_window(
+        "nba_raw",
+        "lines",
+        lines(("2025-11-02", "s1", 20.5), ("2025-11-02", "s2", 21.5), ("2025-11-03", "s9", 9.5)),
+        types,
+        NOV_2,
+        NOV_4,
+    )
     # A later fetch serves s2 again (changed) and a new s3, no longer s1: s1 survives.
-    warehouse.replace_window("nba_raw", "lines", lines(("2025-11-02", "s2", 22.5), ("2025-11-02", "s3", 23.5)),
-                             types, NOV_2, NOV_3, only_matching="snapshot_file")
-    found = warehouse.query(f"SELECT snapshot_file, line FROM {warehouse.relation('nba_raw', 'lines')} "
-                            "ORDER BY snapshot_file")
-    assert list(zip(found["snapshot_file"], found["line"])) == [("s1", 20.5), ("s2", 22.5), ("s3", 23.5),
-                                                                ("s9", 9.5)]
+    warehouse.replace_window(
+        "nba_raw",
+        "lines",
+        lines(("2025-11-02", "s2", 22.5), ("2025-11-02", "s3", 23.5)),
+        types,
+        NOV_2,
+        NOV_3,
+        only_matching="snapshot_file",
+    )
+    found = warehouse.query(
+        f"SELECT snapshot_file, line FROM {warehouse.relation('nba_raw', 'lines')} ORDER BY snapshot_file"
+    )
+    assert list(zip(found["snapshot_file"], found["line"])) == [("s1", 20.5), ("s2", 22.5), ("s3", 23.5), ("s9", 9.5)]
 
 
 def test_query_parameters_and_timestamps(warehouse):
-    warehouse.replace_window("nba_raw", "box", frame(
-        ("2025-11-02", "a", 10, 30.5, True), ("2025-11-03", "b", 12, 20.0, True)), TYPES, NOV_2, NOV_4)
+    warehouse.replace_window(
+        "nba_raw",
+        "box",
+        frame(("2025-11-02", "a", 10, 30.5, True), ("2025-11-03", "b", 12, 20.0, True)),
+        TYPES,
+        NOV_2,
+        NOV_4,
+    )
     found = warehouse.query(
         f"SELECT player_lookup, points, snapshot_time FROM {warehouse.relation('nba_raw', 'box')} "
         "WHERE game_date >= ? AND game_date < ? AND player_lookup = ? AND points > ? AND minutes > ? AND played = ?",
-        [NOV_2, NOV_4, "b", 11, 19.5, True])
+        [NOV_2, NOV_4, "b", 11, 19.5, True],
+    )
     assert found["player_lookup"].tolist() == ["b"] and found["points"].tolist() == [12]
     assert pd.Timestamp(found["snapshot_time"].iloc[0]).tz_convert("UTC") == pd.Timestamp("2025-11-01 18:00", tz="UTC")
 
@@ -127,8 +174,14 @@ def test_bigquery_tables_are_partitioned_and_clustered_and_leave_no_staging(bigq
     warehouse = BigQueryWarehouse(project=PROJECT, location="US", dataset_prefix=f"t{uuid.uuid4().hex[:8]}_")
     warehouse.replace_window("nba_raw", "box", frame(("2025-11-02", "a", 10, 30.5, True)), TYPES, NOV_2, NOV_3)
     no_player = {"game_date": "DATE", "gradable": "INTEGER"}
-    warehouse.replace_window("nba_grading", "daily", pd.DataFrame({"game_date": pd.to_datetime(["2025-11-02"]),
-                                                                   "gradable": [3]}), no_player, NOV_2, NOV_3)
+    warehouse.replace_window(
+        "nba_grading",
+        "daily",
+        pd.DataFrame({"game_date": pd.to_datetime(["2025-11-02"]), "gradable": [3]}),
+        no_player,
+        NOV_2,
+        NOV_3,
+    )
     with warehouse.get_client() as client:
         box = client.get_table(f"{PROJECT}.{warehouse.dataset('nba_raw')}.box")
         daily = client.get_table(f"{PROJECT}.{warehouse.dataset('nba_grading')}.daily")
@@ -142,8 +195,14 @@ def test_bigquery_tables_are_partitioned_and_clustered_and_leave_no_staging(bigq
 def test_bigquery_refuses_rows_outside_the_window(bigquery_emulator):
     warehouse = BigQueryWarehouse(project=PROJECT, location="US", dataset_prefix=f"t{uuid.uuid4().hex[:8]}_")
     with pytest.raises(ValueError, match=r"1 rows are dated outside the window 2025-11-02\.\.2025-11-03"):
-        warehouse.replace_window("nba_raw", "box", frame(("2025-11-02", "a", 1, 1.0, True),
-                                                         ("2025-11-04", "b", 2, 2.0, True)), TYPES, NOV_2, NOV_3)
+        warehouse.replace_window(
+            "nba_raw",
+            "box",
+            frame(("2025-11-02", "a", 1, 1.0, True), ("2025-11-04", "b", 2, 2.0, True)),
+            TYPES,
+            NOV_2,
+            NOV_3,
+        )
 
 
 def test_a_session_shares_one_opening_and_releases_the_file(tmp_path):
@@ -155,8 +214,9 @@ def test_a_session_shares_one_opening_and_releases_the_file(tmp_path):
     rows = pd.DataFrame({"game_date": [dt.date(2025, 1, 2)], "n": [1]})
     with warehouse.session():
         with warehouse.session():  # nested: the outer one keeps the file open
-            warehouse.replace_window("s", "t", rows, {"game_date": "DATE", "n": "INTEGER"},
-                                     dt.date(2025, 1, 1), dt.date(2025, 1, 3))
+            warehouse.replace_window(
+                "s", "t", rows, {"game_date": "DATE", "n": "INTEGER"}, dt.date(2025, 1, 1), dt.date(2025, 1, 3)
+            )
         assert str(tmp_path / "w.duckdb") in duckdb_warehouse._SESSIONS
         assert warehouse.query("SELECT n FROM s.t")["n"].tolist() == [1]
         assert warehouse.table_exists("s", "t")

@@ -15,15 +15,18 @@ WINDOW_SQL = "game_date BETWEEN DATE '2025-11-02' AND DATE '2025-11-04'"
 
 
 def _rows_per_date(replayed, table: str) -> dict:
-    counts = replayed.query(f"SELECT strftime(game_date, '%Y-%m-%d') AS day, count(*) AS n FROM {table} "
-                            f"WHERE {WINDOW_SQL} GROUP BY 1")
+    counts = replayed.query(
+        f"SELECT strftime(game_date, '%Y-%m-%d') AS day, count(*) AS n FROM {table} WHERE {WINDOW_SQL} GROUP BY 1"
+    )
     return dict(zip(counts["day"], counts["n"]))
 
 
 def test_each_date_has_its_row_count_and_only_the_last_a_preview(replayed):
-    for asset, table in [("player_game_summary", "nba_analytics.player_game_summary"),
-                         ("raw_player_boxscores", "nba_raw.player_boxscores"),
-                         ("player_prop_predictions", "nba_predictions.player_prop_predictions")]:
+    for asset, table in [
+        ("player_game_summary", "nba_analytics.player_game_summary"),
+        ("raw_player_boxscores", "nba_raw.player_boxscores"),
+        ("player_prop_predictions", "nba_predictions.player_prop_predictions"),
+    ]:
         metadata = _materializations(replayed, asset)
         expected = _rows_per_date(replayed, table)
         assert len(set(expected.values())) > 1, asset  # a window total would not pass

@@ -79,8 +79,14 @@ def signal_pipe() -> Iterator[int | None]:
 
 
 class Watcher(threading.Thread):
-    def __init__(self, instance: DagsterInstance, run_id: str, signals: int | None, say: Callable[[str], None],
-                 farewell: str = ""):
+    def __init__(
+        self,
+        instance: DagsterInstance,
+        run_id: str,
+        signals: int | None,
+        say: Callable[[str], None],
+        farewell: str = "",
+    ):
         super().__init__(daemon=True, name="run-watcher")
         self.farewell = farewell
         self.instance, self.run_id, self.signals, self.say = instance, run_id, signals, say
@@ -157,8 +163,10 @@ class Watcher(threading.Thread):
             self.ended_seen_at = self.ended_seen_at or time.monotonic()
             if time.monotonic() - self.ended_seen_at < ENDED_GRACE_SECONDS:
                 return
-        self.say(f"run {self.run_id} was marked {run.status.value} from outside (UI, run "
-                 "monitoring or another process): stopping it here too")
+        self.say(
+            f"run {self.run_id} was marked {run.status.value} from outside (UI, run "
+            "monitoring or another process): stopping it here too"
+        )
         self.reason, self.exit_code, self.stopping_since = f"{run.status.value} from outside", 1, time.monotonic()
         self._interrupt_self()
 
@@ -166,8 +174,11 @@ class Watcher(threading.Thread):
         """No step of the run holds a slot and one waits for it: nothing is being written, so
         closing the run now loses nothing (Dagster checks for interrupts only between steps)."""
         storage = self.instance.event_log_storage
-        holding = any(slot.run_id == self.run_id for pool in storage.get_concurrency_keys()
-                      for slot in storage.get_concurrency_info(pool).claimed_slots)
+        holding = any(
+            slot.run_id == self.run_id
+            for pool in storage.get_concurrency_keys()
+            for slot in storage.get_concurrency_info(pool).claimed_slots
+        )
         return not holding and bool(waits_of(self.instance, self.run_id))
 
     def _check_waits(self):
@@ -190,8 +201,11 @@ class Watcher(threading.Thread):
     def _force(self, why: str):
         run = self.instance.get_run_by_id(self.run_id)
         if run is not None and not run.is_finished:
-            close_run(self.instance, run, f"The replay CLI was {self.reason}; {why}: closed without "
-                      "waiting for the step to end.")
+            close_run(
+                self.instance,
+                run,
+                f"The replay CLI was {self.reason}; {why}: closed without waiting for the step to end.",
+            )
         else:
             self.instance.event_log_storage.free_concurrency_slots_for_run(self.run_id)
         status = self.instance.get_run_by_id(self.run_id).status.value if run else "unknown"
@@ -201,8 +215,16 @@ class Watcher(threading.Thread):
         os._exit(self.exit_code)
 
 
-def execute_guarded(instance: DagsterInstance, job, *, run_id: str, tags: dict, say: Callable[[str], None],
-                    farewell: str = "", **execute_kwargs):
+def execute_guarded(
+    instance: DagsterInstance,
+    job,
+    *,
+    run_id: str,
+    tags: dict,
+    say: Callable[[str], None],
+    farewell: str = "",
+    **execute_kwargs,
+):
     """`job.execute_in_process` with the run's owner tagged, interrupts turned into a CANCELED run
     with its slots freed (raising `Interrupted`), and pool waits explained through `say`.
     `farewell`: said last when the process has to exit from the watcher (how to resume)."""
@@ -212,8 +234,13 @@ def execute_guarded(instance: DagsterInstance, job, *, run_id: str, tags: dict, 
         result = None
         try:
             try:
-                result = job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False,
-                                                tags={**tags, **owner_tags()}, **execute_kwargs)
+                result = job.execute_in_process(
+                    instance=instance,
+                    run_id=run_id,
+                    raise_on_error=False,
+                    tags={**tags, **owner_tags()},
+                    **execute_kwargs,
+                )
             finally:
                 with watcher.lock:
                     watcher.in_run = False

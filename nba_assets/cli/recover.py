@@ -43,13 +43,22 @@ def main(argv: list[str] | None = None) -> int:
         else:
             owner = Owner.of(run.tags)
             if owner is not None and owner.alive():
-                print(f"[recover] run {run.run_id} is executed by {owner.describe()}: not closed. "
-                      "Stop it where it runs (Ctrl-C) or terminate it in the UI.", file=sys.stderr)
+                print(
+                    f"[recover] run {run.run_id} is executed by {owner.describe()}: not closed. "
+                    "Stop it where it runs (Ctrl-C) or terminate it in the UI.",
+                    file=sys.stderr,
+                )
                 return 1
-            close_run(instance, run, f"Closed by hand with `make recover RUN={run.run_id}` "
-                      f"(process {os.getpid()}): no process was executing it.")
-            print(f"[recover] run {run.run_id} closed ({instance.get_run_by_id(run.run_id).status.value}); "
-                  "its slots are freed")
+            close_run(
+                instance,
+                run,
+                f"Closed by hand with `make recover RUN={run.run_id}` "
+                f"(process {os.getpid()}): no process was executing it.",
+            )
+            print(
+                f"[recover] run {run.run_id} closed ({instance.get_run_by_id(run.run_id).status.value}); "
+                "its slots are freed"
+            )
     in_flight = instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))
     for run in in_flight:
         print(f"[recover] in flight: {describe_holder(instance, run.run_id)}")

@@ -67,14 +67,27 @@ LEFT JOIN graded a USING (game_date)
 ORDER BY g.game_date
 """
 
-COUNTS = ["games", "player_rows", "lines", "predictions", "no_history", "graded", "wins", "losses", "compared",
-          "prediction_error", "line_error"]
+COUNTS = [
+    "games",
+    "player_rows",
+    "lines",
+    "predictions",
+    "no_history",
+    "graded",
+    "wins",
+    "losses",
+    "compared",
+    "prediction_error",
+    "line_error",
+]
 
 
 def summary(warehouse, start: dt.date, end: dt.date):
-    sql = SUMMARY_SQL.format(schedule=warehouse.relation(*tables.SCHEDULE),
-                             boxscores=warehouse.relation(*tables.PLAYER_BOXSCORES),
-                             accuracy=warehouse.relation(*tables.PREDICTION_ACCURACY))
+    sql = SUMMARY_SQL.format(
+        schedule=warehouse.relation(*tables.SCHEDULE),
+        boxscores=warehouse.relation(*tables.PLAYER_BOXSCORES),
+        accuracy=warehouse.relation(*tables.PREDICTION_ACCURACY),
+    )
     return warehouse.query(sql, [start, end] * 3)
 
 
@@ -83,29 +96,37 @@ def _row(label: str, r) -> str:
     hit = f"{100 * r['wins'] / bets:.1f}%" if bets else ""
     mae = f"{r['prediction_error'] / r['compared']:.2f}" if r["compared"] else ""
     mae_line = f"{r['line_error'] / r['compared']:.2f}" if r["compared"] else ""
-    return (f"{label:<11}{int(r['games']):>6}{int(r['player_rows']):>8}{int(r['lines']):>7}"
-            f"{int(r['predictions']):>7}{int(r['no_history']):>7}{int(r['graded']):>7}{int(bets):>6}"
-            f"{hit:>8}{mae:>7}{mae_line:>9}")
+    return (
+        f"{label:<11}{int(r['games']):>6}{int(r['player_rows']):>8}{int(r['lines']):>7}"
+        f"{int(r['predictions']):>7}{int(r['no_history']):>7}{int(r['graded']):>7}{int(bets):>6}"
+        f"{hit:>8}{mae:>7}{mae_line:>9}"
+    )
 
 
 def format_summary(table) -> str:
     """Dates with lines one per row, then the total; dates without lines (history) in one line."""
     with_lines = table[table["lines"] > 0]
     history = table[table["lines"] == 0]
-    header = (f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'nohist':>7}{'graded':>7}"
-              f"{'bets':>6}{'hit':>8}{'MAE':>7}{'MAE line':>9}")
+    header = (
+        f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'nohist':>7}{'graded':>7}"
+        f"{'bets':>6}{'hit':>8}{'MAE':>7}{'MAE line':>9}"
+    )
     out = ["Per date, baseline system moving_average_v1:", header, "-" * len(header)]
     for _, r in with_lines.iterrows():
         out.append(_row(f"{r['game_date']:%Y-%m-%d}", r))
     if len(with_lines):
         out += ["-" * len(header), _row("all", with_lines[COUNTS].sum())]
     if len(history):
-        out.append(f"history without lines: {len(history)} dates, {int(history['games'].sum())} games, "
-                   f"{int(history['player_rows'].sum())} player rows "
-                   f"({history['game_date'].min():%Y-%m-%d}..{history['game_date'].max():%Y-%m-%d})")
-    out.append("preds = predictions of players with a line (nohist: no earlier game, so no predicted "
-               "points, PASS); hit = wins / (wins + losses) of OVER/UNDER picks at |edge| >= 2; MAE "
-               "of the predictions and of the consensus line on the same rows.")
+        out.append(
+            f"history without lines: {len(history)} dates, {int(history['games'].sum())} games, "
+            f"{int(history['player_rows'].sum())} player rows "
+            f"({history['game_date'].min():%Y-%m-%d}..{history['game_date'].max():%Y-%m-%d})"
+        )
+    out.append(
+        "preds = predictions of players with a line (nohist: no earlier game, so no predicted "
+        "points, PASS); hit = wins / (wins + losses) of OVER/UNDER picks at |edge| >= 2; MAE "
+        "of the predictions and of the consensus line on the same rows."
+    )
     return "\n".join(out)
 
 
@@ -122,24 +143,38 @@ def market_scores(rows) -> list[dict]:
     for (market, system_id), part in scored.groupby(["market", "system_id"]):
         won = picks[(picks["market"] == market) & (picks["system_id"] == system_id)]["win"]
         brier, market_brier = part["se_system"].mean(), part["se_market"].mean()
-        out.append({"market": market, "system_id": system_id, "n": len(part), "brier": brier,
-                    "market_brier": market_brier, "skill": 1 - brier / market_brier,
-                    "picks": len(won), "hit_rate": won.mean() if len(won) else None})
+        out.append(
+            {
+                "market": market,
+                "system_id": system_id,
+                "n": len(part),
+                "brier": brier,
+                "market_brier": market_brier,
+                "skill": 1 - brier / market_brier,
+                "picks": len(won),
+                "hit_rate": won.mean() if len(won) else None,
+            }
+        )
     order = {m: i for i, m in enumerate(MARKET_KEYS)}
     return sorted(out, key=lambda e: (order.get(e["market"], 99), e["system_id"]))
 
 
 def format_market_summary(scores: list[dict]) -> str:
     """One line per market and system: n, Brier vs the market's, skill, picks and hit rate."""
-    header = (f"{'market':<10}{'system':<20}{'n':>7}{'Brier':>9}{'market':>9}{'skill':>9}"
-              f"{'picks':>7}{'hit':>8}")
-    lines = ["Markets, every system against the de-vigged market on the same rows of the window "
-             "(probabilities on P(over | no push); skill > 0 beats the market; picks: EV > 0 sides, "
-             "decided):", header, "-" * len(header)]
+    header = f"{'market':<10}{'system':<20}{'n':>7}{'Brier':>9}{'market':>9}{'skill':>9}{'picks':>7}{'hit':>8}"
+    lines = [
+        "Markets, every system against the de-vigged market on the same rows of the window "
+        "(probabilities on P(over | no push); skill > 0 beats the market; picks: EV > 0 sides, "
+        "decided):",
+        header,
+        "-" * len(header),
+    ]
     for e in scores:
         hit = "" if e["hit_rate"] is None else f"{100 * e['hit_rate']:.1f}%"
-        lines.append(f"{e['market']:<10}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}"
-                     f"{e['market_brier']:>9.4f}{e['skill']:>+9.3f}{e['picks']:>7}{hit:>8}")
+        lines.append(
+            f"{e['market']:<10}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}"
+            f"{e['market_brier']:>9.4f}{e['skill']:>+9.3f}{e['picks']:>7}{hit:>8}"
+        )
     return "\n".join(lines)
 
 
@@ -160,8 +195,8 @@ class Progress(threading.Thread):
             done = self.finished.wait(1.0)
             try:  # only the events after the last poll's (a season's run writes thousands)
                 connection = self.instance.get_records_for_run(
-                    self.run_id, cursor=cursor,
-                    of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE})
+                    self.run_id, cursor=cursor, of_type={DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+                )
             except Exception:  # the run may not exist yet during the first second
                 continue
             cursor = connection.cursor
@@ -171,8 +206,11 @@ class Progress(threading.Thread):
                     continue
                 seen.add(entry.step_key)
                 status = "done" if entry.dagster_event.event_type == DagsterEventType.STEP_SUCCESS else "FAILED"
-                print(f"[replay] {len(seen)}/{self.total} steps: {entry.step_key} {status} "
-                      f"({time.monotonic() - self.started:.0f}s)", flush=True)
+                print(
+                    f"[replay] {len(seen)}/{self.total} steps: {entry.step_key} {status} "
+                    f"({time.monotonic() - self.started:.0f}s)",
+                    flush=True,
+                )
             if done:
                 return
 
@@ -205,14 +243,23 @@ def run_job(instance, job, first: str | None = None, last: str | None = None, *,
     total = len(job.graph.node_defs)
     window = f" {first}..{last}" if first else ""
     print(f"[replay] {job.name}{window}: one run ({run_id}), {total} steps", flush=True)
-    tags = {**({RANGE_START_TAG: first, RANGE_END_TAG: last} if first else {}),
-            MAX_RUNTIME_TAG: str(MAX_RUNTIME_SECONDS)}
+    tags = {
+        **({RANGE_START_TAG: first, RANGE_END_TAG: last} if first else {}),
+        MAX_RUNTIME_TAG: str(MAX_RUNTIME_SECONDS),
+    }
     progress = Progress(instance, run_id, total)
     progress.start()
     try:
         # Step logs stay in the run's event log (the UI); the console shows progress.
-        return execute_guarded(instance, job, run_id=run_id, tags=tags, say=say, farewell=RESUME["hint"],
-                               run_config={**QUIET, **(run_config or {})})
+        return execute_guarded(
+            instance,
+            job,
+            run_id=run_id,
+            tags=tags,
+            say=say,
+            farewell=RESUME["hint"],
+            run_config={**QUIET, **(run_config or {})},
+        )
     finally:
         progress.finished.set()
         progress.join()
@@ -226,14 +273,17 @@ def later_predicted_dates(warehouse, end: dt.date) -> tuple[dt.date, dt.date] | 
         return None
     row = warehouse.query(
         f"SELECT min(game_date) AS first, max(game_date) AS last FROM "
-        f"{warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} WHERE game_date > ?", [end]).iloc[0]
+        f"{warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} WHERE game_date > ?",
+        [end],
+    ).iloc[0]
     if row["first"] is None or pd.isna(row["first"]):
         return None
     return pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date()
 
 
-def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False,
-               downstream: bool = False) -> list:
+def run_window(
+    instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False, downstream: bool = False
+) -> list:
     """The window as one run of the whole graph (and, with `downstream`, one more run over the later
     predicted dates); stops at a failed run. Returns the results."""
     if defs is None:
@@ -241,13 +291,19 @@ def run_window(instance, start: dt.date, end: dt.date, defs=None, retrain: bool 
     from nba_assets.defs.jobs import RETRAIN
 
     job = defs.resolve_job_def("daily_pipeline")
-    results = [run_job(instance, job, start.isoformat(), end.isoformat(),
-                       run_config=RETRAIN if retrain else None)]
+    results = [run_job(instance, job, start.isoformat(), end.isoformat(), run_config=RETRAIN if retrain else None)]
     later = later_predicted_dates(defs.resources["warehouse"], end) if downstream else None
     if results[-1].success and later:
         # The job's own config (retrain) must be passed: a run config given here replaces it.
-        results.append(run_job(instance, defs.resolve_job_def("retrain_and_repredict"),
-                               later[0].isoformat(), later[1].isoformat(), run_config=RETRAIN))
+        results.append(
+            run_job(
+                instance,
+                defs.resolve_job_def("retrain_and_repredict"),
+                later[0].isoformat(),
+                later[1].isoformat(),
+                run_config=RETRAIN,
+            )
+        )
     return results
 
 
@@ -273,11 +329,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--end", type=dt.date.fromisoformat, required=True, help="inclusive")
-    parser.add_argument("--retrain", action="store_true",
-                        help="also check the model of START's week when it exists (refitted if its rows changed)")
-    parser.add_argument("--downstream", action="store_true",
-                        help="then refit the models and redo the predictions, grading and exports of "
-                        "the dates after END that have predictions")
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="also check the model of START's week when it exists (refitted if its rows changed)",
+    )
+    parser.add_argument(
+        "--downstream",
+        action="store_true",
+        help="then refit the models and redo the predictions, grading and exports of "
+        "the dates after END that have predictions",
+    )
     args = parser.parse_args(argv)
     # Preview/beta notices (partitioned checks, backfill policies) are known; keep output readable.
     warnings.filterwarnings("ignore", module="dagster")
@@ -311,9 +373,11 @@ def _replay(args, instance, defs, started: float) -> int:
     try:
         results = run_window(instance, args.start, args.end, retrain=args.retrain, downstream=args.downstream)
     except Interrupted as stopped:
-        say(f"{stopped.reason}: run {stopped.run_id} is {stopped.status}, its pool slots are freed. "
+        say(
+            f"{stopped.reason}: run {stopped.run_id} is {stopped.status}, its pool slots are freed. "
             "Every step writes its window in one transaction and files are renamed into place, so "
-            f"nothing half-written was kept. Run the same command to resume:\n  {resume}")
+            f"nothing half-written was kept. Run the same command to resume:\n  {resume}"
+        )
         return stopped.exit_code
     succeeded = all(result.success for result in results)
     for result in results:
@@ -330,8 +394,7 @@ def _replay(args, instance, defs, started: float) -> int:
             from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
 
             rows = graded_rows(warehouse, args.start, args.end)
-            print("\nSystems on the same graded rows of the window (every system predicted, player "
-                  "played, real line):")
+            print("\nSystems on the same graded rows of the window (every system predicted, player played, real line):")
             print(systems_table(report(rows)))
         if warehouse.table_exists(*tables.MARKET_PROP_ACCURACY):
             from nba_assets.defs.predictions.system_health import graded_market_rows

@@ -8,7 +8,6 @@
   below 70%, naming the dates.
 """
 
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -35,14 +34,19 @@ def _leaked_rows(warehouse: Warehouse, table: tuple[str, str], start, end, key: 
         [start, end],
     )
     leaked["label"] = leaked[key.split(", ")].astype(str).agg(" ".join, axis=1) if len(leaked) else ""
-    listing = "\n".join(f"- {r.game_date:%Y-%m-%d} {r.label}: used a game of "
-                        f"{r.last_feature_game_date:%Y-%m-%d}" for r in leaked.head(50).itertuples())
+    listing = "\n".join(
+        f"- {r.game_date:%Y-%m-%d} {r.label}: used a game of {r.last_feature_game_date:%Y-%m-%d}"
+        for r in leaked.head(50).itertuples()
+    )
     return AssetCheckResult(
         passed=leaked.empty,
         severity=AssetCheckSeverity.ERROR,
-        description=("No feature row uses its own date or later." if leaked.empty else
-                     f"{len(leaked)} feature rows use games on or after their date: "
-                     + ", ".join(f"{r.label} {r.game_date:%Y-%m-%d}" for r in leaked.head(10).itertuples())),
+        description=(
+            "No feature row uses its own date or later."
+            if leaked.empty
+            else f"{len(leaked)} feature rows use games on or after their date: "
+            + ", ".join(f"{r.label} {r.game_date:%Y-%m-%d}" for r in leaked.head(10).itertuples())
+        ),
         metadata={"leaked_rows": len(leaked), "rows": MetadataValue.md(listing or "none")},
     )
 
@@ -55,8 +59,7 @@ def _leaked_rows(warehouse: Warehouse, table: tuple[str, str], start, end, key: 
     description="Leakage guard: no feature row uses a game on or after its own date "
     "(last_feature_game_date < game_date). Blocking: predictions do not run on leaked features.",
 )
-def features_before_game_date(context: AssetCheckExecutionContext,
-                              warehouse: Warehouse) -> AssetCheckResult:
+def features_before_game_date(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     return _leaked_rows(warehouse, tables.ML_FEATURE_STORE, start, end, "player_lookup")
 
@@ -69,8 +72,7 @@ def features_before_game_date(context: AssetCheckExecutionContext,
     description="Leakage guard of every market's features: no row uses a game (the player's or "
     "his opponent's) on or after its own date. Blocking: market predictions do not run on leaks.",
 )
-def market_features_before_game_date(context: AssetCheckExecutionContext,
-                                     warehouse: Warehouse) -> AssetCheckResult:
+def market_features_before_game_date(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     return _leaked_rows(warehouse, tables.PLAYER_MARKET_FEATURES, start, end, "player_lookup, market")
 
@@ -84,8 +86,7 @@ COVERAGE_ERROR_BELOW = 70.0
     partitions_def=daily_partitions,
     additional_deps=["player_game_summary"],
     pool="warehouse",
-    description="At least 99% of the window's points lines name a known box-score player; lists "
-    "the unmatched names.",
+    description="At least 99% of the window's points lines name a known box-score player; lists the unmatched names.",
 )
 def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
@@ -114,8 +115,9 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
     matched = int(lines["matched"].sum()) if total else 0
     rate = 100.0 * matched / total if total else 100.0
     unmatched = lines[~lines["matched"]] if total else lines
-    names = (unmatched.groupby("player_name")["game_date"].count().sort_values(ascending=False)
-             if len(unmatched) else None)
+    names = (
+        unmatched.groupby("player_name")["game_date"].count().sort_values(ascending=False) if len(unmatched) else None
+    )
     listing = "\n".join(f"- {name}: {n} date(s)" for name, n in names.head(50).items()) if names is not None else "none"
     return AssetCheckResult(
         passed=rate >= MATCH_RATE_WARN_BELOW,
@@ -147,15 +149,20 @@ def grading_coverage(context: AssetCheckExecutionContext, warehouse: Warehouse) 
     low = daily[daily["coverage_pct"] < COVERAGE_WARN_BELOW]
     very_low = daily[daily["coverage_pct"] < COVERAGE_ERROR_BELOW]
     severity = AssetCheckSeverity.ERROR if len(very_low) else AssetCheckSeverity.WARN
-    listing = "\n".join(f"- {r.game_date:%Y-%m-%d}: {r.graded}/{r.gradable} ({r.coverage_pct}%, {r.status})"
-                        for r in low.head(50).itertuples())
+    listing = "\n".join(
+        f"- {r.game_date:%Y-%m-%d}: {r.graded}/{r.gradable} ({r.coverage_pct}%, {r.status})"
+        for r in low.head(50).itertuples()
+    )
     overall = 100.0 * daily["graded"].sum() / daily["gradable"].sum() if len(daily) else None
     return AssetCheckResult(
         passed=low.empty,
         severity=severity,
-        description=(f"{len(daily)} dates, all at or above {COVERAGE_WARN_BELOW:.0f}%." if low.empty else
-                     f"{len(low)} of {len(daily)} dates below {COVERAGE_WARN_BELOW:.0f}% "
-                     f"({len(very_low)} below {COVERAGE_ERROR_BELOW:.0f}%)."),
+        description=(
+            f"{len(daily)} dates, all at or above {COVERAGE_WARN_BELOW:.0f}%."
+            if low.empty
+            else f"{len(low)} of {len(daily)} dates below {COVERAGE_WARN_BELOW:.0f}% "
+            f"({len(very_low)} below {COVERAGE_ERROR_BELOW:.0f}%)."
+        ),
         metadata={
             "dates": len(daily),
             "dates_below_90": len(low),

@@ -20,12 +20,22 @@ from nba_assets.defs.transform import dbt_models
 from nba_assets.lib.partitions import daily_partitions
 
 # Tuples, not lists: the defs loader collects module-level lists of Dagster objects too.
-INGEST_AND_FEATURES = (raw.raw_schedule, raw.raw_player_boxscores, raw.raw_prop_lines,
-                       dbt_models.dbt_analytics_and_features)
-PREDICT_GRADE_EXPORT = (predictions.player_prop_predictions, market_predictions.market_prop_predictions,
-                        best_bets.best_bets, dbt_grading.dbt_grading,
-                        exports.export_predictions, exports.export_best_bets, exports.export_results,
-                        health.daily_health_summary)
+INGEST_AND_FEATURES = (
+    raw.raw_schedule,
+    raw.raw_player_boxscores,
+    raw.raw_prop_lines,
+    dbt_models.dbt_analytics_and_features,
+)
+PREDICT_GRADE_EXPORT = (
+    predictions.player_prop_predictions,
+    market_predictions.market_prop_predictions,
+    best_bets.best_bets,
+    dbt_grading.dbt_grading,
+    exports.export_predictions,
+    exports.export_best_bets,
+    exports.export_results,
+    health.daily_health_summary,
+)
 REPORTS = (backtest.backtest_report, market_backtest.market_backtest_report, exports.export_system_performance)
 MODELS = (points_model.points_model, market_models.market_models)
 ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
@@ -33,34 +43,47 @@ ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
 # The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
 # in-process (same selection, same range tags). One run per range, steps in dependency order.
 daily_pipeline = define_asset_job(
-    "daily_pipeline", selection=AssetSelection.assets(*ALL_ASSETS), partitions_def=daily_partitions,
+    "daily_pipeline",
+    selection=AssetSelection.assets(*ALL_ASSETS),
+    partitions_def=daily_partitions,
     description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
     "sources, analytics, features, the models the dates use (points, markets), predictions, best bets, grading, "
-    "JSON exports and the backtest report as of the last date.")
+    "JSON exports and the backtest report as of the last date.",
+)
 ingest_and_features = define_asset_job(
-    "ingest_and_features", selection=AssetSelection.assets(*INGEST_AND_FEATURES),
+    "ingest_and_features",
+    selection=AssetSelection.assets(*INGEST_AND_FEATURES),
     partitions_def=daily_partitions,
-    description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.")
+    description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.",
+)
 # Mondays' schedule: the week's models are fitted (or their fit records confirmed) before the
 # pre-game run needs them; `retrain` so a Monday whose artifacts exist still checks them.
-RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}},
-                   "market_models": {"config": {"retrain": True}}}}
+RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}}, "market_models": {"config": {"retrain": True}}}}
 weekly_points_model = define_asset_job(
-    "weekly_points_model", selection=AssetSelection.assets(*MODELS),
-    partitions_def=daily_partitions, config=RETRAIN,
+    "weekly_points_model",
+    selection=AssetSelection.assets(*MODELS),
+    partitions_def=daily_partitions,
+    config=RETRAIN,
     description="Fit the points model and the market models of the weeks of a date or a range of "
-    "dates (kept when a fit record shows the same training rows and code).")
+    "dates (kept when a fit record shows the same training rows and code).",
+)
 # Deliberate, never implied by a backfill: after history changed (a re-graded or re-ingested range),
 # refit the later weeks' models and redo what their dates derive from them.
 retrain_and_repredict = define_asset_job(
-    "retrain_and_repredict", selection=AssetSelection.assets(*MODELS).downstream(),
-    partitions_def=daily_partitions, config=RETRAIN,
+    "retrain_and_repredict",
+    selection=AssetSelection.assets(*MODELS).downstream(),
+    partitions_def=daily_partitions,
+    config=RETRAIN,
     description="Refit the models of a range of dates (their training rows changed) and redo their "
     "predictions, best bets, grading, exports and reports. Launch it over the dates after a replayed "
-    "range to carry a change of history forward; a backfill never does this by itself.")
+    "range to carry a change of history forward; a backfill never does this by itself.",
+)
 reports = define_asset_job(
-    "reports", selection=AssetSelection.assets(*REPORTS), partitions_def=daily_partitions,
-    description="Backtest report as of a date and v1/systems/performance.json.")
+    "reports",
+    selection=AssetSelection.assets(*REPORTS),
+    partitions_def=daily_partitions,
+    description="Backtest report as of a date and v1/systems/performance.json.",
+)
 
 # The weekly schedule targets the job defined here (schedules.py builds it from the job).
 weekly_model_schedule = schedules.weekly_model_schedule_for(weekly_points_model)

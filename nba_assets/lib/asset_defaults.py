@@ -36,14 +36,17 @@ def warehouse_session(fn):
         return warehouse.session() if warehouse is not None else contextlib.nullcontext()
 
     if inspect.isgeneratorfunction(fn):
+
         @functools.wraps(fn)
         def generator(*args, **kwargs):
             with session(args, kwargs):
                 yield from fn(*args, **kwargs)
+
         return generator
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with session(args, kwargs):
             return fn(*args, **kwargs)
+
     return wrapper

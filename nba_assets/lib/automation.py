@@ -23,10 +23,16 @@ from dagster import AutomationCondition
 HEAL_LOOKBACK = dt.timedelta(days=3)
 
 # The results side of a date: what a late box score changes.
-HEALED_ASSETS = frozenset({
-    "player_game_summary", "team_game_summary", "prediction_accuracy", "market_prop_accuracy",
-    "grading_coverage_daily", "export_results",
-})
+HEALED_ASSETS = frozenset(
+    {
+        "player_game_summary",
+        "team_game_summary",
+        "prediction_accuracy",
+        "market_prop_accuracy",
+        "grading_coverage_daily",
+        "export_results",
+    }
+)
 
 
 def heal_late_data() -> AutomationCondition:

@@ -72,6 +72,7 @@ class BestBet(Probabilities):
 class SystemGate(Strict):
     """A system's record in a market over the 21 graded dates before the day, and whether its
     picks are published (system_health.py)."""
+
     system_id: str
     market: Market
     status: Literal["healthy", "degrading", "below_break_even", "insufficient"]
@@ -170,6 +171,7 @@ class EvBucket(PickRecord):
 
 class MarketPerformance(Strict):
     """A system in a market against the de-vigged market, on the same rows (market_backtest.py)."""
+
     market: Market
     system_id: str
     segment: str

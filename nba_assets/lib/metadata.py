@@ -28,10 +28,7 @@ def preview_metadata(frame: pd.DataFrame) -> dict:
     """A preview table of the first rows, shown in the asset's materialization in the UI."""
     head = frame.head(PREVIEW_ROWS)
     columns = [TableColumn(name=str(c), type=str(t)) for c, t in head.dtypes.items()]
-    records = [
-        TableRecord({str(k): _plain(v) for k, v in row.items()})
-        for row in head.to_dict(orient="records")
-    ]
+    records = [TableRecord({str(k): _plain(v) for k, v in row.items()}) for row in head.to_dict(orient="records")]
     return {"preview": MetadataValue.table(records=records, schema=TableSchema(columns=columns))}
 
 
@@ -48,8 +45,9 @@ def window_metadata(context, counts_by_date: dict[str, int], preview: dict, asse
         return {"dagster/row_count": int(counts_by_date.get(keys[0], 0)), **preview}
     for key in keys:
         extra = preview if key == keys[-1] else {}
-        context.add_asset_metadata({"dagster/row_count": int(counts_by_date.get(key, 0)), **extra},
-                                   asset_key=asset_key, partition_key=key)
+        context.add_asset_metadata(
+            {"dagster/row_count": int(counts_by_date.get(key, 0)), **extra}, asset_key=asset_key, partition_key=key
+        )
     return {}
 
 

@@ -23,8 +23,7 @@ FEATURES = [
 ]
 
 # Without these a player has no usable history: no ML prediction for him (counted, not guessed).
-REQUIRED = ["points_avg_last_5", "points_avg_last_10", "minutes_avg_last_10", "ppm_avg_last_10",
-            "days_rest"]
+REQUIRED = ["points_avg_last_5", "points_avg_last_10", "minutes_avg_last_10", "ppm_avg_last_10", "days_rest"]
 
 
 def model_matrix(features: "pd.DataFrame") -> "pd.DataFrame":

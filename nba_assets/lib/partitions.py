@@ -36,4 +36,3 @@ daily_partitions = DailyPartitionsDefinition(
     # the wall clock and on the replay clock alike; a fixed end date still caps the range.
     end_offset=1,
 )
-

@@ -38,12 +38,14 @@ def frame_bytes(frame) -> bytes:
     """A data frame's contents (values, column names, row order) as bytes to digest."""
     import pandas as pd
 
-    return (",".join(map(str, frame.columns)).encode()
-            + pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return (
+        ",".join(map(str, frame.columns)).encode() + pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    )
 
 
-def cached_plots(store, prefix: str, digest: bytes, render: Callable[[], dict[str, bytes]],
-                 names: Iterable[str]) -> dict[str, bytes]:
+def cached_plots(
+    store, prefix: str, digest: bytes, render: Callable[[], dict[str, bytes]], names: Iterable[str]
+) -> dict[str, bytes]:
     """`render()`'s PNGs by name, or the ones kept from a rendering with the same digest when
     every name in `names` has one (`prefix`: where in the object store they are kept)."""
     names = list(names)

@@ -76,8 +76,8 @@ def negative_binomial_probabilities(mean, line, size) -> tuple[np.ndarray, np.nd
 
     mean, line, whole = _line_arrays(mean, line)
     mean = np.maximum(mean, 1e-6)
-    above = np.floor(line)              # over: Y >= floor(line) + 1
-    below = np.ceil(line) - 1           # under: Y <= ceil(line) - 1
+    above = np.floor(line)  # over: Y >= floor(line) + 1
+    below = np.ceil(line) - 1  # under: Y <= ceil(line) - 1
     if np.isinf(size):
         p_over, p_under = poisson.sf(above, mean), poisson.cdf(below, mean)
     else:
@@ -124,7 +124,7 @@ def fit_negative_binomial_size(mean, actual, max_size: float = 1e4) -> float:
     excess = float(np.sum((actual - mean) ** 2 - mean))
     if len(mean) == 0 or excess <= 0:
         return math.inf
-    size = float(np.sum(mean ** 2)) / excess
+    size = float(np.sum(mean**2)) / excess
     return math.inf if size >= max_size else size
 
 
@@ -135,8 +135,7 @@ def expected_value(p_win, p_push, odds) -> np.ndarray:
     return p_win * (american_to_decimal(odds) - 1.0) - p_lose
 
 
-def kelly_stake(p_win, p_push, odds, fraction: float = KELLY_FRACTION,
-                cap: float = MAX_STAKE) -> np.ndarray:
+def kelly_stake(p_win, p_push, odds, fraction: float = KELLY_FRACTION, cap: float = MAX_STAKE) -> np.ndarray:
     """Fraction of the bankroll to stake: `fraction` of the Kelly stake, at most `cap`, 0 when the
     bet has no positive expectation. With pushes (stake returned) the Kelly stake maximizing
     p*log(1 + b f) + q*log(1 - f) is (b p - q) / (b (p + q))."""
@@ -196,8 +195,7 @@ def reliability(p, went_over, bins: int = 10) -> "pd.DataFrame":
 
     frame = pd.DataFrame({"p": np.asarray(p, dtype=float), "y": np.asarray(went_over, dtype=float)})
     frame["bin"] = np.minimum((frame["p"] * bins).astype(int), bins - 1)
-    return (frame.groupby("bin").agg(rows=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
-            .reset_index())
+    return frame.groupby("bin").agg(rows=("y", "size"), predicted=("p", "mean"), observed=("y", "mean")).reset_index()
 
 
 def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
@@ -218,10 +216,15 @@ def _resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
     return weights
 
 
-def clustered_bootstrap(frame: "pd.DataFrame", cluster: str, columns: list[str],
-                        statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
-                        replicates: int = 1000, level: float = 0.95,
-                        seed: int = 13) -> tuple[float | None, float | None]:
+def clustered_bootstrap(
+    frame: "pd.DataFrame",
+    cluster: str,
+    columns: list[str],
+    statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
+    replicates: int = 1000,
+    level: float = 0.95,
+    seed: int = 13,
+) -> tuple[float | None, float | None]:
     """Percentile interval of a statistic made of column SUMS, resampling whole clusters (dates).
 
     `statistic` receives {column: sums} with one value per replicate (vectorized), e.g. hit rate
@@ -233,9 +236,10 @@ def clustered_bootstrap(frame: "pd.DataFrame", cluster: str, columns: list[str],
         return None, None
     codes, clusters = pd.factorize(frame[cluster], sort=True)
     weights = _resample_weights(len(clusters), replicates, seed)
-    sums = {column: weights @ np.bincount(codes, weights=frame[column].to_numpy(dtype=float),
-                                          minlength=len(clusters))
-            for column in columns}
+    sums = {
+        column: weights @ np.bincount(codes, weights=frame[column].to_numpy(dtype=float), minlength=len(clusters))
+        for column in columns
+    }
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.asarray(statistic(sums), dtype=float)
     values = values[np.isfinite(values)]

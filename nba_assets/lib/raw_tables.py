@@ -105,8 +105,7 @@ PROP_LINES = RawTable(
     # Snapshots accumulate: a later fetch (after some tip-offs) must not drop earlier lines.
     replace_only_matching="snapshot_file",
     derived=("player_lookup",),
-    key=("snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market",
-         "player_name", "line"),
+    key=("snapshot_file", "commence_time", "home_team_abbr", "bookmaker", "market", "player_name", "line"),
 )
 
 RAW_TABLES = (SCHEDULE, PLAYER_BOXSCORES, PROP_LINES)
@@ -130,14 +129,40 @@ def pandera_schema(table: RawTable, start: pd.Timestamp, end: pd.Timestamp):
         return pa.Column(dtype, nullable=nullable, coerce=True, checks=checks)
 
     required = {
-        "schedule": {"game_date", "game_id", "season", "season_type", "home_team_abbr",
-                     "away_team_abbr", "source_file"},
-        "player_boxscores": {"game_date", "game_id", "player_id", "player_name", "player_lookup",
-                             "team_abbr", "minutes", "points", "rebounds", "assists",
-                             "source_file"},
-        "prop_lines": {"game_date", "snapshot_file", "commence_time", "home_team_abbr",
-                       "away_team_abbr", "bookmaker", "market", "player_name", "player_lookup",
-                       "source_file"},
+        "schedule": {
+            "game_date",
+            "game_id",
+            "season",
+            "season_type",
+            "home_team_abbr",
+            "away_team_abbr",
+            "source_file",
+        },
+        "player_boxscores": {
+            "game_date",
+            "game_id",
+            "player_id",
+            "player_name",
+            "player_lookup",
+            "team_abbr",
+            "minutes",
+            "points",
+            "rebounds",
+            "assists",
+            "source_file",
+        },
+        "prop_lines": {
+            "game_date",
+            "snapshot_file",
+            "commence_time",
+            "home_team_abbr",
+            "away_team_abbr",
+            "bookmaker",
+            "market",
+            "player_name",
+            "player_lookup",
+            "source_file",
+        },
     }[table.name]
     non_negative = pa.Check.ge(0)
     extra_checks = {

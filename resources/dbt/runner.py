@@ -66,18 +66,38 @@ class ProjectDbtCliResource(DbtCliResource):
     def _setup(self, project_dir: Path, target_path: Path) -> list[str]:
         """Profile, target and folders of an invocation (the manifest cache's key, see
         `_parsed_manifest`, is all of it but the folders)."""
-        return [*(["--profile", self.profile] if self.profile else []),
-                *(["--target", self.target] if self.target else []),
-                "--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir),
-                "--target-path", str(target_path), "--log-path", str(target_path)]
+        return [
+            *(["--profile", self.profile] if self.profile else []),
+            *(["--target", self.target] if self.target else []),
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir or project_dir),
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+        ]
 
-    def cli(self, args: Sequence[str], *, raise_on_error: bool = True, manifest=None,
-            dagster_dbt_translator: DagsterDbtTranslator | None = None, context=None,
-            target_path: Path | None = None) -> DbtCliInvocation:
+    def cli(
+        self,
+        args: Sequence[str],
+        *,
+        raise_on_error: bool = True,
+        manifest=None,
+        dagster_dbt_translator: DagsterDbtTranslator | None = None,
+        context=None,
+        target_path: Path | None = None,
+    ) -> DbtCliInvocation:
         if not self.in_process:
-            return super().cli(args, raise_on_error=raise_on_error, manifest=manifest,
-                               dagster_dbt_translator=dagster_dbt_translator, context=context,
-                               target_path=target_path)
+            return super().cli(
+                args,
+                raise_on_error=raise_on_error,
+                manifest=manifest,
+                dagster_dbt_translator=dagster_dbt_translator,
+                context=context,
+                target_path=target_path,
+            )
         from dagster_dbt.asset_utils import (
             extract_runtime_selection_from_args,
             get_updated_cli_invocation_params_for_context,
@@ -89,8 +109,12 @@ class ProjectDbtCliResource(DbtCliResource):
         translator = validate_opt_translator(dagster_dbt_translator) or DagsterDbtTranslator()
         cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
-            context=context, manifest=validate_manifest(manifest) if manifest else {},
-            dagster_dbt_translator=translator, runtime_selects=selects, runtime_excludes=excludes)
+            context=context,
+            manifest=validate_manifest(manifest) if manifest else {},
+            dagster_dbt_translator=translator,
+            runtime_selects=selects,
+            runtime_excludes=excludes,
+        )
         project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
         target_path = target_path or self._get_unique_target_path(context=context)
         if not target_path.is_absolute():
@@ -100,10 +124,15 @@ class ProjectDbtCliResource(DbtCliResource):
         dbt_args = [*self.global_config_flags, *cleaned_args, *params.selection_args, *indirect, *setup]
         return DbtCliInvocation(
             process=InProcessDbt(dbt_args, setup, project_dir, target_path),
-            manifest=params.manifest, project=params.dbt_project,
-            dagster_dbt_translator=params.dagster_dbt_translator, project_dir=project_dir,
-            target_path=target_path, raise_on_error=raise_on_error, context=context,
-            adapter=None, cli_version=self._cli_version,
+            manifest=params.manifest,
+            project=params.dbt_project,
+            dagster_dbt_translator=params.dagster_dbt_translator,
+            project_dir=project_dir,
+            target_path=target_path,
+            raise_on_error=raise_on_error,
+            context=context,
+            adapter=None,
+            cli_version=self._cli_version,
         )
 
 
@@ -129,12 +158,13 @@ class InProcessDbt:
         target_path.mkdir(parents=True, exist_ok=True)
         # --vars shape the parse (schema names use the dataset prefix; BigQuery's static
         # partitions are config): the manifest is parsed with the invocation's vars.
-        vars_args = [*dbt_args[dbt_args.index("--vars"):][:2]] if "--vars" in dbt_args else []
+        vars_args = [*dbt_args[dbt_args.index("--vars") :][:2]] if "--vars" in dbt_args else []
         with InProcessDbt._lock:
             manifest = _parsed_manifest(setup, project_dir, target_path, vars_args)
             # A copy per invocation: dbt marks nodes compiled (ephemeral CTEs injected) in place.
             result = dbtRunner(manifest=manifest.deepcopy(), callbacks=[collect]).invoke(
-                [*dbt_args, "--log-level", "none"])  # dagster-dbt echoes the events itself
+                [*dbt_args, "--log-level", "none"]
+            )  # dagster-dbt echoes the events itself
         if result.exception is not None:
             lines.append(_error_line(f"dbt failed: {result.exception}"))
         self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
@@ -163,9 +193,12 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, var
     # Only variables the project and profiles can read (env_var() on NBA_*, GOOGLE_*; dbt's own
     # DBT_* flags): libraries set others as they load (OpenMP's KMP_* with scikit-learn), which
     # must not cost a second parse in the same run.
-    environment = tuple(sorted((k, v) for k, v in os.environ.items()
-                               if k.startswith(PARSE_VARIABLE_PREFIXES) and k not in WINDOW_VARIABLES))
-    key = (tuple(setup[:setup.index("--target-path")]), tuple(vars_args), environment)
+    environment = tuple(
+        sorted(
+            (k, v) for k, v in os.environ.items() if k.startswith(PARSE_VARIABLE_PREFIXES) and k not in WINDOW_VARIABLES
+        )
+    )
+    key = (tuple(setup[: setup.index("--target-path")]), tuple(vars_args), environment)
     if key in _manifests:
         return _manifests[key]
     shared = project_dir / "target" / PARTIAL_PARSE_FILE
@@ -188,5 +221,9 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, var
 def _error_line(message: str) -> bytes:
     import json
 
-    return json.dumps({"info": {"level": "error", "msg": message, "name": "InProcessDbtError",
-                                "invocation_id": "", "ts": ""}, "data": {}}).encode()
+    return json.dumps(
+        {
+            "info": {"level": "error", "msg": message, "name": "InProcessDbtError", "invocation_id": "", "ts": ""},
+            "data": {},
+        }
+    ).encode()

@@ -126,9 +126,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 conn.execute(SqlEventLogStorageTable.insert(), run_rows)
         # Mirrored into the index database, as the parent does per event: asset events (with
         # their tags and the asset's latest-event columns), check events, run status events.
-        mirrored = [(event, row) for event, row in zip(events, rows) if event.is_dagster_event and (
-            event.dagster_event_type in ASSET_EVENTS or event.dagster_event_type in ASSET_CHECK_EVENTS
-            or event.dagster_event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS)]
+        mirrored = [
+            (event, row)
+            for event, row in zip(events, rows)
+            if event.is_dagster_event
+            and (
+                event.dagster_event_type in ASSET_EVENTS
+                or event.dagster_event_type in ASSET_CHECK_EVENTS
+                or event.dagster_event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+            )
+        ]
         if not mirrored:
             return
         check_events, latest = [], {}
@@ -155,15 +162,18 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         planned = event.dagster_event.event_specific_data
         partitions = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
         common = dict(
-            asset_key=planned.asset_key.to_string(), check_name=planned.check_name, run_id=event.run_id,
+            asset_key=planned.asset_key.to_string(),
+            check_name=planned.check_name,
+            run_id=event.run_id,
             execution_status=AssetCheckExecutionRecordStatus.PLANNED.value,
             evaluation_event=serialize_value(event),
             evaluation_event_timestamp=self._event_insert_timestamp(event),
             evaluation_event_storage_id=event_id,
         )
         with self.index_connection() as conn:
-            conn.execute(AssetCheckExecutionsTable.insert(),
-                         [{**common, "partition": partition} for partition in partitions])
+            conn.execute(
+                AssetCheckExecutionsTable.insert(), [{**common, "partition": partition} for partition in partitions]
+            )
 
     # Schema probes the parent repeats for every asset event (a new engine per `has_table`, a
     # column reflection per event) to support instances older than its schema. Tables and columns

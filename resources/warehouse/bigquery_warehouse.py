@@ -42,7 +42,8 @@ STAGING_LIFETIME = dt.timedelta(hours=6)
 
 class BigQueryWarehouse(BigQueryResource):
     dataset_prefix: str = Field(
-        default="", description="Prepended to every dataset (e.g. `test_`), as in dbt's schemas.")
+        default="", description="Prepended to every dataset (e.g. `test_`), as in dbt's schemas."
+    )
 
     def dataset(self, schema: str) -> str:
         return f"{self.dataset_prefix}{schema}"
@@ -73,45 +74,59 @@ class BigQueryWarehouse(BigQueryResource):
         import pandas as pd
         from google.cloud import bigquery
 
-        fields = [bigquery.SchemaField(name, _bigquery_type(name, sql_type))
-                  for name, sql_type in column_types.items()]
+        fields = [bigquery.SchemaField(name, _bigquery_type(name, sql_type)) for name, sql_type in column_types.items()]
         rows = rows[list(column_types)]
         dates = pd.to_datetime(rows[date_column]).dt.date
         outside = rows[(dates < start) | (dates >= end)]
         if len(outside):
             raise ValueError(
                 f"{self.dataset(schema)}.{table}: {len(outside)} rows are dated outside the window "
-                f"{start}..{end} (end exclusive), first rows:\n{outside.head(5).to_string()}")
+                f"{start}..{end} (end exclusive), first rows:\n{outside.head(5).to_string()}"
+            )
         try:
             data = _parquet(rows, fields) if len(rows) else None
         except (TypeError, ValueError) as err:  # pyarrow's errors name the column and value
             raise ValueError(f"{self.dataset(schema)}.{table}: rows do not fit the table's types: {err}") from err
         with self.get_client() as client:
             target = self._create_table(client, schema, table, fields, date_column)
-            staging = bigquery.Table(f"{target.project}.{target.dataset_id}.{table}__staging_{uuid.uuid4().hex}",
-                                     schema=fields)
+            staging = bigquery.Table(
+                f"{target.project}.{target.dataset_id}.{table}__staging_{uuid.uuid4().hex}", schema=fields
+            )
             staging.expires = dt.datetime.now(dt.UTC) + STAGING_LIFETIME
             client.create_table(staging)
             try:
                 if data is not None:
                     client.load_table_from_file(
-                        data, staging, rewind=True, job_config=bigquery.LoadJobConfig(
-                            schema=fields, source_format=bigquery.SourceFormat.PARQUET,
-                            write_disposition="WRITE_APPEND")).result()
-                parameters = [bigquery.ScalarQueryParameter("window_start", "DATE", start),
-                              bigquery.ScalarQueryParameter("window_end", "DATE", end)]
+                        data,
+                        staging,
+                        rewind=True,
+                        job_config=bigquery.LoadJobConfig(
+                            schema=fields, source_format=bigquery.SourceFormat.PARQUET, write_disposition="WRITE_APPEND"
+                        ),
+                    ).result()
+                parameters = [
+                    bigquery.ScalarQueryParameter("window_start", "DATE", start),
+                    bigquery.ScalarQueryParameter("window_end", "DATE", end),
+                ]
                 if only_matching:
-                    parameters.append(bigquery.ArrayQueryParameter(
-                        "matching", _bigquery_type(only_matching, column_types[only_matching]),
-                        sorted(rows[only_matching].dropna().unique().tolist())))
-                client.query_and_wait(_window_merge(target, staging, list(column_types), date_column, only_matching),
-                                      job_config=bigquery.QueryJobConfig(query_parameters=parameters))
+                    parameters.append(
+                        bigquery.ArrayQueryParameter(
+                            "matching",
+                            _bigquery_type(only_matching, column_types[only_matching]),
+                            sorted(rows[only_matching].dropna().unique().tolist()),
+                        )
+                    )
+                client.query_and_wait(
+                    _window_merge(target, staging, list(column_types), date_column, only_matching),
+                    job_config=bigquery.QueryJobConfig(query_parameters=parameters),
+                )
             finally:
                 client.delete_table(staging, not_found_ok=True)
         return len(rows)
 
-    def _create_table(self, client: bigquery.Client, schema: str, table: str, fields: list,
-                      date_column: str) -> bigquery.Table:
+    def _create_table(
+        self, client: bigquery.Client, schema: str, table: str, fields: list, date_column: str
+    ) -> bigquery.Table:
         """The dataset and the table, created when missing: partitioned by day on the date column,
         clustered by player_lookup when the table has it."""
         from google.cloud import bigquery
@@ -119,8 +134,7 @@ class BigQueryWarehouse(BigQueryResource):
         project = self._project(client)
         client.create_dataset(bigquery.Dataset(f"{project}.{self.dataset(schema)}"), exists_ok=True)
         target = bigquery.Table(f"{project}.{self.dataset(schema)}.{table}", schema=fields)
-        target.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY,
-                                                             field=date_column)
+        target.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field=date_column)
         if any(field.name == CLUSTER_COLUMN for field in fields):
             target.clustering_fields = [CLUSTER_COLUMN]
         return client.create_table(target, exists_ok=True)
@@ -185,8 +199,14 @@ def _parquet(rows: pd.DataFrame, fields: list) -> io.BytesIO:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    arrow_types = {"DATE": pa.date32(), "STRING": pa.string(), "INT64": pa.int64(),
-                   "FLOAT64": pa.float64(), "BOOL": pa.bool_(), "TIMESTAMP": pa.timestamp("us", tz="UTC")}
+    arrow_types = {
+        "DATE": pa.date32(),
+        "STRING": pa.string(),
+        "INT64": pa.int64(),
+        "FLOAT64": pa.float64(),
+        "BOOL": pa.bool_(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    }
     schema = pa.schema([(field.name, arrow_types[field.field_type]) for field in fields])
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(rows, schema=schema, preserve_index=False), buffer)

@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
 class DuckDBWarehouse(DuckDBResource):
     dataset_prefix: str = Field(
-        default="", description="Prepended to every schema, as dbt's generate_schema_name does.")
+        default="", description="Prepended to every schema, as dbt's generate_schema_name does."
+    )
     lock_timeout_seconds: float = Field(
-        default=600.0, description="How long to wait for another process's lock on the file.")
+        default=600.0, description="How long to wait for another process's lock on the file."
+    )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Resources are set up in the process that executes the run's steps, before they open the
@@ -52,8 +54,9 @@ class DuckDBWarehouse(DuckDBResource):
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self.database != ":memory:":
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        return connect_waiting(self.database, {"custom_user_agent": "dagster", **self.connection_config},
-                               self.lock_timeout_seconds)
+        return connect_waiting(
+            self.database, {"custom_user_agent": "dagster", **self.connection_config}, self.lock_timeout_seconds
+        )
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -112,8 +115,11 @@ class DuckDBWarehouse(DuckDBResource):
             conn.register("incoming_rows", rows[list(column_types)])
             conn.execute("BEGIN TRANSACTION")
             try:
-                matching = (f" AND {only_matching} IN (SELECT DISTINCT {only_matching} FROM incoming_rows)"
-                            if only_matching else "")
+                matching = (
+                    f" AND {only_matching} IN (SELECT DISTINCT {only_matching} FROM incoming_rows)"
+                    if only_matching
+                    else ""
+                )
                 conn.execute(
                     f"DELETE FROM {relation} WHERE {date_column} >= ? AND {date_column} < ?{matching}",
                     [start, end],
@@ -170,7 +176,10 @@ def connect_waiting(database: str, config: dict, timeout: float) -> duckdb.DuckD
             if waited > timeout:
                 raise RuntimeError(f"warehouse {database} still locked after {waited:.0f}s: {error}") from error
             if waited > LOCK_NOTICE_AFTER_SECONDS and not noticed:
-                print(f"[warehouse] waiting for the lock on {database}: {str(error).split(': ', 1)[-1]}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"[warehouse] waiting for the lock on {database}: {str(error).split(': ', 1)[-1]}",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 noticed = True
             time.sleep(LOCK_POLL_SECONDS)

@@ -37,8 +37,12 @@ BIGQUERY_LAUNCHER = Path(__file__).resolve().parent / "bigquery_server.py"
 PROJECT = "nba-emulated"
 BUCKET = "nba-emulated-landing"
 FAKE_CREDENTIALS = {
-    "type": "authorized_user", "client_id": "emulator", "client_secret": "emulator",
-    "refresh_token": "emulator", "token": "emulator", "expiry": "2999-01-01T00:00:00Z",
+    "type": "authorized_user",
+    "client_id": "emulator",
+    "client_secret": "emulator",
+    "refresh_token": "emulator",
+    "token": "emulator",
+    "expiry": "2999-01-01T00:00:00Z",
 }
 READY_TIMEOUT_S = 90
 
@@ -48,8 +52,10 @@ def unavailable_reason() -> str | None:
     if UNAVAILABLE.exists():
         return UNAVAILABLE.read_text().strip()
     if not (INSTALLED.exists() and BIGQUERY_PYTHON.exists()):
-        return (f"the BigQuery emulator's venv is not installed ({BIGQUERY_PYTHON}); "
-                "`make test` builds it (`make .emulators/.installed`)")
+        return (
+            f"the BigQuery emulator's venv is not installed ({BIGQUERY_PYTHON}); "
+            "`make test` builds it (`make .emulators/.installed`)"
+        )
     return None
 
 
@@ -100,8 +106,9 @@ class Server:
 def _start(name: str, command: list[str], workdir: Path, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:  # a file, never a pipe nobody reads (a full pipe blocks the server)
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=env, start_new_session=True
+        )
     return process, log
 
 
@@ -110,10 +117,25 @@ def start_gcs(workdir: Path) -> Server:
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process, log = _start("fake-gcs-server", [
-        str(_get_binary_path()), "-scheme", "http", "-host", "127.0.0.1", "-port", str(port),
-        "-backend", "memory", "-external-url", url, "-log-level", "warn",
-    ], workdir)
+    process, log = _start(
+        "fake-gcs-server",
+        [
+            str(_get_binary_path()),
+            "-scheme",
+            "http",
+            "-host",
+            "127.0.0.1",
+            "-port",
+            str(port),
+            "-backend",
+            "memory",
+            "-external-url",
+            url,
+            "-log-level",
+            "warn",
+        ],
+        workdir,
+    )
     server = Server("fake-gcs-server", process, url, log)
     server.wait_until_ready(f"{url}/storage/v1/b")
     return server
@@ -125,10 +147,25 @@ def start_bigquery(workdir: Path) -> Server:
     home = workdir / "bigquery-home"  # DuckDB's extension folder lives under HOME
     home.mkdir(exist_ok=True)
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8"}
-    process, log = _start("local-bigquery", [
-        str(BIGQUERY_PYTHON), str(BIGQUERY_LAUNCHER), "--host", "127.0.0.1", "--port", str(port),
-        "--grpc-port", str(grpc_port), "--project", PROJECT, "--data-dir", str(workdir / "bigquery-data"),
-    ], workdir, env)
+    process, log = _start(
+        "local-bigquery",
+        [
+            str(BIGQUERY_PYTHON),
+            str(BIGQUERY_LAUNCHER),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--grpc-port",
+            str(grpc_port),
+            "--project",
+            PROJECT,
+            "--data-dir",
+            str(workdir / "bigquery-data"),
+        ],
+        workdir,
+        env,
+    )
     server = Server("local-bigquery", process, url, log)
     server.wait_until_ready(f"{url}/bigquery/v2/projects/{PROJECT}/datasets")
     return server
@@ -157,8 +194,9 @@ def running_bigquery(workdir: Path) -> Iterator[Server]:
     credentials.write_text(json.dumps(FAKE_CREDENTIALS))
     server = start_bigquery(workdir)
     try:
-        with environ(BIGQUERY_EMULATOR_HOST=server.url, GOOGLE_APPLICATION_CREDENTIALS=str(credentials),
-                      NBA_GCP_PROJECT=PROJECT):  # dbt's bigquery profile reads the project here
+        with environ(
+            BIGQUERY_EMULATOR_HOST=server.url, GOOGLE_APPLICATION_CREDENTIALS=str(credentials), NBA_GCP_PROJECT=PROJECT
+        ):  # dbt's bigquery profile reads the project here
             yield server
     finally:
         server.stop()

@@ -47,8 +47,12 @@ def report_ctas_destination() -> None:
     def _query(job, session, running):
         result = original(job, session, running)
         statistics, config = result.query, job.configuration.query
-        if (statistics is not None and statistics.statementType == "CREATE_TABLE_AS_SELECT"
-                and statistics.ddlTargetTable is not None and config.destinationTable is None):
+        if (
+            statistics is not None
+            and statistics.statementType == "CREATE_TABLE_AS_SELECT"
+            and statistics.ddlTargetTable is not None
+            and config.destinationTable is None
+        ):
             config.destinationTable = statistics.ddlTargetTable
         return result
 

@@ -34,8 +34,15 @@ def team(code: str) -> dict:
     city, name = full.rsplit(" ", 1)
     if full == "Portland Trail Blazers":
         city, name = "Portland", "Trail Blazers"
-    return {"id": TEAM_ID[code], "conference": "", "division": "", "city": city, "name": name,
-            "full_name": full, "abbreviation": code}
+    return {
+        "id": TEAM_ID[code],
+        "conference": "",
+        "division": "",
+        "city": city,
+        "name": name,
+        "full_name": full,
+        "abbreviation": code,
+    }
 
 
 def num(value) -> int:
@@ -52,15 +59,33 @@ def build_balldontlie() -> None:
     games = []
     for n, (game_id, rows) in enumerate(box.groupby("GAME_ID", sort=True)):
         home, away = rows["home"].iloc[0], rows["away"].iloc[0]
-        games.append({
-            "id": FIRST_GAME_ID + n, "date": DAY, "datetime": None, "season": 2025, "status": "Final",
-            "period": 4, "time": "Final", "postseason": False,
-            "home_team_score": int(points[(game_id, home)]), "visitor_team_score": int(points[(game_id, away)]),
-            "home_team": team(home), "visitor_team": team(away), "_nba_game_id": game_id,
-        })
-    tipoffs = ["2025-11-02T20:30:00.000Z", "2025-11-02T23:00:00.000Z", "2025-11-02T23:00:00.000Z",
-               "2025-11-02T23:00:00.000Z", "2025-11-02T23:10:00.000Z", "2025-11-03T00:00:00.000Z",
-               "2025-11-03T01:00:00.000Z", "2025-11-03T02:30:00.000Z"]
+        games.append(
+            {
+                "id": FIRST_GAME_ID + n,
+                "date": DAY,
+                "datetime": None,
+                "season": 2025,
+                "status": "Final",
+                "period": 4,
+                "time": "Final",
+                "postseason": False,
+                "home_team_score": int(points[(game_id, home)]),
+                "visitor_team_score": int(points[(game_id, away)]),
+                "home_team": team(home),
+                "visitor_team": team(away),
+                "_nba_game_id": game_id,
+            }
+        )
+    tipoffs = [
+        "2025-11-02T20:30:00.000Z",
+        "2025-11-02T23:00:00.000Z",
+        "2025-11-02T23:00:00.000Z",
+        "2025-11-02T23:00:00.000Z",
+        "2025-11-02T23:10:00.000Z",
+        "2025-11-03T00:00:00.000Z",
+        "2025-11-03T01:00:00.000Z",
+        "2025-11-03T02:30:00.000Z",
+    ]
     for game, tip in zip(games, tipoffs):
         game["datetime"] = tip
     game_by_nba = {g.pop("_nba_game_id"): g for g in games}
@@ -73,11 +98,30 @@ def build_balldontlie() -> None:
         pct = float(r["FG_PCT"]) if isinstance(r["FG_PCT"], str) else None
         fga = round(fgm / pct) if pct else max(num(r["FG3A"]), 1 if pct == 0 else 0)
         first, _, last = r["PLAYER_NAME"].partition(" ")
-        stats.append(_stat(r["PLAYER_ID"], first, last, r["TEAM_ABBREVIATION"], game, {
-            "min": str(num(r["MIN"])), "pts": pts, "reb": num(r["REB"]), "ast": num(r["AST"]),
-            "stl": num(r["STL"]), "blk": num(r["BLK"]), "turnover": num(r["AST"]) // 3,
-            "fgm": fgm, "fga": fga, "fg3m": fg3m, "fg3a": num(r["FG3A"]), "ftm": ftm, "fta": num(r["FTA"]),
-        }))
+        stats.append(
+            _stat(
+                r["PLAYER_ID"],
+                first,
+                last,
+                r["TEAM_ABBREVIATION"],
+                game,
+                {
+                    "min": str(num(r["MIN"])),
+                    "pts": pts,
+                    "reb": num(r["REB"]),
+                    "ast": num(r["AST"]),
+                    "stl": num(r["STL"]),
+                    "blk": num(r["BLK"]),
+                    "turnover": num(r["AST"]) // 3,
+                    "fgm": fgm,
+                    "fga": fga,
+                    "fg3m": fg3m,
+                    "fg3a": num(r["FG3A"]),
+                    "ftm": ftm,
+                    "fta": num(r["FTA"]),
+                },
+            )
+        )
     okc_nop = next(g for g in games if g["home_team"]["abbreviation"] == "OKC")
     zero = {k: 0 for k in ("pts", "reb", "ast", "stl", "blk", "turnover", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta")}
     stats.append(_stat("1631114", "Jalen", "Williams", "OKC", okc_nop, {"min": None, **{k: None for k in zero}}))
@@ -89,7 +133,7 @@ def build_balldontlie() -> None:
 
     (OUT / "balldontlie").mkdir(exist_ok=True)
     _write(OUT / "balldontlie" / f"games_{DAY}.json", games, {"per_page": PER_PAGE})
-    pages = [stats[i:i + PER_PAGE] for i in range(0, len(stats), PER_PAGE)]
+    pages = [stats[i : i + PER_PAGE] for i in range(0, len(stats), PER_PAGE)]
     for i, page in enumerate(pages, start=1):
         meta = {"per_page": PER_PAGE}
         if i < len(pages):
@@ -99,12 +143,31 @@ def build_balldontlie() -> None:
 
 def _stat(player_id, first, last, code, game, values) -> dict:
     return {
-        "id": None, **values,
-        "player": {"id": int(player_id), "first_name": first, "last_name": last, "position": "",
-                   "team_id": TEAM_ID[code]},
+        "id": None,
+        **values,
+        "player": {
+            "id": int(player_id),
+            "first_name": first,
+            "last_name": last,
+            "position": "",
+            "team_id": TEAM_ID[code],
+        },
         "team": team(code),
-        "game": {k: game[k] for k in ("id", "date", "season", "status", "period", "time", "postseason",
-                                      "home_team_score", "visitor_team_score", "datetime")}
+        "game": {
+            k: game[k]
+            for k in (
+                "id",
+                "date",
+                "season",
+                "status",
+                "period",
+                "time",
+                "postseason",
+                "home_team_score",
+                "visitor_team_score",
+                "datetime",
+            )
+        }
         | {"home_team_id": game["home_team"]["id"], "visitor_team_id": game["visitor_team"]["id"]},
     }
 
@@ -114,8 +177,7 @@ def _write(path: Path, data: list, meta: dict) -> None:
     path.write_text(f'{{"data": [\n{lines}\n],\n"meta": {json.dumps(meta)}}}\n')
 
 
-BOOKS = {"draftkings": ("DraftKings", "16:58:41"), "fanduel": ("FanDuel", "16:57:12"),
-         "bovada": ("Bovada", "16:59:30")}
+BOOKS = {"draftkings": ("DraftKings", "16:58:41"), "fanduel": ("FanDuel", "16:57:12"), "bovada": ("Bovada", "16:59:30")}
 
 
 def build_odds_api() -> None:
@@ -124,8 +186,16 @@ def build_odds_api() -> None:
     events = []
     for (event_id, game, time), _ in props.groupby(["event_id", "game", "game_time"]):
         away, home = game.split(" @ ")
-        events.append({"id": event_id, "sport_key": "basketball_nba", "sport_title": "NBA",
-                       "commence_time": time, "home_team": home, "away_team": away})
+        events.append(
+            {
+                "id": event_id,
+                "sport_key": "basketball_nba",
+                "sport_title": "NBA",
+                "commence_time": time,
+                "home_team": home,
+                "away_team": away,
+            }
+        )
     events.sort(key=lambda e: (e["commence_time"], e["id"]))
     (OUT / "odds_api").mkdir(exist_ok=True)
     (OUT / "odds_api" / f"events_{DAY}.json").write_text(json.dumps(events, indent=1) + "\n")
@@ -142,8 +212,14 @@ def build_odds_api() -> None:
             for _, r in book.iterrows():
                 for side, price in (("Over", r["over_odds"]), ("Under", r["under_odds"])):
                     if isinstance(price, str):
-                        outcomes.append({"name": side, "description": r["player"], "price": int(float(price)),
-                                         "point": float(r["line"])})
+                        outcomes.append(
+                            {
+                                "name": side,
+                                "description": r["player"],
+                                "price": int(float(price)),
+                                "point": float(r["line"]),
+                            }
+                        )
             market = {"key": "player_points", "last_update": f"{DAY}T{clock}Z", "outcomes": outcomes}
             if key == "fanduel":
                 del market["last_update"]  # documented as optional: the bookmaker's time applies

@@ -55,19 +55,32 @@ def _rows_of(by_date: dict, day: dt.date) -> list:
 
 
 def _pick_fields(row) -> dict:
-    return dict(player_lookup=row.player_lookup, player_name=_none(row.player_name),
-                team=_none(row.team_abbr), opponent=_none(row.opponent_abbr), system_id=row.system_id)
+    return dict(
+        player_lookup=row.player_lookup,
+        player_name=_none(row.player_name),
+        team=_none(row.team_abbr),
+        opponent=_none(row.opponent_abbr),
+        system_id=row.system_id,
+    )
 
 
 def _daily_result(written: list[str]) -> MaterializeResult:
-    return MaterializeResult(metadata={"files": len(written),
-                                       "first_file": MetadataValue.url(written[0]) if written else "none"})
+    return MaterializeResult(
+        metadata={"files": len(written), "first_file": MetadataValue.url(written[0]) if written else "none"}
+    )
 
 
 def _probability_fields(row) -> dict:
-    return dict(market=row.market, predicted_value=_none(row.predicted_value), p_over=_none(row.p_over),
-                p_under=_none(row.p_under), p_push=_none(row.p_push), price=_none(row.price),
-                ev=_none(row.ev), stake=_none(row.stake))
+    return dict(
+        market=row.market,
+        predicted_value=_none(row.predicted_value),
+        p_over=_none(row.p_over),
+        p_under=_none(row.p_under),
+        p_push=_none(row.p_push),
+        price=_none(row.price),
+        ev=_none(row.ev),
+        stake=_none(row.stake),
+    )
 
 
 def _market_prediction(r) -> "schemas.Prediction":
@@ -75,62 +88,104 @@ def _market_prediction(r) -> "schemas.Prediction":
     edge = None if predicted is None else round(predicted - r.line, 2)
     side = {"OVER": r.p_over, "UNDER": r.p_under}.get(r.recommendation)
     return schemas.Prediction(
-        **_pick_fields(r), **_probability_fields(r),
-        predicted_points=predicted if r.market == "points" else None, line=r.line, edge=edge,
-        recommendation=r.recommendation, confidence=_none(side), market_p_over=_none(r.market_p_over))
+        **_pick_fields(r),
+        **_probability_fields(r),
+        predicted_points=predicted if r.market == "points" else None,
+        line=r.line,
+        edge=edge,
+        recommendation=r.recommendation,
+        confidence=_none(side),
+        market_p_over=_none(r.market_p_over),
+    )
 
 
 def _points_only_prediction(r) -> "schemas.Prediction":
     """A points system without a predictive distribution (ml_points_v1): no probabilities, no EV."""
     return schemas.Prediction(
-        **_pick_fields(r), market="points", predicted_value=_none(r.predicted_points), p_over=None,
-        p_under=None, p_push=None, price=None, ev=None, stake=None,
-        predicted_points=_none(r.predicted_points), line=r.line, edge=_none(r.edge),
-        recommendation=r.recommendation, confidence=_none(r.confidence), market_p_over=None)
+        **_pick_fields(r),
+        market="points",
+        predicted_value=_none(r.predicted_points),
+        p_over=None,
+        p_under=None,
+        p_push=None,
+        price=None,
+        ev=None,
+        stake=None,
+        predicted_points=_none(r.predicted_points),
+        line=r.line,
+        edge=_none(r.edge),
+        recommendation=r.recommendation,
+        confidence=_none(r.confidence),
+        market_p_over=None,
+    )
 
 
-@asset(deps=["player_prop_predictions", "market_prop_predictions"],
-       description="v1/predictions/{date}.json: every prediction with a line - every market of the "
-       "systems with probabilities (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake) and "
-       "the points-only ML system.",
-       **DAILY)
+@asset(
+    deps=["player_prop_predictions", "market_prop_predictions"],
+    description="v1/predictions/{date}.json: every prediction with a line - every market of the "
+    "systems with probabilities (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake) and "
+    "the points-only ML system.",
+    **DAILY,
+)
 @warehouse_session
-def export_predictions(context: AssetExecutionContext, warehouse: Warehouse,
-                       landing: ObjectStore) -> MaterializeResult:
+def export_predictions(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     markets = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
         "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL "
-        "ORDER BY game_date, market, player_lookup, system_id", [days[0], days[-1]])
+        "ORDER BY game_date, market, player_lookup, system_id",
+        [days[0], days[-1]],
+    )
     # Points systems not in the market table (no distribution yet) keep their own rows.
     points_only = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} p "
         "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL AND NOT EXISTS ("
         f"  SELECT 1 FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} m "
         "  WHERE m.game_date = p.game_date AND m.system_id = p.system_id AND m.market = 'points') "
-        "ORDER BY game_date, player_lookup, system_id", [days[0], days[-1]])
+        "ORDER BY game_date, player_lookup, system_id",
+        [days[0], days[-1]],
+    )
     by_market, by_points, written = _by_date(markets), _by_date(points_only), []
     for day in days:
-        items = ([_market_prediction(r) for r in _rows_of(by_market, day)]
-                 + [_points_only_prediction(r) for r in _rows_of(by_points, day)])
-        written.append(_write(landing, f"v1/predictions/{day}.json",
-                              schemas.PredictionsFile(game_date=day, predictions=items)))
+        items = [_market_prediction(r) for r in _rows_of(by_market, day)] + [
+            _points_only_prediction(r) for r in _rows_of(by_points, day)
+        ]
+        written.append(
+            _write(landing, f"v1/predictions/{day}.json", schemas.PredictionsFile(game_date=day, predictions=items))
+        )
     return _daily_result(written)
 
 
 def _best_bet(r) -> dict:
-    return dict(rank=int(r.rank), tier=r.tier, **_pick_fields(r), **_probability_fields(r),
-                recommendation=r.recommendation, line=r.line,
-                predicted_points=_none(r.predicted_value) if r.market == "points" else None,
-                edge=r.edge, confidence=_none(r.confidence))
+    return dict(
+        rank=int(r.rank),
+        tier=r.tier,
+        **_pick_fields(r),
+        **_probability_fields(r),
+        recommendation=r.recommendation,
+        line=r.line,
+        predicted_points=_none(r.predicted_value) if r.market == "points" else None,
+        edge=r.edge,
+        confidence=_none(r.confidence),
+    )
 
 
 def _gate_entry(g) -> "schemas.SystemGate":
     return schemas.SystemGate(
-        system_id=g.system_id, market=g.market, status=g.status, published=bool(g.publish),
-        candidates=int(g.candidates), scored_rows=int(g.scored_rows), brier_skill=_none(g.brier_skill),
-        picks=int(g.picks), hit_rate=_none(g.hit_rate), hit_rate_low=_none(g.hit_rate_low),
-        hit_rate_high=_none(g.hit_rate_high), break_even=_none(g.break_even), reason=g.reason)
+        system_id=g.system_id,
+        market=g.market,
+        status=g.status,
+        published=bool(g.publish),
+        candidates=int(g.candidates),
+        scored_rows=int(g.scored_rows),
+        brier_skill=_none(g.brier_skill),
+        picks=int(g.picks),
+        hit_rate=_none(g.hit_rate),
+        hit_rate_low=_none(g.hit_rate_low),
+        hit_rate_high=_none(g.hit_rate_high),
+        break_even=_none(g.break_even),
+        reason=g.reason,
+    )
 
 
 def no_picks_reason(gate: list) -> str:
@@ -141,28 +196,45 @@ def no_picks_reason(gate: list) -> str:
     if not with_candidates:
         return "no side of any market has a positive expected value at the consensus price"
     return "every system with a positive-EV pick is held back by its record: " + "; ".join(
-        f"{g.system_id} {g.market} ({g.candidates} candidates): {g.status}, {g.reason}" for g in with_candidates)
+        f"{g.system_id} {g.market} ({g.candidates} candidates): {g.status}, {g.reason}" for g in with_candidates
+    )
 
 
-@asset(deps=["best_bets"], description="v1/best-bets/{date}.json: the day's best bets (by EV, with "
-       "stakes), each system's gate, and why a day has no picks.", **DAILY)
+@asset(
+    deps=["best_bets"],
+    description="v1/best-bets/{date}.json: the day's best bets (by EV, with "
+    "stakes), each system's gate, and why a day has no picks.",
+    **DAILY,
+)
 @warehouse_session
-def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse,
-                     landing: ObjectStore) -> MaterializeResult:
+def export_best_bets(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.BEST_BETS)} "
-        "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, rank", [days[0], days[-1]])
+        "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, rank",
+        [days[0], days[-1]],
+    )
     gate = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.BEST_BETS_GATE)} "
-        "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, system_id, market", [days[0], days[-1]])
+        "WHERE game_date >= ? AND game_date <= ? ORDER BY game_date, system_id, market",
+        [days[0], days[-1]],
+    )
     by_date, gate_by_date, written = _by_date(rows), _by_date(gate), []
     for day in days:
         picks = [schemas.BestBet(**_best_bet(r)) for r in _rows_of(by_date, day)]
         systems = [_gate_entry(g) for g in _rows_of(gate_by_date, day)]
-        written.append(_write(landing, f"v1/best-bets/{day}.json", schemas.BestBetsFile(
-            game_date=day, picks=picks, systems=systems,
-            no_picks_reason=None if picks else no_picks_reason(systems))))
+        written.append(
+            _write(
+                landing,
+                f"v1/best-bets/{day}.json",
+                schemas.BestBetsFile(
+                    game_date=day,
+                    picks=picks,
+                    systems=systems,
+                    no_picks_reason=None if picks else no_picks_reason(systems),
+                ),
+            )
+        )
     return _daily_result(written)
 
 
@@ -174,68 +246,98 @@ def _profit(result: str, stake: float, price: float) -> float:
     return -stake if result == "LOSS" else 0.0
 
 
-@asset(deps=["best_bets", "market_prop_accuracy"], description="v1/results/{date}.json: the best "
-       "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.", **DAILY,
-       automation_condition=healing_condition("export_results"))  # heals after late box scores
-def export_results(context: AssetExecutionContext, warehouse: Warehouse,
-                   landing: ObjectStore) -> MaterializeResult:
+@asset(
+    deps=["best_bets", "market_prop_accuracy"],
+    description="v1/results/{date}.json: the best "
+    "bets graded (WIN/LOSS/PUSH/VOID/PENDING) with the day's summary, stakes and profit.",
+    **DAILY,
+    automation_condition=healing_condition("export_results"),
+)  # heals after late box scores
+def export_results(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
         f"""SELECT b.*, a.result, a.actual_value
         FROM {warehouse.relation(*tables.BEST_BETS)} b
         LEFT JOIN {warehouse.relation(*tables.MARKET_PROP_ACCURACY)} a
           USING (game_date, player_lookup, system_id, market)
-        WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""", [days[0], days[-1]])
+        WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""",
+        [days[0], days[-1]],
+    )
     by_date, written = _by_date(rows), []
     for day in days:
         picks = []
         for r in _rows_of(by_date, day):
             actual = _none(r.actual_value)
-            picks.append(schemas.GradedPick(
-                **_best_bet(r), result=r.result if isinstance(r.result, str) else "PENDING",
-                actual_points=int(actual) if actual is not None and r.market == "points" else None,
-                actual_value=None if actual is None else float(actual)))
+            picks.append(
+                schemas.GradedPick(
+                    **_best_bet(r),
+                    result=r.result if isinstance(r.result, str) else "PENDING",
+                    actual_points=int(actual) if actual is not None and r.market == "points" else None,
+                    actual_value=None if actual is None else float(actual),
+                )
+            )
         count = {k: sum(p.result == k for p in picks) for k in ("WIN", "LOSS", "PUSH", "VOID", "PENDING")}
         decided = count["WIN"] + count["LOSS"]
         staked = sum(p.stake or 0.0 for p in picks if p.result in ("WIN", "LOSS", "PUSH"))
-        summary = schemas.ResultsSummary(picks=len(picks), wins=count["WIN"], losses=count["LOSS"],
-                                         pushes=count["PUSH"], voids=count["VOID"], pending=count["PENDING"],
-                                         hit_rate=count["WIN"] / decided if decided else None,
-                                         staked=round(staked, 6),
-                                         profit=round(sum(_profit(p.result, p.stake or 0.0, p.price)
-                                                          for p in picks if p.price is not None), 6))
-        written.append(_write(landing, f"v1/results/{day}.json",
-                              schemas.ResultsFile(game_date=day, summary=summary, picks=picks)))
+        summary = schemas.ResultsSummary(
+            picks=len(picks),
+            wins=count["WIN"],
+            losses=count["LOSS"],
+            pushes=count["PUSH"],
+            voids=count["VOID"],
+            pending=count["PENDING"],
+            hit_rate=count["WIN"] / decided if decided else None,
+            staked=round(staked, 6),
+            profit=round(sum(_profit(p.result, p.stake or 0.0, p.price) for p in picks if p.price is not None), 6),
+        )
+        written.append(
+            _write(landing, f"v1/results/{day}.json", schemas.ResultsFile(game_date=day, summary=summary, picks=picks))
+        )
     return _daily_result(written)
 
 
 def last_graded_date(warehouse: Warehouse) -> "dt.date | None":
     import pandas as pd
 
-    last = warehouse.query(
-        f"SELECT max(game_date) AS last FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)}"
-    )["last"].iloc[0]
+    last = warehouse.query(f"SELECT max(game_date) AS last FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)}")[
+        "last"
+    ].iloc[0]
     return None if last is None or pd.isna(last) else pd.Timestamp(last).date()
 
 
-@asset(deps=["backtest_report", "market_backtest_report"], description="v1/systems/performance.json: "
-       "each system's backtest on the same graded rows, and per market every system against the "
-       "de-vigged market, as of the latest graded date (a run over an older range does not replace "
-       "it with an older report).", **DAILY)
-def export_system_performance(context: AssetExecutionContext, warehouse: Warehouse,
-                              landing: ObjectStore) -> MaterializeResult:
+@asset(
+    deps=["backtest_report", "market_backtest_report"],
+    description="v1/systems/performance.json: "
+    "each system's backtest on the same graded rows, and per market every system against the "
+    "de-vigged market, as of the latest graded date (a run over an older range does not replace "
+    "it with an older report).",
+    **DAILY,
+)
+def export_system_performance(
+    context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore
+) -> MaterializeResult:
     as_of = window_dates(context)[-1]
     latest = last_graded_date(warehouse)
     if latest is not None and latest > as_of:
         # The published file is the newest report; the website never goes back in time.
-        return MaterializeResult(metadata={
-            "published": False, "as_of": as_of.isoformat(),
-            "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is"})
+        return MaterializeResult(
+            metadata={
+                "published": False,
+                "as_of": as_of.isoformat(),
+                "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is",
+            }
+        )
     from nba_assets.defs.grading.market_backtest import report_key as market_report_key
 
     report = json.loads(landing.get_bytes(report_key(as_of)))
     market_key = market_report_key(as_of)
     markets = json.loads(landing.get_bytes(market_key))["entries"] if landing.exists(market_key) else []
     uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets))
-    return MaterializeResult(metadata={"published": True, "as_of": as_of.isoformat(),
-                                       "file": MetadataValue.url(uri), "systems": len(report["systems"])})
+    return MaterializeResult(
+        metadata={
+            "published": True,
+            "as_of": as_of.isoformat(),
+            "file": MetadataValue.url(uri),
+            "systems": len(report["systems"]),
+        }
+    )

@@ -90,14 +90,21 @@ def bucket_stats(rows: "pd.DataFrame") -> list[dict]:
         losses = len(bucket) - wins - pushes
         returns = np.where(push, 0.0, np.where(won, [profit(o) for o in odds] if len(odds) else [], -1.0))
         low_ci, high_ci = wilson(wins, wins + losses)
-        stats.append({
-            "edge_min": low, "edge_max": high, "bets": int(len(bucket)), "wins": wins,
-            "losses": int(losses), "pushes": pushes,
-            "hit_rate": wins / (wins + losses) if wins + losses else None,
-            "hit_rate_low": low_ci, "hit_rate_high": high_ci,
-            "roi": float(returns.sum() / (wins + losses)) if wins + losses else None,
-            "roi_at_default_odds": defaulted,
-        })
+        stats.append(
+            {
+                "edge_min": low,
+                "edge_max": high,
+                "bets": int(len(bucket)),
+                "wins": wins,
+                "losses": int(losses),
+                "pushes": pushes,
+                "hit_rate": wins / (wins + losses) if wins + losses else None,
+                "hit_rate_low": low_ci,
+                "hit_rate_high": high_ci,
+                "roi": float(returns.sum() / (wins + losses)) if wins + losses else None,
+                "roi_at_default_odds": defaulted,
+            }
+        )
     return stats
 
 
@@ -106,18 +113,22 @@ def report(rows: "pd.DataFrame") -> dict:
     compared = same_rows(rows)
     systems = []
     for system_id, part in compared.groupby("system_id"):
-        systems.append({
-            "system_id": system_id,
-            "rows": int(len(part)),
-            "mae": float((part["predicted_points"] - part["actual_points"]).abs().mean()),
-            "line_mae": float((part["line"] - part["actual_points"]).abs().mean()),
-            "buckets": bucket_stats(part),
-        })
+        systems.append(
+            {
+                "system_id": system_id,
+                "rows": int(len(part)),
+                "mae": float((part["predicted_points"] - part["actual_points"]).abs().mean()),
+                "line_mae": float((part["line"] - part["actual_points"]).abs().mean()),
+                "buckets": bucket_stats(part),
+            }
+        )
     dates = compared["game_date"]
     return {
-        "graded_dates": {"first": None if compared.empty else f"{dates.min():%Y-%m-%d}",
-                         "last": None if compared.empty else f"{dates.max():%Y-%m-%d}",
-                         "count": int(dates.nunique())},
+        "graded_dates": {
+            "first": None if compared.empty else f"{dates.min():%Y-%m-%d}",
+            "last": None if compared.empty else f"{dates.max():%Y-%m-%d}",
+            "count": int(dates.nunique()),
+        },
         "same_rows": int(compared.groupby(["game_date", "player_lookup"]).ngroups) if len(compared) else 0,
         "line": {"mae": float((compared["line"] - compared["actual_points"]).abs().mean()) if len(compared) else None},
         "systems": systems,
@@ -129,20 +140,27 @@ def at_least(system: dict, min_edge: float) -> dict:
     """Bets, wins, losses and hit rate of a system's picks with |edge| >= min_edge."""
     buckets = [b for b in system["buckets"] if b["edge_min"] >= min_edge]
     wins, losses = sum(b["wins"] for b in buckets), sum(b["losses"] for b in buckets)
-    return {"bets": sum(b["bets"] for b in buckets), "wins": wins, "losses": losses,
-            "hit_rate": wins / (wins + losses) if wins + losses else None}
+    return {
+        "bets": sum(b["bets"] for b in buckets),
+        "wins": wins,
+        "losses": losses,
+        "hit_rate": wins / (wins + losses) if wins + losses else None,
+    }
 
 
 def systems_table(result: dict) -> str:
     """Plain-text summary: per system on the same rows, MAE vs the line, hit rate at edge >= 2 / 3."""
-    lines = [f"{'system':<20}{'rows':>6}{'MAE':>8}{'line MAE':>10}{'bets>=2':>9}{'hit>=2':>8}"
-             f"{'bets>=3':>9}{'hit>=3':>8}"]
+    lines = [
+        f"{'system':<20}{'rows':>6}{'MAE':>8}{'line MAE':>10}{'bets>=2':>9}{'hit>=2':>8}{'bets>=3':>9}{'hit>=3':>8}"
+    ]
     for system in result["systems"]:
         two, three = at_least(system, 2.0), at_least(system, 3.0)
         pct = lambda v: "" if v is None else f"{100 * v:.1f}%"  # noqa: E731
-        lines.append(f"{system['system_id']:<20}{system['rows']:>6}{system['mae']:>8.3f}"
-                     f"{system['line_mae']:>10.3f}{two['bets']:>9}{pct(two['hit_rate']):>8}"
-                     f"{three['bets']:>9}{pct(three['hit_rate']):>8}")
+        lines.append(
+            f"{system['system_id']:<20}{system['rows']:>6}{system['mae']:>8.3f}"
+            f"{system['line_mae']:>10.3f}{two['bets']:>9}{pct(two['hit_rate']):>8}"
+            f"{three['bets']:>9}{pct(three['hit_rate']):>8}"
+        )
     return "\n".join(lines)
 
 
@@ -200,28 +218,41 @@ def cached_backtest_plots(store: ObjectStore, result: dict, rows: "pd.DataFrame"
     hit rates with their intervals per system and bucket, and the calibration's rows."""
     import json
 
-    drawn = [(s["system_id"], [(b["hit_rate"], b["hit_rate_low"], b["hit_rate_high"]) for b in s["buckets"]])
-             for s in result["systems"]]
+    drawn = [
+        (s["system_id"], [(b["hit_rate"], b["hit_rate_low"], b["hit_rate_high"]) for b in s["buckets"]])
+        for s in result["systems"]
+    ]
     compared = same_rows(rows)[["system_id", "predicted_points", "actual_points"]]
     digest = digest_of([json.dumps(drawn).encode(), frame_bytes(compared)], __file__)
-    return cached_plots(store, PLOT_CACHE, digest, lambda: plots(result, rows),
-                        ["hit_rate_by_edge.png", "calibration.png"])
+    return cached_plots(
+        store, PLOT_CACHE, digest, lambda: plots(result, rows), ["hit_rate_by_edge.png", "calibration.png"]
+    )
 
 
 def markdown(result: dict) -> str:
-    lines = [f"Same rows: {result['same_rows']} player-dates over {result['graded_dates']['count']} dates "
-             f"({result['graded_dates']['first']}..{result['graded_dates']['last']}); "
-             f"consensus line MAE {result['line']['mae']:.3f}." if result["same_rows"] else "No graded rows yet.", ""]
+    lines = [
+        f"Same rows: {result['same_rows']} player-dates over {result['graded_dates']['count']} dates "
+        f"({result['graded_dates']['first']}..{result['graded_dates']['last']}); "
+        f"consensus line MAE {result['line']['mae']:.3f}."
+        if result["same_rows"]
+        else "No graded rows yet.",
+        "",
+    ]
     lines.append("| system | rows | MAE | line MAE | edge | bets | hit rate (95%) | ROI |")
     lines.append("|---|---:|---:|---:|---|---:|---|---:|")
     for system in result["systems"]:
         for b in system["buckets"]:
             label = f"{b['edge_min']:g}-{b['edge_max']:g}" if b["edge_max"] else f"{b['edge_min']:g}+"
-            hit = ("" if b["hit_rate"] is None else
-                   f"{100 * b['hit_rate']:.1f}% ({100 * b['hit_rate_low']:.1f}-{100 * b['hit_rate_high']:.1f})")
+            hit = (
+                ""
+                if b["hit_rate"] is None
+                else f"{100 * b['hit_rate']:.1f}% ({100 * b['hit_rate_low']:.1f}-{100 * b['hit_rate_high']:.1f})"
+            )
             roi = "" if b["roi"] is None else f"{100 * b['roi']:+.1f}%" + (" *" if b["roi_at_default_odds"] else "")
-            lines.append(f"| {system['system_id']} | {system['rows']} | {system['mae']:.3f} | "
-                         f"{system['line_mae']:.3f} | {label} | {b['bets']} | {hit} | {roi} |")
+            lines.append(
+                f"| {system['system_id']} | {system['rows']} | {system['mae']:.3f} | "
+                f"{system['line_mae']:.3f} | {label} | {b['bets']} | {hit} | {roi} |"
+            )
     lines.append("")
     lines.append("ROI at the consensus books' real prices; * = some bets priced at -110 (no price).")
     return "\n".join(lines)
@@ -239,8 +270,7 @@ def report_key(as_of: "dt.date") -> str:
     "graded date up to the date, hit rate with 95% intervals and ROI per edge bucket; PNG plots attached "
     "and written to v1/systems/plots/. A range's run computes the report as of its last date.",
 )
-def backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
-                    landing: ObjectStore) -> MaterializeResult:
+def backtest_report(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     import json
 
     as_of = window_dates(context)[-1]
@@ -249,8 +279,9 @@ def backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
     images = cached_backtest_plots(landing, result, rows) if result["same_rows"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=2).encode())
-    embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
-                           for name, data in images.items())
+    embedded = "\n\n".join(
+        f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})" for name, data in images.items()
+    )
     metadata = {
         "report": MetadataValue.md(markdown(result)),
         "plots": MetadataValue.md(embedded or "no graded rows"),

@@ -37,9 +37,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EV_BUCKETS = [(0.0, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, None)]
+
+
 def report_key(as_of: "dt.date") -> str:
     """The market report as of a date in the object store (export_system_performance reads it)."""
     return f"backtest/markets/{as_of.isoformat()}.json"
+
+
 # Where the object store keeps the last report computed, with its inputs' digest (lib/plot_cache.py).
 REPORT_CACHE = "cache/reports/market_backtest.json"
 # NBA seasons start in October: a date before July belongs to the season that started the year before.
@@ -74,7 +78,10 @@ def pick_stats(picks: "pd.DataFrame") -> dict:
     frame = decided.assign(win=win, decided=1.0, profit=profit)
     wins = int(win.sum())
     return {
-        "bets": int(len(picks)), "wins": wins, "losses": int(len(decided) - wins), "pushes": pushes,
+        "bets": int(len(picks)),
+        "wins": wins,
+        "losses": int(len(decided) - wins),
+        "pushes": pushes,
         "hit_rate": wins / len(decided) if len(decided) else None,
         "hit_rate_interval": _interval(frame, ["win", "decided"], lambda s: s["win"] / s["decided"]),
         "roi": float(profit.sum() / (len(decided) + pushes)) if len(decided) + pushes else None,
@@ -104,12 +111,16 @@ def system_scores(rows: "pd.DataFrame") -> dict:
         "market_brier": prob.brier(p_market, went_over) if n else None,
         "market_log_loss": prob.log_loss(p_market, went_over) if n else None,
         "brier_skill": prob.brier_skill(p_system, p_market, went_over) if n else None,
-        "brier_skill_interval": _interval(scores, ["se_system", "se_market"],
-                                          lambda s: 1 - s["se_system"] / s["se_market"]),
-        "calibration_slope": _finite(slope), "calibration_intercept": _finite(intercept),
+        "brier_skill_interval": _interval(
+            scores, ["se_system", "se_market"], lambda s: 1 - s["se_system"] / s["se_market"]
+        ),
+        "calibration_slope": _finite(slope),
+        "calibration_intercept": _finite(intercept),
         "market_calibration_slope": _finite(market_slope),
         "market_calibration_intercept": _finite(market_intercept),
-        "mae": float((with_mean["predicted_value"] - with_mean["actual_value"]).abs().mean()) if len(with_mean) else None,
+        "mae": float((with_mean["predicted_value"] - with_mean["actual_value"]).abs().mean())
+        if len(with_mean)
+        else None,
         "line_mae": float((with_mean["line"] - with_mean["actual_value"]).abs().mean()) if len(with_mean) else None,
         "picks": pick_stats(picks),
         "ev_buckets": buckets,
@@ -133,9 +144,16 @@ def report(rows: "pd.DataFrame") -> dict:
         segments = [("all", part)] + ([(s, part[part["season"] == s]) for s in seasons] if len(seasons) > 1 else [])
         for segment, segment_rows in segments:
             dates = segment_rows["game_date"]
-            entries.append({"market": market, "system_id": system_id, "segment": segment,
-                            "first_date": f"{dates.min():%Y-%m-%d}", "last_date": f"{dates.max():%Y-%m-%d}",
-                            **system_scores(segment_rows)})
+            entries.append(
+                {
+                    "market": market,
+                    "system_id": system_id,
+                    "segment": segment,
+                    "first_date": f"{dates.min():%Y-%m-%d}",
+                    "last_date": f"{dates.max():%Y-%m-%d}",
+                    **system_scores(segment_rows),
+                }
+            )
     order = {m: i for i, m in enumerate(MARKET_KEYS)}
     entries.sort(key=lambda e: (order.get(e["market"], 99), e["system_id"], e["segment"] != "all", e["segment"]))
     return {"break_even_at_minus_110": round(110 / 210, 4), "entries": entries}
@@ -153,38 +171,58 @@ def _range(interval, scale: float = 100.0, fmt: str = "{:.1f}") -> str:
 
 def table(result: dict) -> str:
     """Plain text: per market, system and segment, the scores against the market."""
-    header = (f"{'market':<9}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
-              f"{'slope':>7}{'mkt sl':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}")
+    header = (
+        f"{'market':<9}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
+        f"{'slope':>7}{'mkt sl':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}"
+    )
     lines = [header]
     for e in result["entries"]:
         picks = e["picks"]
-        skill = "" if e["brier_skill"] is None else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
-        roi = "" if picks["roi"] is None else f"{100 * picks['roi']:+.1f}%" + _range(picks["roi_interval"], fmt="{:+.1f}")
+        skill = (
+            ""
+            if e["brier_skill"] is None
+            else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
+        )
+        roi = (
+            "" if picks["roi"] is None else f"{100 * picks['roi']:+.1f}%" + _range(picks["roi_interval"], fmt="{:+.1f}")
+        )
         lines.append(
             f"{e['market']:<9}{e['system_id']:<19}{e['segment']:<9}{e['scored_rows']:>7}"
             f"{(e['brier'] or 0):>8.4f}{(e['market_brier'] or 0):>8.4f}{skill:>26}"
             f"{(e['calibration_slope'] or 0):>7.2f}{(e['market_calibration_slope'] or 0):>7.2f}"
             f"{(e['mae'] or 0):>7.2f}{(e['line_mae'] or 0):>8.2f}"
             f"{picks['bets']:>7}{_pct(picks['hit_rate']) + _range(picks['hit_rate_interval']):>22}"
-            f"{roi:>24}")
+            f"{roi:>24}"
+        )
     return "\n".join(lines)
 
 
 def markdown(result: dict) -> str:
-    lines = ["| market | system | segment | n | Brier | market Brier | log loss | market log loss | skill (95%) "
-             "| calibration slope | MAE | line MAE | bets EV>0 | hit rate (95%) | ROI (95%) |",
-             "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| market | system | segment | n | Brier | market Brier | log loss | market log loss | skill (95%) "
+        "| calibration slope | MAE | line MAE | bets EV>0 | hit rate (95%) | ROI (95%) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|---|",
+    ]
     for e in result["entries"]:
         p = e["picks"]
-        skill = "" if e["brier_skill"] is None else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
+        skill = (
+            ""
+            if e["brier_skill"] is None
+            else f"{e['brier_skill']:+.3f}" + _range(e["brier_skill_interval"], 1, "{:+.3f}")
+        )
         roi = "" if p["roi"] is None else f"{100 * p['roi']:+.1f}%" + _range(p["roi_interval"], fmt="{:+.1f}")
         num = lambda v, f="{:.4f}": "" if v is None else f.format(v)  # noqa: E731
-        lines.append(f"| {e['market']} | {e['system_id']} | {e['segment']} | {e['scored_rows']} | {num(e['brier'])} "
-                     f"| {num(e['market_brier'])} | {num(e['log_loss'])} | {num(e['market_log_loss'])} | {skill} "
-                     f"| {num(e['calibration_slope'], '{:.2f}')} | {num(e['mae'], '{:.2f}')} | {num(e['line_mae'], '{:.2f}')} "
-                     f"| {p['bets']} | {_pct(p['hit_rate'])}{_range(p['hit_rate_interval'])} | {roi} |")
-    lines += ["", "Skill > 0: better than the de-vigged market's P(over) on the same rows. ROI at the consensus "
-              "books' real prices; intervals: 95%, bootstrap clustered by date."]
+        lines.append(
+            f"| {e['market']} | {e['system_id']} | {e['segment']} | {e['scored_rows']} | {num(e['brier'])} "
+            f"| {num(e['market_brier'])} | {num(e['log_loss'])} | {num(e['market_log_loss'])} | {skill} "
+            f"| {num(e['calibration_slope'], '{:.2f}')} | {num(e['mae'], '{:.2f}')} | {num(e['line_mae'], '{:.2f}')} "
+            f"| {p['bets']} | {_pct(p['hit_rate'])}{_range(p['hit_rate_interval'])} | {roi} |"
+        )
+    lines += [
+        "",
+        "Skill > 0: better than the de-vigged market's P(over) on the same rows. ROI at the consensus "
+        "books' real prices; intervals: 95%, bootstrap clustered by date.",
+    ]
     return "\n".join(lines)
 
 
@@ -202,8 +240,13 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
         # Fixed margins, no bbox_inches="tight": that option renders every figure twice.
         figure, axis = plt.subplots(figsize=(4.2, 4.2))
         figure.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92)
-        curves = [(f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
-                   part[part["system_id"] == part["system_id"].iloc[0]], "market_p_over")]
+        curves = [
+            (
+                f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
+                part[part["system_id"] == part["system_id"].iloc[0]],
+                "market_p_over",
+            )
+        ]
         curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
         for label, rows_, column in curves:
             bins = prob.reliability(rows_[column], rows_["went_over"])
@@ -231,15 +274,17 @@ def rows_digest(rows: "pd.DataFrame") -> bytes:
     from nba_assets.lib import markets
 
     libraries = " ".join(version(name) for name in ("numpy", "pandas", "scipy", "scikit-learn"))
-    return digest_of([frame_bytes(rows), libraries.encode()], __file__, prob.__file__, health.__file__,
-                     markets.__file__)
+    return digest_of(
+        [frame_bytes(rows), libraries.encode()], __file__, prob.__file__, health.__file__, markets.__file__
+    )
 
 
 def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: bytes) -> dict[str, bytes]:
     """`reliability_plots`, rendered only when the graded rows changed (lib/plot_cache.py)."""
     markets = sorted(health.scored(same_rows(rows))["market"].unique())  # the plots' order
-    return cached_plots(store, PLOT_CACHE, digest, lambda: reliability_plots(rows),
-                        [f"reliability_{market}.png" for market in markets])
+    return cached_plots(
+        store, PLOT_CACHE, digest, lambda: reliability_plots(rows), [f"reliability_{market}.png" for market in markets]
+    )
 
 
 @asset(
@@ -251,8 +296,9 @@ def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: b
     "ROI at real prices by EV bucket; per season when there are several (2024-25 threes on its own). "
     "A range's run computes the report as of its last date.",
 )
-def market_backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
-                           landing: ObjectStore) -> MaterializeResult:
+def market_backtest_report(
+    context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore
+) -> MaterializeResult:
     import json
 
     as_of = window_dates(context)[-1]
@@ -264,12 +310,19 @@ def market_backtest_report(context: AssetExecutionContext, warehouse: Warehouse,
     images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
-    embedded = "\n\n".join(f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})"
-                           for name, data in images.items())
+    embedded = "\n\n".join(
+        f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})" for name, data in images.items()
+    )
     overall = [e for e in result["entries"] if e["segment"] == "all"]
-    return MaterializeResult(metadata=as_of_metadata(context, as_of, {
-        "report": MetadataValue.md(markdown(result) if result["entries"] else "no graded rows"),
-        "reliability": MetadataValue.md(embedded or "no graded rows"),
-        **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
-        **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
-    }))
+    return MaterializeResult(
+        metadata=as_of_metadata(
+            context,
+            as_of,
+            {
+                "report": MetadataValue.md(markdown(result) if result["entries"] else "no graded rows"),
+                "reliability": MetadataValue.md(embedded or "no graded rows"),
+                **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
+                **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
+            },
+        )
+    )

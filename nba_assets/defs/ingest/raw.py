@@ -6,7 +6,6 @@ replaced in one transaction. A validation or load failure writes nothing, so a d
 previous rows; re-running a date replaces it, never duplicates it.
 """
 
-
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -124,8 +123,9 @@ def load_window(
         typed = validate(table, rows[list(table.column_types)], start, end, landed)
     except RawValidationError as err:
         raise Failure(description=str(err), allow_retries=False) from None
-    warehouse.replace_window(RAW_SCHEMA, table.name, typed, table.column_types, start, end,
-                             only_matching=table.replace_only_matching)
+    warehouse.replace_window(
+        RAW_SCHEMA, table.name, typed, table.column_types, start, end, only_matching=table.replace_only_matching
+    )
     return typed
 
 
@@ -142,8 +142,11 @@ def unique_key_check(warehouse: Warehouse, table: RawTable, context) -> AssetChe
     return AssetCheckResult(
         check_name="unique_keys",
         passed=duplicates.empty,
-        metadata={"key": keys, "duplicate_keys": len(duplicates),
-                  "examples": MetadataValue.md(duplicates.to_string(index=False) if len(duplicates) else "none")},
+        metadata={
+            "key": keys,
+            "duplicate_keys": len(duplicates),
+            "examples": MetadataValue.md(duplicates.to_string(index=False) if len(duplicates) else "none"),
+        },
     )
 
 
@@ -153,15 +156,18 @@ def _result_metadata(context, typed, landed, empty_dates, notes, source: NbaSour
         "source": source.describe(),
         "dates": len(landed),
         "dates_without_rows": len(empty_dates),
-        "dates_without_rows_list": MetadataValue.md(", ".join(empty_dates[:60]) + (" ..." if len(empty_dates) > 60 else "") or "none"),
+        "dates_without_rows_list": MetadataValue.md(
+            ", ".join(empty_dates[:60]) + (" ..." if len(empty_dates) > 60 else "") or "none"
+        ),
         "landing_first": MetadataValue.url(landed[0]) if landed else "none",
         "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes[:30]) or "none"),
     }
 
 
 def _unique_spec(asset_name: str) -> AssetCheckSpec:
-    return AssetCheckSpec("unique_keys", asset=asset_name,
-                          description="No two rows of the window share the table's key.")
+    return AssetCheckSpec(
+        "unique_keys", asset=asset_name, description="No two rows of the window share the table's key."
+    )
 
 
 @asset(
@@ -171,14 +177,15 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
     **RAW_KWARGS,
 )
 @warehouse_session
-def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource,
-                 landing: ObjectStore, warehouse: Warehouse):
+def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource, landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "schedule")
     typed = load_window(context, warehouse, SCHEDULE, rows, landed)
-    yield MaterializeResult(metadata={
-        "games": len(typed),
-        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
-    })
+    yield MaterializeResult(
+        metadata={
+            "games": len(typed),
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+        }
+    )
     yield unique_key_check(warehouse, SCHEDULE, context)
 
 
@@ -190,24 +197,28 @@ def _missing_box_scores(warehouse: Warehouse, context) -> "tuple[pd.DataFrame, p
 
 
 def _game_names(missing: "pd.DataFrame") -> list[str]:
-    return [f"{r.game_date:%Y-%m-%d} {r.game_id} ({r.team_abbr} vs {r.opponent_abbr})"
-            for r in missing.drop_duplicates(["game_date", "game_id"]).itertuples()]
+    return [
+        f"{r.game_date:%Y-%m-%d} {r.game_id} ({r.team_abbr} vs {r.opponent_abbr})"
+        for r in missing.drop_duplicates(["game_date", "game_id"]).itertuples()
+    ]
 
 
 def _completeness(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCheckResult:
     """Every final game has box-score rows for both teams (WARN: a late game heals on arrival)."""
     listing = "\n".join(
-        f"- {r.game_date:%Y-%m-%d} game {r.game_id}: no rows for {r.team_abbr}"
-        for r in missing.head(50).itertuples()
+        f"- {r.game_date:%Y-%m-%d} game {r.game_id}: no rows for {r.team_abbr}" for r in missing.head(50).itertuples()
     )
     games = _game_names(missing)
     return AssetCheckResult(
         check_name="completeness",
         passed=missing.empty,
         severity=AssetCheckSeverity.WARN,
-        description=("All final games have box scores for both teams." if missing.empty else
-                     f"{len(games)} of {int(finals['final_games'].sum())} final games lack box "
-                     "scores: " + ", ".join(games)[:500]),
+        description=(
+            "All final games have box scores for both teams."
+            if missing.empty
+            else f"{len(games)} of {int(finals['final_games'].sum())} final games lack box "
+            "scores: " + ", ".join(games)[:500]
+        ),
         metadata={
             "final_games": int(finals["final_games"].sum()),
             "games_missing_box_scores": len(games),
@@ -222,15 +233,17 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     missing_games = missing.drop_duplicates(["game_date", "game_id"]).groupby("game_date").size()
     broken = [day for day, n in missing_games.items() if n * 2 > per_date.get(day, 0)]
     tripped = missing[missing["game_date"].isin(broken)]
-    summary = ", ".join(f"{day:%Y-%m-%d}: {missing_games[day]} of {per_date.get(day, 0)}"
-                        for day in broken)
+    summary = ", ".join(f"{day:%Y-%m-%d}: {missing_games[day]} of {per_date.get(day, 0)}" for day in broken)
     return AssetCheckResult(
         check_name="circuit_breaker",
         passed=not broken,
         severity=AssetCheckSeverity.ERROR,
-        description=("No date is missing more than half of its games' box scores." if not broken else
-                     f"Halted: more than half of the final games lack box scores ({summary}). "
-                     "Games: " + ", ".join(_game_names(tripped))[:800]),
+        description=(
+            "No date is missing more than half of its games' box scores."
+            if not broken
+            else f"Halted: more than half of the final games lack box scores ({summary}). "
+            "Games: " + ", ".join(_game_names(tripped))[:800]
+        ),
         metadata={
             "dates_tripped": MetadataValue.md(summary or "none"),
             "games_missing": MetadataValue.md("\n".join(f"- {g}" for g in _game_names(tripped)) or "none"),
@@ -244,13 +257,16 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     deps=["raw_schedule"],
     check_specs=[
         AssetCheckSpec(
-            "completeness", asset="raw_player_boxscores",
+            "completeness",
+            asset="raw_player_boxscores",
             description="Every scheduled game with a final score has box-score rows for both "
             "teams. WARN: the rest of the date goes on (a late game's predictions stay PENDING) "
             "and the late-box-score sensor retries the date until the game arrives.",
         ),
         AssetCheckSpec(
-            "circuit_breaker", asset="raw_player_boxscores", blocking=True,
+            "circuit_breaker",
+            asset="raw_player_boxscores",
+            blocking=True,
             description="Circuit breaker: fails when more than half of a date's final games lack "
             "box scores (a source outage, not a late game). Blocking: the window's downstream "
             "assets do not run; the alert names the games.",
@@ -260,14 +276,17 @@ def _circuit_breaker(missing: "pd.DataFrame", finals: "pd.DataFrame") -> AssetCh
     **RAW_KWARGS,
 )
 @warehouse_session
-def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
-                         landing: ObjectStore, warehouse: Warehouse):
+def raw_player_boxscores(
+    context: AssetExecutionContext, nba_source: NbaSource, landing: ObjectStore, warehouse: Warehouse
+):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "player_boxscores")
     typed = load_window(context, warehouse, PLAYER_BOXSCORES, rows, landed)
-    yield MaterializeResult(metadata={
-        "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
-        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
-    })
+    yield MaterializeResult(
+        metadata={
+            "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+        }
+    )
     yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
     missing, finals = _missing_box_scores(warehouse, context)
     yield _completeness(missing, finals)
@@ -281,14 +300,15 @@ def raw_player_boxscores(context: AssetExecutionContext, nba_source: NbaSource,
     **RAW_KWARGS,
 )
 @warehouse_session
-def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource,
-                   landing: ObjectStore, warehouse: Warehouse):
+def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource, landing: ObjectStore, warehouse: Warehouse):
     rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
     typed = load_window(context, warehouse, PROP_LINES, rows, landed)
     points = typed[typed["market"] == "player_points"] if len(typed) else typed
-    yield MaterializeResult(metadata={
-        "points_lines": len(points),
-        "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
-        **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
-    })
+    yield MaterializeResult(
+        metadata={
+            "points_lines": len(points),
+            "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+        }
+    )
     yield unique_key_check(warehouse, PROP_LINES, context)

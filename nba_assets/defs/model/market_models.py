@@ -68,21 +68,38 @@ if TYPE_CHECKING:
 SYSTEM = "ml_market_v1"
 ARTIFACTS = weekly.WeeklyArtifacts("models/market_models")
 VALIDATION_DAYS = 14
-MIN_TRAINING_ROWS = 500        # complete rows of a market, else no model for it that week
-MIN_DISTRIBUTION_ROWS = 200    # holdout rows of rotation players to fit the distribution
-MIN_LINE_ROWS = 150            # holdout rows with a line and prices to learn trust in the market
+MIN_TRAINING_ROWS = 500  # complete rows of a market, else no model for it that week
+MIN_DISTRIBUTION_ROWS = 200  # holdout rows of rotation players to fit the distribution
+MIN_LINE_ROWS = 150  # holdout rows with a line and prices to learn trust in the market
 ROTATION_MINUTES = 15.0
-STAT_COLUMNS = ("stat_avg_last_5", "stat_avg_last_10", "stat_avg_season", "stat_per_minute_last_10",
-                "minutes_avg_last_10", "stat_std_last_10", "opponent_allowed_last_10")
+STAT_COLUMNS = (
+    "stat_avg_last_5",
+    "stat_avg_last_10",
+    "stat_avg_season",
+    "stat_per_minute_last_10",
+    "minutes_avg_last_10",
+    "stat_std_last_10",
+    "opponent_allowed_last_10",
+)
 # Without these a player has no usable history in the market: no prediction (counted, not guessed).
 REQUIRED = ("stat_avg_last_10", "stat_avg_season", "minutes_avg_last_10")
 # What training reads of a feature row (the names, teams and ids are not needed).
-TRAINING_COLUMNS = ("game_date", "player_lookup", "market", *STAT_COLUMNS, "days_rest", "home_away",
-                    "consensus_line", "over_odds", "under_odds")
+TRAINING_COLUMNS = (
+    "game_date",
+    "player_lookup",
+    "market",
+    *STAT_COLUMNS,
+    "days_rest",
+    "home_away",
+    "consensus_line",
+    "over_odds",
+    "under_odds",
+)
 OUTCOME_COLUMNS = ("points", "rebounds", "assists", "fg3m", "steals", "blocks")
 
 
 # --- features -----------------------------------------------------------------------------------
+
 
 def complete(rows: "pd.DataFrame") -> "pd.Series":
     return rows[list(REQUIRED)].notna().all(axis=1)
@@ -114,6 +131,7 @@ def _logit(p) -> "np.ndarray":
 
 # --- the model of one market ----------------------------------------------------------------------
 
+
 @dataclass
 class MarketModel:
     """One market's model of one week: the GLM's coefficients (on standardized inputs), the
@@ -125,8 +143,8 @@ class MarketModel:
     coef: "np.ndarray"
     intercept: float
     line_weight: float = 0.0
-    dispersion: float | None = None          # negative binomial size (inf: Poisson)
-    residuals: "np.ndarray | None" = None    # scaled residuals (points, PRA)
+    dispersion: float | None = None  # negative binomial size (inf: Poisson)
+    residuals: "np.ndarray | None" = None  # scaled residuals (points, PRA)
     stacking: tuple[float, float, float] | None = None  # (a, b, c), see the module docstring
     figures: dict = field(default_factory=dict)
 
@@ -159,8 +177,9 @@ class MarketModel:
         raw = self.mean(rows)
         line = rows["consensus_line"].astype(float).to_numpy()
         predicted = line + self.line_weight * (raw - line)
-        out = pd.DataFrame({"predicted_value": predicted, "p_over": np.nan, "p_under": np.nan,
-                            "p_push": np.nan}, index=rows.index)
+        out = pd.DataFrame(
+            {"predicted_value": predicted, "p_over": np.nan, "p_under": np.nan, "p_push": np.nan}, index=rows.index
+        )
         if not self.has_distribution:
             return out
         model_over, model_under, _ = self.probabilities(raw, line)
@@ -192,7 +211,7 @@ class TrainingArrays:
 
     x: "np.ndarray"
     day: "np.ndarray"
-    market: "np.ndarray"         # index in MARKET_KEYS
+    market: "np.ndarray"  # index in MARKET_KEYS
     complete: "np.ndarray"
     actual: "np.ndarray"
     minutes: "np.ndarray"
@@ -206,11 +225,17 @@ class TrainingArrays:
 
         codes = {market: i for i, market in enumerate(MARKET_KEYS)}
         as_float = lambda column: rows[column].astype(float).to_numpy()  # noqa: E731
-        return cls(x=design(rows), day=weekly.as_days(rows["game_date"]),
-                   market=rows["market"].map(codes).to_numpy(np.int64),
-                   complete=complete(rows).to_numpy(bool), actual=as_float("actual_value"),
-                   minutes=as_float("minutes_avg_last_10"), line=as_float("consensus_line"),
-                   over_odds=as_float("over_odds"), under_odds=as_float("under_odds"))
+        return cls(
+            x=design(rows),
+            day=weekly.as_days(rows["game_date"]),
+            market=rows["market"].map(codes).to_numpy(np.int64),
+            complete=complete(rows).to_numpy(bool),
+            actual=as_float("actual_value"),
+            minutes=as_float("minutes_avg_last_10"),
+            line=as_float("consensus_line"),
+            over_odds=as_float("over_odds"),
+            under_odds=as_float("under_odds"),
+        )
 
     def take(self, index) -> "TrainingArrays":
         return TrainingArrays(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
@@ -288,8 +313,12 @@ def train_market(rows: TrainingArrays, market: str) -> MarketModel | None:
             model.line_weight = line_weight(raw[with_line], lined.line, lined.actual)
             if model.has_distribution:
                 model.stacking = fit_stacking(probe, raw[with_line], lined)
-    model.figures = {**figures, "line_weight": model.line_weight, "dispersion": model.spread(),
-                     "stacking": list(model.stacking) if model.stacking else None}
+    model.figures = {
+        **figures,
+        "line_weight": model.line_weight,
+        "dispersion": model.spread(),
+        "stacking": list(model.stacking) if model.stacking else None,
+    }
     return model
 
 
@@ -298,8 +327,7 @@ def train_week(rows: TrainingArrays) -> "dict[str, MarketModel | None]":
     import numpy as np
 
     present = np.unique(rows.market)
-    return {MARKET_KEYS[code]: train_market(rows.take(rows.market == code), MARKET_KEYS[code])
-            for code in present}
+    return {MARKET_KEYS[code]: train_market(rows.take(rows.market == code), MARKET_KEYS[code]) for code in present}
 
 
 def _fit_job(week: dt.date, bounds: tuple[int, int], rows: TrainingArrays):
@@ -310,7 +338,10 @@ def _fit_job(week: dt.date, bounds: tuple[int, int], rows: TrainingArrays):
 
 # --- training rows, keys, reuse ----------------------------------------------------------------------
 
-def training_rows(warehouse: Warehouse, weeks: "list[dt.date]") -> "tuple[pd.DataFrame, dict[dt.date, tuple[int, int]]]":
+
+def training_rows(
+    warehouse: Warehouse, weeks: "list[dt.date]"
+) -> "tuple[pd.DataFrame, dict[dt.date, tuple[int, int]]]":
     """(rows, {week: (low, high)}): feature rows of every market with the outcome (played games)
     from the 52 weeks before the first week to the last week's Monday (excluded), sorted by date,
     and each week's training rows as a slice of them (the 52 weeks before its Monday): one query
@@ -347,17 +378,17 @@ def fit_keys(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]") -> 
     """Each week's fit key from one pass of row hashes over all the rows."""
     hashes = weekly.row_hashes(rows)
     code = code_version()
-    return {week: weekly.fit_key(weekly.content_key(rows.columns, hashes[low:high]), code)
-            for week, (low, high) in slices.items()}
+    return {
+        week: weekly.fit_key(weekly.content_key(rows.columns, hashes[low:high]), code)
+        for week, (low, high) in slices.items()
+    }
 
 
-def train_weeks(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]",
-                keys: "dict[dt.date, str]") -> dict:
+def train_weeks(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]", keys: "dict[dt.date, str]") -> dict:
     """{week: {market: model}}; weeks with identical rows share one fit, many in worker processes."""
     same_as = weekly.distinct_jobs(keys)
     distinct = {week: slices[week] for week in set(same_as.values())}
-    trained = weekly.run_jobs("nba_assets.defs.model.market_models:_fit_job", distinct,
-                              shared=TrainingArrays.of(rows))
+    trained = weekly.run_jobs("nba_assets.defs.model.market_models:_fit_job", distinct, shared=TrainingArrays.of(rows))
     return {week: trained[same_as[week]] for week in slices}
 
 
@@ -367,24 +398,30 @@ def load_models(store: ObjectStore, week: dt.date) -> "dict[str, MarketModel | N
 
 # --- the asset ---------------------------------------------------------------------------------------
 
+
 class MarketModelsConfig(Config):
     retrain: bool = Field(
         default=False,
         description="Also check (and refit if its training rows or code changed) the models of a week "
-        "that started on or before the run's first date and already has an artifact.")
+        "that started on or before the run's first date and already has an artifact.",
+    )
 
 
 def _record(key: str, rows: "pd.DataFrame", models: dict) -> dict:
-    return {"fit_key": key, "system_id": SYSTEM,
-            "training_first_date": f"{rows['game_date'].min():%Y-%m-%d}" if len(rows) else None,
-            "training_last_date": f"{rows['game_date'].max():%Y-%m-%d}" if len(rows) else None,
-            "markets": {market: (model.figures if model else None) for market, model in models.items()}}
+    return {
+        "fit_key": key,
+        "system_id": SYSTEM,
+        "training_first_date": f"{rows['game_date'].min():%Y-%m-%d}" if len(rows) else None,
+        "training_last_date": f"{rows['game_date'].max():%Y-%m-%d}" if len(rows) else None,
+        "markets": {market: (model.figures if model else None) for market, model in models.items()},
+    }
 
 
 def _week_line(week: dt.date, record: dict, fit: str, uri: str | None) -> str:
     markets = record.get("markets") or {}
-    weights = " ".join(f"{m}:{f['line_weight']:.2f}" + ("s" if f.get("stacking") else "")
-                       for m, f in markets.items() if f)
+    weights = " ".join(
+        f"{m}:{f['line_weight']:.2f}" + ("s" if f.get("stacking") else "") for m, f in markets.items() if f
+    )
     dates = f"{record.get('training_first_date') or ''}..{record.get('training_last_date') or ''}"
     return f"| {week} | {dates} | {sum(1 for f in markets.values() if f)} | {weights} | {fit} | {uri or ''} |"
 
@@ -393,32 +430,39 @@ def _week_line(week: dt.date, record: dict, fit: str, uri: str | None) -> str:
     **partitioned("predictions", {"scikitlearn", "python"}),
     # Identity mappings (models D <- features D), as the points model's: see points_model.py.
     deps=["player_market_features", "player_game_summary"],
-    check_specs=[AssetCheckSpec(
-        "market_training_before_week", asset="market_models", blocking=True,
-        description="No training row of any market is dated on or after the Monday of the week the "
-        "models predict.")],
+    check_specs=[
+        AssetCheckSpec(
+            "market_training_before_week",
+            asset="market_models",
+            blocking=True,
+            description="No training row of any market is dated on or after the Monday of the week the models predict.",
+        )
+    ],
     description="The market models a date's ml_market_v1 predictions use: its week's Poisson GLM per "
     "market with its predictive distribution and learned trust in the line, fitted once per week on "
     "player_market_features rows of the 52 weeks strictly before the Monday; artifact at "
     "models/market_models/<week>.pkl.",
 )
-def market_models(context: AssetExecutionContext, config: MarketModelsConfig, warehouse: Warehouse,
-                  landing: ObjectStore):
+def market_models(
+    context: AssetExecutionContext, config: MarketModelsConfig, warehouse: Warehouse, landing: ObjectStore
+):
     days = window_dates(context)
     to_fit = weekly.weeks_to_fit(lambda week: ARTIFACTS.exists(landing, week), days, config.retrain)
     rows, slices = training_rows(warehouse, to_fit) if to_fit else (None, {})
     # The guard first: nothing is trained or stored if any week's rows reach into the week.
     for week, (low, high) in slices.items():
-        check = weekly.leak_check("market_training_before_week", rows.iloc[low:high], week,
-                                  label=("player_lookup", "market"))
+        check = weekly.leak_check(
+            "market_training_before_week", rows.iloc[low:high], week, label=("player_lookup", "market")
+        )
         if not check.passed:
             yield check
             raise Failure(description=f"market_models {week}: {check.description}")
 
     eligible = {week: bounds for week, bounds in slices.items() if bounds[1] - bounds[0] >= MIN_TRAINING_ROWS}
     keys = fit_keys(rows, eligible) if eligible else {}
-    reused = {week: record for week in eligible
-              if (record := ARTIFACTS.reusable(landing, week, keys[week])) is not None}
+    reused = {
+        week: record for week in eligible if (record := ARTIFACTS.reusable(landing, week, keys[week])) is not None
+    }
     to_train = {week: bounds for week, bounds in eligible.items() if week not in reused}
     trained = train_weeks(rows, to_train, {week: keys[week] for week in to_train}) if to_train else {}
     lines, by_week = [], {}
@@ -430,17 +474,25 @@ def market_models(context: AssetExecutionContext, config: MarketModelsConfig, wa
         elif week in reused:
             record, uri, fit = reused[week], landing.uri(ARTIFACTS.model_key(week)), "kept (same rows and code)"
         elif week not in slices and ARTIFACTS.exists(landing, week):
-            record, uri, fit = ARTIFACTS.record(landing, week), landing.uri(ARTIFACTS.model_key(week)), \
-                "kept (week started before the run's dates)"
+            record, uri, fit = (
+                ARTIFACTS.record(landing, week),
+                landing.uri(ARTIFACTS.model_key(week)),
+                "kept (week started before the run's dates)",
+            )
         else:
             record, uri, fit = {}, None, f"no models: fewer than {MIN_TRAINING_ROWS} rows"
         lines.append(_week_line(week, record, fit, uri))
-        by_week[week] = {"week": week.isoformat(), "fit": fit,
-                         **({"artifact": MetadataValue.url(uri)} if uri else {})}
-    header = ("| week | training dates | markets | line weight (s: stacking learned) | fit | artifact |\n"
-              "|---|---|---:|---|---|---|\n")
-    summary = {"weeks": MetadataValue.md(header + "\n".join(lines)), "weeks_fitted_now": len(trained),
-               "weeks_kept": len(reused), "markets": MetadataValue.json(list(MARKET_KEYS))}
+        by_week[week] = {"week": week.isoformat(), "fit": fit, **({"artifact": MetadataValue.url(uri)} if uri else {})}
+    header = (
+        "| week | training dates | markets | line weight (s: stacking learned) | fit | artifact |\n"
+        "|---|---|---:|---|---|---|\n"
+    )
+    summary = {
+        "weeks": MetadataValue.md(header + "\n".join(lines)),
+        "weeks_fitted_now": len(trained),
+        "weeks_kept": len(reused),
+        "markets": MetadataValue.json(list(MARKET_KEYS)),
+    }
     keys_of_run = context.partition_keys
     if len(keys_of_run) == 1:
         yield MaterializeResult(metadata={**by_week[weekly.monday(days[0])], **summary})
@@ -450,7 +502,10 @@ def market_models(context: AssetExecutionContext, config: MarketModelsConfig, wa
             context.add_asset_metadata({**by_week[weekly.monday(day)], **extra}, partition_key=key)
         yield MaterializeResult()
     yield AssetCheckResult(
-        check_name="market_training_before_week", passed=True,
-        description=("Every week fitted or checked in this run trained on rows dated before its Monday"
-                     + ("; weeks kept without reading were checked when fitted." if len(slices) < len(by_week)
-                        else ".")))
+        check_name="market_training_before_week",
+        passed=True,
+        description=(
+            "Every week fitted or checked in this run trained on rows dated before its Monday"
+            + ("; weeks kept without reading were checked when fitted." if len(slices) < len(by_week) else ".")
+        ),
+    )

@@ -100,8 +100,9 @@ def training_rows_by_week(warehouse: Warehouse, weeks: "list[dt.date]") -> "dict
 def new_model():
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    return HistGradientBoostingRegressor(loss="absolute_error", learning_rate=0.05, max_iter=300,
-                                         max_leaf_nodes=15, min_samples_leaf=40, random_state=0)
+    return HistGradientBoostingRegressor(
+        loss="absolute_error", learning_rate=0.05, max_iter=300, max_leaf_nodes=15, min_samples_leaf=40, random_state=0
+    )
 
 
 def training_matrix(rows: "pd.DataFrame") -> "pd.DataFrame":
@@ -231,7 +232,8 @@ class PointsModelConfig(Config):
     retrain: bool = Field(
         default=False,
         description="Also check (and refit if its training rows or code changed) the model of a week "
-        "that started on or before the run's first date and already has an artifact.")
+        "that started on or before the run's first date and already has an artifact.",
+    )
 
 
 def weeks_to_fit(store: ObjectStore, days: "list[dt.date]", retrain: bool = False) -> "list[dt.date]":
@@ -247,8 +249,14 @@ def _stored_record(store: ObjectStore, week: dt.date) -> dict:
 def _partition_metadata(week: dt.date, fit: str, record: dict, uri: str | None) -> dict:
     """What a date's materialization says about the model it uses (small: one per date)."""
     metadata = {"week": week.isoformat(), "fit": fit}
-    for key in ("training_rows", "training_first_date", "training_last_date", "validation_rows",
-                "validation_mae", "line_weight"):
+    for key in (
+        "training_rows",
+        "training_first_date",
+        "training_last_date",
+        "validation_rows",
+        "validation_mae",
+        "line_weight",
+    ):
         if record.get(key) is not None:
             metadata[key] = record[key]
     if uri:
@@ -261,15 +269,19 @@ def _partition_metadata(week: dt.date, fit: str, record: dict, uri: str | None) 
     # Identity mappings (model D <- features D): see the module docstring. The model of D trains on
     # feature rows strictly before the Monday of D's week.
     deps=["ml_feature_store", "player_game_summary"],
-    check_specs=[AssetCheckSpec(
-        "training_before_week", asset="points_model", blocking=True,
-        description="No training row is dated on or after the Monday of the week the model predicts.")],
+    check_specs=[
+        AssetCheckSpec(
+            "training_before_week",
+            asset="points_model",
+            blocking=True,
+            description="No training row is dated on or after the Monday of the week the model predicts.",
+        )
+    ],
     description="The points model a date's predictions use: its week's scikit-learn "
     "HistGradientBoostingRegressor, fitted once per week on the feature rows of the 52 weeks strictly "
     "before the week's Monday (the other days reuse it); artifact at models/points_model/<week>.pkl.",
 )
-def points_model(context: AssetExecutionContext, config: PointsModelConfig, warehouse: Warehouse,
-                 landing: ObjectStore):
+def points_model(context: AssetExecutionContext, config: PointsModelConfig, warehouse: Warehouse, landing: ObjectStore):
     days = window_dates(context)
     to_fit = weeks_to_fit(landing, days, config.retrain)
     training = training_rows_by_week(warehouse, to_fit) if to_fit else {}
@@ -285,44 +297,59 @@ def points_model(context: AssetExecutionContext, config: PointsModelConfig, ware
     # A week whose stored artifact was fitted on the same rows by the same code keeps it: the fit
     # would be identical (replaying dates that did not change, e.g. after a grading fix).
     keys = {week: fit_key(rows) for week, rows in eligible.items()}
-    reused = {week: record for week in eligible
-              if (record := _stored_fit(landing, week, keys[week])) is not None}
+    reused = {week: record for week in eligible if (record := _stored_fit(landing, week, keys[week])) is not None}
     trained = train_weeks({week: rows for week, rows in eligible.items() if week not in reused}, keys)
     lines, by_week = [], {}
     for week in weeks_of(days):
         if week in trained:
             model, validation_mae, validation_rows, trained_rows = trained[week]
             first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
-            record = {"fit_key": keys[week], "validation_mae": validation_mae,
-                      "validation_rows": validation_rows, "training_rows": trained_rows,
-                      "line_weight": model.line_weight, "training_first_date": f"{first:%Y-%m-%d}",
-                      "training_last_date": f"{latest:%Y-%m-%d}"}
+            record = {
+                "fit_key": keys[week],
+                "validation_mae": validation_mae,
+                "validation_rows": validation_rows,
+                "training_rows": trained_rows,
+                "line_weight": model.line_weight,
+                "training_first_date": f"{first:%Y-%m-%d}",
+                "training_last_date": f"{latest:%Y-%m-%d}",
+            }
             uri = ARTIFACTS.save(landing, week, model, record)
             fit = "trained"
         elif week in reused:
             record, uri, fit = reused[week], landing.uri(model_key(week)), "kept (same rows and code)"
         elif week not in training:
-            record, uri, fit = _stored_record(landing, week), landing.uri(model_key(week)), \
-                "kept (week started before the run's dates)"
+            record, uri, fit = (
+                _stored_record(landing, week),
+                landing.uri(model_key(week)),
+                "kept (week started before the run's dates)",
+            )
         else:
             lines.append(f"| {week} | {len(usable[week])} | | | | | no model: fewer than {MIN_TRAINING_ROWS} rows |")
             by_week[week] = _partition_metadata(week, f"no model: fewer than {MIN_TRAINING_ROWS} rows", {}, None)
             continue
         if week in usable:  # dates of the rows read now (older records may lack them)
             first, latest = usable[week]["game_date"].min(), usable[week]["game_date"].max()
-            record = {**record, "training_first_date": f"{first:%Y-%m-%d}",
-                      "training_last_date": f"{latest:%Y-%m-%d}"}
-        dates = (f"{record.get('training_first_date', '')}..{record.get('training_last_date', '')}"
-                 if record.get("training_last_date") else "")
+            record = {**record, "training_first_date": f"{first:%Y-%m-%d}", "training_last_date": f"{latest:%Y-%m-%d}"}
+        dates = (
+            f"{record.get('training_first_date', '')}..{record.get('training_last_date', '')}"
+            if record.get("training_last_date")
+            else ""
+        )
         mae = "" if record.get("validation_mae") is None else f"{record['validation_mae']:.2f}"
         weight = "" if record.get("line_weight") is None else f"{record['line_weight']:.2f}"
         lines.append(f"| {week} | {record.get('training_rows', '')} | {dates} | {mae} | {weight} | {fit} | {uri} |")
         by_week[week] = _partition_metadata(week, fit, record, uri)
-    header = ("| week | training rows | training dates | validation MAE | line weight | fit | artifact |\n"
-              "|---|---:|---|---:|---:|---|---|\n")
-    summary = {"weeks": MetadataValue.md(header + "\n".join(lines)), "weeks_trained": len(trained) + len(reused),
-               "weeks_fitted_now": len(trained), "weeks_kept": len(reused),
-               "features": MetadataValue.json(FEATURES)}
+    header = (
+        "| week | training rows | training dates | validation MAE | line weight | fit | artifact |\n"
+        "|---|---:|---|---:|---:|---|---|\n"
+    )
+    summary = {
+        "weeks": MetadataValue.md(header + "\n".join(lines)),
+        "weeks_trained": len(trained) + len(reused),
+        "weeks_fitted_now": len(trained),
+        "weeks_kept": len(reused),
+        "features": MetadataValue.json(FEATURES),
+    }
     # One event per date: each says which week's model it uses; the last also the run's summary.
     keys_of_run = context.partition_keys
     if len(keys_of_run) == 1:
@@ -333,7 +360,10 @@ def points_model(context: AssetExecutionContext, config: PointsModelConfig, ware
             context.add_asset_metadata({**by_week[monday(day)], **extra}, partition_key=key)
         yield MaterializeResult()
     yield AssetCheckResult(
-        check_name="training_before_week", passed=True,
-        description=("Every week fitted or checked in this run trained on rows dated before its Monday"
-                     + ("; weeks kept without reading were checked when fitted." if len(training) < len(by_week)
-                        else ".")))
+        check_name="training_before_week",
+        passed=True,
+        description=(
+            "Every week fitted or checked in this run trained on rows dated before its Monday"
+            + ("; weeks kept without reading were checked when fitted." if len(training) < len(by_week) else ".")
+        ),
+    )

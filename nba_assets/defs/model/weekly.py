@@ -86,6 +86,7 @@ class WeeklyArtifacts:
 
 # --- fit keys --------------------------------------------------------------------------------------
 
+
 def row_hashes(rows: "pd.DataFrame") -> "np.ndarray":
     """One 64-bit hash per row (pandas' row hash, independent of the index): the hashes of a slice
     of rows are the slice of the hashes, so many weeks' keys cost one pass over the rows."""
@@ -139,6 +140,7 @@ def as_days(dates: "pd.Series") -> "np.ndarray":
 
 
 # --- training ---------------------------------------------------------------------------------------
+
 
 def single_threaded():
     """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
@@ -200,9 +202,15 @@ def _run_in_workers(target: str, jobs: dict, shared, workers: int) -> dict:
             given, result = Path(folder) / f"in{worker}.pkl", Path(folder) / f"out{worker}.pkl"
             with given.open("wb") as file:  # streamed: the rows are most of the memory
                 pickle.dump((target, share, shared), file, protocol=pickle.HIGHEST_PROTOCOL)
-            running.append((result, subprocess.Popen(
-                [sys.executable, "-m", "nba_assets.defs.model.training_worker", str(given), str(result)],
-                stderr=subprocess.PIPE)))
+            running.append(
+                (
+                    result,
+                    subprocess.Popen(
+                        [sys.executable, "-m", "nba_assets.defs.model.training_worker", str(given), str(result)],
+                        stderr=subprocess.PIPE,
+                    ),
+                )
+            )
         results = {}
         for result, process in running:
             _, errors = process.communicate()
@@ -214,6 +222,7 @@ def _run_in_workers(target: str, jobs: dict, shared, workers: int) -> dict:
 
 # --- the leakage guard ----------------------------------------------------------------------------
 
+
 def leak_check(check_name: str, rows: "pd.DataFrame", week: dt.date, label=("player_lookup",)):
     """The blocking check's result for one week: failed, naming (up to 20 of) the rows, when any
     training row is dated on or after the week's Monday; `label`: the columns that name a row."""
@@ -221,13 +230,18 @@ def leak_check(check_name: str, rows: "pd.DataFrame", week: dt.date, label=("pla
     from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
     late = rows[pd.to_datetime(rows["game_date"]) >= pd.Timestamp(week)] if len(rows) else rows
-    listing = "\n".join(f"- {pd.Timestamp(r['game_date']):%Y-%m-%d} " + " ".join(str(r[c]) for c in label)
-                        for _, r in late.head(20).iterrows())
+    listing = "\n".join(
+        f"- {pd.Timestamp(r['game_date']):%Y-%m-%d} " + " ".join(str(r[c]) for c in label)
+        for _, r in late.head(20).iterrows()
+    )
     return AssetCheckResult(
         check_name=check_name,
         passed=late.empty,
         severity=AssetCheckSeverity.ERROR,
-        description=("All training rows are dated before the week." if late.empty else
-                     f"{len(late)} training rows are dated on or after the week's Monday {week}."),
+        description=(
+            "All training rows are dated before the week."
+            if late.empty
+            else f"{len(late)} training rows are dated on or after the week's Monday {week}."
+        ),
         metadata={"rows_in_or_after_week": len(late), "rows": MetadataValue.md(listing or "none")},
     )

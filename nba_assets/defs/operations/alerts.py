@@ -32,9 +32,11 @@ def check_message(evaluation, run_id: str) -> str | None:
         return None
     partition = f" [{evaluation.partition}]" if getattr(evaluation, "partition", None) else ""
     description = (evaluation.description or "no description")[:DESCRIPTION_CHARS]
-    return (f":warning: *{evaluation.severity.value}* check `{evaluation.check_name}` failed on "
-            f"`{evaluation.asset_key.to_user_string()}`{partition} (run {run_id[:8] or 'sensor'}): "
-            f"{description}")
+    return (
+        f":warning: *{evaluation.severity.value}* check `{evaluation.check_name}` failed on "
+        f"`{evaluation.asset_key.to_user_string()}`{partition} (run {run_id[:8] or 'sensor'}): "
+        f"{description}"
+    )
 
 
 def run_failure_message(instance, run) -> str:
@@ -56,8 +58,7 @@ def _check_failures(context: SensorEvaluationContext, cursor: dict) -> list[str]
         history = storage.get_asset_check_execution_history(check_key, limit=BATCH)  # newest first
         new = [record for record in history if after is None or record.id > after]
         for record in sorted(new, key=lambda r: r.id):
-            evaluation = record.event and record.event.dagster_event and \
-                record.event.dagster_event.event_specific_data
+            evaluation = record.event and record.event.dagster_event and record.event.dagster_event.event_specific_data
             if evaluation is None or not hasattr(evaluation, "passed"):
                 continue  # planned, not evaluated yet: seen again next tick
             message = check_message(evaluation, record.run_id)
@@ -76,7 +77,10 @@ def _run_failures(context: SensorEvaluationContext, cursor: dict) -> list[str]:
     updated_after = dt.datetime.fromtimestamp(after - 1, dt.UTC) if after else None
     records = context.instance.get_run_records(
         filters=RunsFilter(statuses=[DagsterRunStatus.FAILURE], updated_after=updated_after),
-        limit=BATCH, order_by="update_timestamp", ascending=True)
+        limit=BATCH,
+        order_by="update_timestamp",
+        ascending=True,
+    )
     messages = []
     for record in records:
         if record.dagster_run.run_id in alerted:

@@ -7,6 +7,9 @@ from dagster import AssetSelection, AutomationConditionSensorDefinition, Default
 
 # Evaluates the assets' conditions every minute.
 heal_late_data_sensor = AutomationConditionSensorDefinition(
-    "heal_late_data", target=AssetSelection.all(), default_status=DefaultSensorStatus.RUNNING,
+    "heal_late_data",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=60,
-    description="Evaluates the assets' automation conditions: a late box score re-grades its date.")
+    description="Evaluates the assets' automation conditions: a late box score re-grades its date.",
+)

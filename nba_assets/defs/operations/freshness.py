@@ -53,10 +53,16 @@ class Deadline:
 
 
 DEADLINES = (
-    Deadline("raw_player_boxscores", "box_scores_by_10am_et", 10, 1,
-             "Yesterday's box scores are loaded by 10:00 US Eastern."),
-    Deadline("player_prop_predictions", "predictions_by_1pm_et", 13, 0,
-             "Today's predictions exist by 13:00 US Eastern, before the first tip-off."),
+    Deadline(
+        "raw_player_boxscores", "box_scores_by_10am_et", 10, 1, "Yesterday's box scores are loaded by 10:00 US Eastern."
+    ),
+    Deadline(
+        "player_prop_predictions",
+        "predictions_by_1pm_et",
+        13,
+        0,
+        "Today's predictions exist by 13:00 US Eastern, before the first tip-off.",
+    ),
 )
 
 
@@ -70,29 +76,47 @@ def evaluate_deadline(instance, deadline: Deadline, moment: dt.datetime) -> Asse
         AssetRecordsFilter(asset_key=AssetKey(deadline.asset), asset_partitions=[partition]), limit=1
     ).records
     passed = bool(records)
-    when = (dt.datetime.fromtimestamp(records[0].timestamp, clock.GAME_TZ).strftime("%Y-%m-%d %H:%M ET")
-            if records else None)
+    when = (
+        dt.datetime.fromtimestamp(records[0].timestamp, clock.GAME_TZ).strftime("%Y-%m-%d %H:%M ET")
+        if records
+        else None
+    )
     return AssetCheckEvaluation(
         asset_key=AssetKey(deadline.asset),
         check_name=deadline.check_name,
         passed=passed,
         severity=AssetCheckSeverity.WARN,
         partition=partition,
-        description=(f"{deadline.asset} for {partition} materialized {when}." if passed else
-                     f"LATE: {deadline.asset} for {partition} not materialized by "
-                     f"{due:%Y-%m-%d %H:%M} ET."),
-        metadata={"partition": partition, "deadline": due.isoformat(),
-                  "evaluated_at": moment.isoformat(), "last_materialized": when or "never"},
+        description=(
+            f"{deadline.asset} for {partition} materialized {when}."
+            if passed
+            else f"LATE: {deadline.asset} for {partition} not materialized by {due:%Y-%m-%d %H:%M} ET."
+        ),
+        metadata={
+            "partition": partition,
+            "deadline": due.isoformat(),
+            "evaluated_at": moment.isoformat(),
+            "last_materialized": when or "never",
+        },
     )
 
 
 def _as_result(evaluation: AssetCheckEvaluation | None, deadline: Deadline) -> AssetCheckResult:
     if evaluation is None:
-        return AssetCheckResult(asset_key=deadline.asset, check_name=deadline.check_name, passed=True,
-                                description="The due date is outside the partitions: nothing due.")
-    return AssetCheckResult(asset_key=evaluation.asset_key, check_name=evaluation.check_name,
-                            passed=evaluation.passed, severity=evaluation.severity,
-                            description=evaluation.description, metadata=evaluation.metadata)
+        return AssetCheckResult(
+            asset_key=deadline.asset,
+            check_name=deadline.check_name,
+            passed=True,
+            description="The due date is outside the partitions: nothing due.",
+        )
+    return AssetCheckResult(
+        asset_key=evaluation.asset_key,
+        check_name=evaluation.check_name,
+        passed=evaluation.passed,
+        severity=evaluation.severity,
+        description=evaluation.description,
+        metadata=evaluation.metadata,
+    )
 
 
 def _deadline_check(deadline: Deadline):
@@ -106,8 +130,10 @@ def _deadline_check(deadline: Deadline):
 freshness_checks = [_deadline_check(d) for d in DEADLINES]
 
 freshness_job = define_asset_job(
-    "freshness_checks", selection=AssetSelection.checks(*freshness_checks),
-    description="Evaluates the freshness deadlines (launched by the freshness_deadlines sensor).")
+    "freshness_checks",
+    selection=AssetSelection.checks(*freshness_checks),
+    description="Evaluates the freshness deadlines (launched by the freshness_deadlines sensor).",
+)
 
 
 @sensor(
@@ -135,11 +161,13 @@ def freshness_deadlines(context: SensorEvaluationContext):
     if not changed:
         return SkipReason(f"No freshness change at {moment:%Y-%m-%d %H:%M} ET.")
     return SensorResult(
-        run_requests=[RunRequest(
-            run_key="freshness-" + "-".join(f"{e.check_name}-{e.partition}-{'ok' if e.passed else 'late'}"
-                                            for e in changed),
-            asset_check_keys=[AssetCheckKey(e.asset_key, e.check_name) for e in changed],
-            tags={"nba/freshness_clock": moment.isoformat()},
-        )],
+        run_requests=[
+            RunRequest(
+                run_key="freshness-"
+                + "-".join(f"{e.check_name}-{e.partition}-{'ok' if e.passed else 'late'}" for e in changed),
+                asset_check_keys=[AssetCheckKey(e.asset_key, e.check_name) for e in changed],
+                tags={"nba/freshness_clock": moment.isoformat()},
+            )
+        ],
         cursor=json.dumps(state),
     )

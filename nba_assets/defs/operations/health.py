@@ -48,8 +48,9 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
     lacking: dict[str, int] = {}
     for row in box_scores.missing_sides(warehouse, first, after).drop_duplicates(["game_date", "game_id"]).itertuples():
         lacking[str(row.game_date)[:10]] = lacking.get(str(row.game_date)[:10], 0) + 1
-    finals["games_with_box_scores"] = [int(n) - lacking.get(str(day)[:10], 0)
-                                       for day, n in zip(finals["game_date"], finals["final_games"])]
+    finals["games_with_box_scores"] = [
+        int(n) - lacking.get(str(day)[:10], 0) for day, n in zip(finals["game_date"], finals["final_games"])
+    ]
     features = warehouse.query(
         f"""
         SELECT l.game_date, count(*) AS players_with_lines, count(f.player_lookup) AS players_with_features
@@ -76,8 +77,13 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
 
 
 # Runs not finished: their events may be newer than their last status change.
-UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-              DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+UNFINISHED = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
 
 
 def failed_checks(instance, since: float) -> dict[AssetCheckKey, str]:
@@ -90,10 +96,12 @@ def failed_checks(instance, since: float) -> dict[AssetCheckKey, str]:
     since_dt = dt.datetime.fromtimestamp(since, tz=dt.UTC)
     runs = {record.dagster_run.run_id for record in instance.get_run_records(RunsFilter(updated_after=since_dt))}
     runs |= {run.run_id for run in instance.get_runs(RunsFilter(statuses=UNFINISHED))}
-    entries = [record.event_log_entry for run_id in runs
-               for record in instance.get_records_for_run(
-                   run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
-               if record.event_log_entry.timestamp > since]
+    entries = [
+        record.event_log_entry
+        for run_id in runs
+        for record in instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+        if record.event_log_entry.timestamp > since
+    ]
     latest = {}
     for entry in sorted(entries, key=lambda entry: entry.timestamp):
         evaluation = entry.dagster_event.event_specific_data
@@ -106,22 +114,34 @@ def _pct(part, whole) -> str:
 
 
 def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, str]) -> str:
-    lines = [f"# NBA props health, {last - dt.timedelta(days=DAYS - 1)} to {last}", "",
-             "| date | box scores | features | grading |", "|---|---|---|---|"]
+    lines = [
+        f"# NBA props health, {last - dt.timedelta(days=DAYS - 1)} to {last}",
+        "",
+        "| date | box scores | features | grading |",
+        "|---|---|---|---|",
+    ]
     for r in coverage.itertuples():
-        grading = (f"{int(r.graded)}/{int(r.gradable)} ({r.grading_coverage_pct}%, {r.grading_status})"
-                   if r.gradable == r.gradable and r.gradable is not None else "not graded")
+        grading = (
+            f"{int(r.graded)}/{int(r.gradable)} ({r.grading_coverage_pct}%, {r.grading_status})"
+            if r.gradable == r.gradable and r.gradable is not None
+            else "not graded"
+        )
         lines.append(
             f"| {r.game_date:%Y-%m-%d} | {r.games_with_box_scores}/{r.final_games} games "
             f"({_pct(r.games_with_box_scores, r.final_games)}) | {r.players_with_features}/"
             f"{r.players_with_lines} players ({_pct(r.players_with_features, r.players_with_lines)}) "
-            f"| {grading} |")
+            f"| {grading} |"
+        )
     late = {k: v for k, v in failed.items() if k.name in FRESHNESS_CHECKS}
     other = {k: v for k, v in failed.items() if k.name not in FRESHNESS_CHECKS}
     lines += ["", f"## Failed checks (last {CHECK_HOURS} h): {len(other)}"]
-    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(other.items(), key=str)] or ["- none"]
+    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(other.items(), key=str)] or [
+        "- none"
+    ]
     lines += ["", f"## Late assets: {len(late)}"]
-    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(late.items(), key=str)] or ["- none"]
+    lines += [f"- `{k.asset_key.to_user_string()}` {k.name}: {v}" for k, v in sorted(late.items(), key=str)] or [
+        "- none"
+    ]
     return "\n".join(lines)
 
 
@@ -132,8 +152,9 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
     **partitioned("operations", {"duckdb", "slack"}),
 )
 @warehouse_session
-def daily_health_summary(context: AssetExecutionContext, warehouse: Warehouse,
-                         alerts: AlertChannel) -> MaterializeResult:
+def daily_health_summary(
+    context: AssetExecutionContext, warehouse: Warehouse, alerts: AlertChannel
+) -> MaterializeResult:
     _, end = window_bounds(context)
     last = end - dt.timedelta(days=1)
     coverage = coverage_by_date(warehouse, last - dt.timedelta(days=DAYS - 1), last)
@@ -141,12 +162,16 @@ def daily_health_summary(context: AssetExecutionContext, warehouse: Warehouse,
     report = render(last, coverage, failed)
     destination = alerts.send(report, context.log)
     latest = coverage.iloc[-1]
-    return MaterializeResult(metadata={
-        "summary": MetadataValue.md(report),
-        "sent_to": destination,
-        "failed_checks": len(failed),
-        "box_score_coverage_pct": float(round(100.0 * latest["games_with_box_scores"] / latest["final_games"], 1))
-        if latest["final_games"] else None,
-        "grading_coverage_pct": None if latest["grading_coverage_pct"] != latest["grading_coverage_pct"]
-        else float(latest["grading_coverage_pct"]),
-    })
+    return MaterializeResult(
+        metadata={
+            "summary": MetadataValue.md(report),
+            "sent_to": destination,
+            "failed_checks": len(failed),
+            "box_score_coverage_pct": float(round(100.0 * latest["games_with_box_scores"] / latest["final_games"], 1))
+            if latest["final_games"]
+            else None,
+            "grading_coverage_pct": None
+            if latest["grading_coverage_pct"] != latest["grading_coverage_pct"]
+            else float(latest["grading_coverage_pct"]),
+        }
+    )

@@ -37,7 +37,8 @@ def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date
     missing: dict[str, list[str]] = {}
     for row in sides.drop_duplicates(["game_date", "game_id"]).itertuples():
         missing.setdefault(f"{row.game_date:%Y-%m-%d}", []).append(
-            f"{row.game_id} ({row.away_team_abbr} @ {row.home_team_abbr})")
+            f"{row.game_id} ({row.away_team_abbr} @ {row.home_team_abbr})"
+        )
     return missing
 
 
@@ -65,23 +66,28 @@ def late_box_scores(context: SensorEvaluationContext, warehouse: Warehouse, aler
         if date in given_up or date not in known:
             continue
         if attempts.get(date, 0) >= MAX_ATTEMPTS:
-            alerts.send(f":rotating_light: *Permanently failed*: box scores for {date} still missing "
-                        f"after {MAX_ATTEMPTS} attempts: {', '.join(games)}. Retries stopped; "
-                        "re-run raw_player_boxscores for that date by hand once the source has them.",
-                        context.log)
+            alerts.send(
+                f":rotating_light: *Permanently failed*: box scores for {date} still missing "
+                f"after {MAX_ATTEMPTS} attempts: {', '.join(games)}. Retries stopped; "
+                "re-run raw_player_boxscores for that date by hand once the source has them.",
+                context.log,
+            )
             given_up.add(date)
             continue
         attempts[date] = attempts.get(date, 0) + 1
-        requests.append(RunRequest(
-            partition_key=date,
-            run_key=f"late-box-scores-{date}-{attempts[date]}",
-            tags={"nba/late_box_scores_attempt": str(attempts[date]), "nba/missing_games": ", ".join(games)[:200]},
-        ))
+        requests.append(
+            RunRequest(
+                partition_key=date,
+                run_key=f"late-box-scores-{date}-{attempts[date]}",
+                tags={"nba/late_box_scores_attempt": str(attempts[date]), "nba/missing_games": ", ".join(games)[:200]},
+            )
+        )
     # Dates that healed, or left the lookback, are forgotten.
     attempts = {d: n for d, n in attempts.items() if d in missing}
     cursor = json.dumps({"attempts": attempts, "given_up": sorted(given_up & set(missing))})
     if not requests:
         context.update_cursor(cursor)
-        return SkipReason(f"No late box scores to retry ({len(missing)} dates missing games, "
-                          f"{len(given_up)} given up).")
+        return SkipReason(
+            f"No late box scores to retry ({len(missing)} dates missing games, {len(given_up)} given up)."
+        )
     return SensorResult(run_requests=requests, cursor=cursor)

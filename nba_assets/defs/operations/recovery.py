@@ -33,16 +33,23 @@ from resources.instance.run_owner import Owner
 
 # Statuses of a run that may hold or wait for a slot and has a process behind it (a QUEUED run
 # waits in the daemon's queue, with no process yet).
-IN_FLIGHT = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
-             DagsterRunStatus.CANCELING]
+IN_FLIGHT = [
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
 RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
 
 
 def describe_run(run: DagsterRun) -> str:
     """`<id> (<job> <first>..<last>)`: what a user recognizes a run by."""
     first, last = (run.tags.get(tag) for tag in RANGE_TAGS)
-    window = f" {first}..{last}" if first else (f" {run.tags['dagster/partition']}"
-                                                if "dagster/partition" in run.tags else "")
+    window = (
+        f" {first}..{last}"
+        if first
+        else (f" {run.tags['dagster/partition']}" if "dagster/partition" in run.tags else "")
+    )
     return f"{run.run_id} ({run.job_name}{window})"
 
 
@@ -63,9 +70,11 @@ def close_dead_runs(instance: DagsterInstance, closer: str) -> list[str]:
         if owner is None or owner.alive() is not False:
             continue
         held = _slots_of(instance, run.run_id)
-        message = (f"Run {describe_run(run)} was executed by {owner.describe()}: it ended without "
-                   f"closing the run (killed, crashed or the machine stopped). Closed by {closer}; "
-                   f"{held} pool slot(s) freed. Rerun the same dates to complete them.")
+        message = (
+            f"Run {describe_run(run)} was executed by {owner.describe()}: it ended without "
+            f"closing the run (killed, crashed or the machine stopped). Closed by {closer}; "
+            f"{held} pool slot(s) freed. Rerun the same dates to complete them."
+        )
         close_run(instance, run, message)
         closed.append(message)
     return closed
@@ -88,8 +97,12 @@ def free_slots_of_ended_runs(instance: DagsterInstance) -> list[str]:
 
 def _slots_of(instance: DagsterInstance, run_id: str) -> int:
     storage = instance.event_log_storage
-    return sum(1 for pool in storage.get_concurrency_keys()
-               for slot in storage.get_concurrency_info(pool).claimed_slots if slot.run_id == run_id)
+    return sum(
+        1
+        for pool in storage.get_concurrency_keys()
+        for slot in storage.get_concurrency_info(pool).claimed_slots
+        if slot.run_id == run_id
+    )
 
 
 @dataclass(frozen=True)
@@ -114,12 +127,17 @@ def describe_holder(instance: DagsterInstance, run_id: str) -> str:
     if record is None:
         return f"run {run_id} (no longer in the instance): `make recover RUN={run_id}` frees its slot"
     run = record.dagster_run
-    since = (dt.datetime.fromtimestamp(record.start_time, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-             if record.start_time else "not started")
+    since = (
+        dt.datetime.fromtimestamp(record.start_time, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if record.start_time
+        else "not started"
+    )
     owner = Owner.of(run.tags)
     if owner is None:
-        how = (f"no owner process recorded: if nothing runs it any more, `make recover RUN={run_id}` "
-               "(or terminate it in the UI) frees the slot")
+        how = (
+            f"no owner process recorded: if nothing runs it any more, `make recover RUN={run_id}` "
+            "(or terminate it in the UI) frees the slot"
+        )
     elif owner.alive() is False:
         how = "its process is gone: it is closed automatically (or `make recover RUN=...`)"
     elif owner.alive():

@@ -24,19 +24,47 @@ from dagster import (
 from nba_assets.lib.clock import GAME_TZ
 from nba_assets.lib.partitions import GAME_TIMEZONE, daily_partitions
 
-MORNING_RESULTS = ["player_aliases", "raw_schedule", "raw_player_boxscores", "player_game_summary",
-                   "team_game_summary", "prediction_accuracy", "market_prop_accuracy", "grading_coverage_daily",
-                   "export_results", "daily_health_summary"]
-PREGAME = ["player_aliases", "raw_schedule", "raw_prop_lines", "prop_lines_consensus", "market_lines_consensus",
-           "ml_feature_store", "player_market_features", "points_model", "market_models", "player_prop_predictions",
-           "market_prop_predictions", "best_bets", "export_predictions", "export_best_bets"]
+MORNING_RESULTS = [
+    "player_aliases",
+    "raw_schedule",
+    "raw_player_boxscores",
+    "player_game_summary",
+    "team_game_summary",
+    "prediction_accuracy",
+    "market_prop_accuracy",
+    "grading_coverage_daily",
+    "export_results",
+    "daily_health_summary",
+]
+PREGAME = [
+    "player_aliases",
+    "raw_schedule",
+    "raw_prop_lines",
+    "prop_lines_consensus",
+    "market_lines_consensus",
+    "ml_feature_store",
+    "player_market_features",
+    "points_model",
+    "market_models",
+    "player_prop_predictions",
+    "market_prop_predictions",
+    "best_bets",
+    "export_predictions",
+    "export_best_bets",
+]
 
 morning_results = define_asset_job(
-    "morning_results", selection=AssetSelection.assets(*MORNING_RESULTS), partitions_def=daily_partitions,
-    description="Yesterday's results: box scores, summaries, grading, results export, health summary.")
+    "morning_results",
+    selection=AssetSelection.assets(*MORNING_RESULTS),
+    partitions_def=daily_partitions,
+    description="Yesterday's results: box scores, summaries, grading, results export, health summary.",
+)
 pregame_predictions = define_asset_job(
-    "pregame_predictions", selection=AssetSelection.assets(*PREGAME), partitions_def=daily_partitions,
-    description="Today's lines, features, predictions, best bets and their exports.")
+    "pregame_predictions",
+    selection=AssetSelection.assets(*PREGAME),
+    partitions_def=daily_partitions,
+    description="Today's lines, features, predictions, best bets and their exports.",
+)
 
 
 def _local_date(context: ScheduleEvaluationContext) -> dt.date:
@@ -45,30 +73,44 @@ def _local_date(context: ScheduleEvaluationContext) -> dt.date:
 
 def _request(partitions_def, key: str, label: str):
     if key not in partitions_def.get_partition_keys():
-        return SkipReason(f"{label}: {key} is not a partition (outside the configured seasons; "
-                          "see NBA_PARTITIONS_END).")
+        return SkipReason(
+            f"{label}: {key} is not a partition (outside the configured seasons; see NBA_PARTITIONS_END)."
+        )
     return RunRequest(partition_key=key, run_key=f"{label}-{key}")
 
 
-@schedule(job=morning_results, cron_schedule="0 6 * * *", execution_timezone=GAME_TIMEZONE,
-          default_status=DefaultScheduleStatus.RUNNING,
-          description="06:00 ET: yesterday's box scores, grading and results.")
+@schedule(
+    job=morning_results,
+    cron_schedule="0 6 * * *",
+    execution_timezone=GAME_TIMEZONE,
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="06:00 ET: yesterday's box scores, grading and results.",
+)
 def morning_results_schedule(context: ScheduleEvaluationContext):
     yesterday = _local_date(context) - dt.timedelta(days=1)
     return _request(daily_partitions, yesterday.isoformat(), "morning")
 
 
-@schedule(job=pregame_predictions, cron_schedule="45 12 * * *", execution_timezone=GAME_TIMEZONE,
-          default_status=DefaultScheduleStatus.RUNNING,
-          description="12:45 ET: today's lines, features and predictions, before the first tip-off.")
+@schedule(
+    job=pregame_predictions,
+    cron_schedule="45 12 * * *",
+    execution_timezone=GAME_TIMEZONE,
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="12:45 ET: today's lines, features and predictions, before the first tip-off.",
+)
 def pregame_schedule(context: ScheduleEvaluationContext):
     return _request(daily_partitions, _local_date(context).isoformat(), "pregame")
 
 
 def weekly_model_schedule_for(job):
-    @schedule(job=job, cron_schedule="0 5 * * 1", execution_timezone=GAME_TIMEZONE,
-              default_status=DefaultScheduleStatus.RUNNING, name="weekly_model_schedule",
-              description="Monday 05:00 ET: train the week's points model on the weeks before it.")
+    @schedule(
+        job=job,
+        cron_schedule="0 5 * * 1",
+        execution_timezone=GAME_TIMEZONE,
+        default_status=DefaultScheduleStatus.RUNNING,
+        name="weekly_model_schedule",
+        description="Monday 05:00 ET: train the week's points model on the weeks before it.",
+    )
     def _weekly(context: ScheduleEvaluationContext):
         monday = _local_date(context)
         return _request(daily_partitions, monday.isoformat(), "weekly-model")

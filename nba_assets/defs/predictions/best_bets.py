@@ -110,10 +110,14 @@ def select_best_bets(candidates: "pd.DataFrame", gate: "pd.DataFrame") -> "pd.Da
     if eligible.empty:
         return pd.DataFrame(columns=list(COLUMN_TYPES))
     teams = eligible[["team_abbr", "opponent_abbr"]].fillna("")
-    eligible = eligible.assign(game=np.minimum(teams["team_abbr"], teams["opponent_abbr"]) + "-"
-                               + np.maximum(teams["team_abbr"], teams["opponent_abbr"]))
-    ordered = eligible.sort_values(["game_date", "ev", "stake", "player_lookup", "market"],
-                                   ascending=[True, False, False, True, True])
+    eligible = eligible.assign(
+        game=np.minimum(teams["team_abbr"], teams["opponent_abbr"])
+        + "-"
+        + np.maximum(teams["team_abbr"], teams["opponent_abbr"])
+    )
+    ordered = eligible.sort_values(
+        ["game_date", "ev", "stake", "player_lookup", "market"], ascending=[True, False, False, True, True]
+    )
     chosen = []
     for _, day in ordered.groupby("game_date", sort=True):
         per_game = day.groupby("game").cumcount()
@@ -132,7 +136,9 @@ def candidates_of(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Dat
 
     frame = warehouse.query(
         f"SELECT * FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
-        "WHERE game_date >= ? AND game_date < ? AND recommendation IN ('OVER', 'UNDER')", [start, end])
+        "WHERE game_date >= ? AND game_date < ? AND recommendation IN ('OVER', 'UNDER')",
+        [start, end],
+    )
     return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.date)
 
 
@@ -140,14 +146,16 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
     """The gate of every date of the window (system_health.gate on the graded history before it)."""
     import pandas as pd
 
-    history = health.graded_market_rows(warehouse, start - dt.timedelta(days=HISTORY_DAYS),
-                                        end - dt.timedelta(days=1))
-    pairs = sorted({(s, m) for s in SYSTEMS for m in MARKET_KEYS}
-                   | set(zip(candidates["system_id"], candidates["market"])))
+    history = health.graded_market_rows(warehouse, start - dt.timedelta(days=HISTORY_DAYS), end - dt.timedelta(days=1))
+    pairs = sorted(
+        {(s, m) for s in SYSTEMS for m in MARKET_KEYS} | set(zip(candidates["system_id"], candidates["market"]))
+    )
     # Dates with market predictions (games with lines): a date without has no gate to explain.
     dated = warehouse.query(
         f"SELECT DISTINCT game_date FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} "
-        "WHERE game_date >= ? AND game_date < ?", [start, end])
+        "WHERE game_date >= ? AND game_date < ?",
+        [start, end],
+    )
     days = sorted(pd.to_datetime(dated["game_date"]).dt.date)
     if not days:  # no lines in the window (e.g. dates past the archive): nothing to gate
         return pd.DataFrame(columns=list(GATE_COLUMN_TYPES))
@@ -159,11 +167,16 @@ def gate_of(warehouse: Warehouse, start: dt.date, end: dt.date, candidates: "pd.
 
 
 HEALTH_SPECS = [
-    AssetCheckSpec(f"health_{system}_{market}", asset="best_bets", partitions_def=daily_partitions,
-                   description=f"{system} in {market}: Brier skill vs the de-vigged market and hit rate "
-                   f"(95% interval) over the last {health.WINDOW_DATES} graded dates (n >= {health.MIN_ROWS}). "
-                   "WARN when degrading or held back from the best bets.")
-    for system in SYSTEMS for market in MARKET_KEYS
+    AssetCheckSpec(
+        f"health_{system}_{market}",
+        asset="best_bets",
+        partitions_def=daily_partitions,
+        description=f"{system} in {market}: Brier skill vs the de-vigged market and hit rate "
+        f"(95% interval) over the last {health.WINDOW_DATES} graded dates (n >= {health.MIN_ROWS}). "
+        "WARN when degrading or held back from the best bets.",
+    )
+    for system in SYSTEMS
+    for market in MARKET_KEYS
 ]
 
 
@@ -184,20 +197,23 @@ def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
     warehouse.replace_window(*tables.BEST_BETS, chosen, COLUMN_TYPES, start, end)
     warehouse.replace_window(*tables.BEST_BETS_GATE, gate, GATE_COLUMN_TYPES, start, end)
     held = gate[~gate["publish"].astype(bool) & (gate["candidates"] > 0)]
-    return MaterializeResult(check_results=health_results(gate), metadata={
-        **window_metadata(context, rows_by_date(chosen), preview_metadata(chosen)),
-        "candidates": len(candidates),
-        "held_back_candidates": int(held["candidates"].sum()),
-        **{f"tier_{name}": int((chosen["tier"] == name).sum()) for name in ("premium", "strong", "value")},
-        "gate_last_date": MetadataValue.md(_gate_table(gate[gate["game_date"] == gate["game_date"].max()])
-                                           if len(gate) else "none"),
-    })
+    return MaterializeResult(
+        check_results=health_results(gate),
+        metadata={
+            **window_metadata(context, rows_by_date(chosen), preview_metadata(chosen)),
+            "candidates": len(candidates),
+            "held_back_candidates": int(held["candidates"].sum()),
+            **{f"tier_{name}": int((chosen["tier"] == name).sum()) for name in ("premium", "strong", "value")},
+            "gate_last_date": MetadataValue.md(
+                _gate_table(gate[gate["game_date"] == gate["game_date"].max()]) if len(gate) else "none"
+            ),
+        },
+    )
 
 
 def _gate_table(gate: "pd.DataFrame") -> str:
     lines = ["| system | market | status | candidates | reason |", "|---|---|---|---:|---|"]
-    lines += [f"| {r.system_id} | {r.market} | {r.status} | {r.candidates} | {r.reason} |"
-              for r in gate.itertuples()]
+    lines += [f"| {r.system_id} | {r.market} | {r.status} | {r.candidates} | {r.reason} |" for r in gate.itertuples()]
     return "\n".join(lines)
 
 
@@ -211,17 +227,40 @@ def health_results(gate: "pd.DataFrame") -> list[AssetCheckResult]:
         system, market = _system_market(spec.name)
         row = by_key.get((system, market))
         if row is None:
-            results.append(AssetCheckResult(check_name=spec.name, passed=True,
-                                            description="no gate in this window (no game date with lines)"))
+            results.append(
+                AssetCheckResult(
+                    check_name=spec.name, passed=True, description="no gate in this window (no game date with lines)"
+                )
+            )
             continue
-        metadata = {k: _plain(getattr(row, k)) for k in
-                    ("dates", "scored_rows", "brier", "market_brier", "brier_skill", "picks", "hit_rate",
-                     "hit_rate_low", "hit_rate_high", "break_even", "roi", "status")}
+        metadata = {
+            k: _plain(getattr(row, k))
+            for k in (
+                "dates",
+                "scored_rows",
+                "brier",
+                "market_brier",
+                "brier_skill",
+                "picks",
+                "hit_rate",
+                "hit_rate_low",
+                "hit_rate_high",
+                "break_even",
+                "roi",
+                "status",
+            )
+        }
         metadata["game_date"] = str(row.game_date)[:10]
         # An unproven record is not a degradation: it passes (and its picks are held back).
-        results.append(AssetCheckResult(check_name=spec.name, passed=row.status in ("healthy", "insufficient"),
-                                        severity=AssetCheckSeverity.WARN,
-                                        description=f"{row.status}: {row.reason}", metadata=metadata))
+        results.append(
+            AssetCheckResult(
+                check_name=spec.name,
+                passed=row.status in ("healthy", "insufficient"),
+                severity=AssetCheckSeverity.WARN,
+                description=f"{row.status}: {row.reason}",
+                metadata=metadata,
+            )
+        )
     return results
 
 
@@ -229,7 +268,7 @@ def _system_market(check_name: str) -> tuple[str, str]:
     for system in SYSTEMS:
         prefix = f"health_{system}_"
         if check_name.startswith(prefix):
-            return system, check_name[len(prefix):]
+            return system, check_name[len(prefix) :]
     raise KeyError(check_name)
 
 

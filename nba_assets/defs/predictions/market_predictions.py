@@ -76,8 +76,10 @@ COLUMN_TYPES = {
 
 
 class MarketPredictionConfig(Config):
-    min_ev: float = Field(default=0.0, description="A side is picked when its expected value per "
-                          "unit staked at the consensus price exceeds this.")
+    min_ev: float = Field(
+        default=0.0,
+        description="A side is picked when its expected value per unit staked at the consensus price exceeds this.",
+    )
 
 
 def moving_average(features: "pd.DataFrame") -> "pd.Series":
@@ -112,7 +114,8 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
         # Sorted on every column: the warehouse returns rows in any order, and float sums over
         # them must not depend on it (DuckDB and BigQuery give the same probabilities).
         past = history[history["market"] == market.market].sort_values(
-            ["game_date", "predicted_value", "actual_value"], kind="mergesort")
+            ["game_date", "predicted_value", "actual_value"], kind="mergesort"
+        )
         past_dates = past["game_date"].to_numpy()
         distinct = np.unique(past_dates)
         mean_values, actual = past["predicted_value"].to_numpy(float), past["actual_value"].to_numpy(float)
@@ -127,8 +130,12 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
             if high - low < FIT_MIN_ROWS:
                 continue
             p_over, p_under, p_push, dispersion = fitted_probabilities(
-                market, rows["predicted_value"].to_numpy(float), rows["line"].to_numpy(float),
-                mean_values[low:high], actual[low:high])
+                market,
+                rows["predicted_value"].to_numpy(float),
+                rows["line"].to_numpy(float),
+                mean_values[low:high],
+                actual[low:high],
+            )
             out.loc[rows.index, ["p_over", "p_under", "p_push"]] = np.column_stack([p_over, p_under, p_push])
             out.loc[rows.index, "dispersion"] = dispersion
     out["distribution"] = out["market"].map({m.market: m.distribution for m in MARKETS})
@@ -185,8 +192,9 @@ def predict_ml(features: "pd.DataFrame", models_by_week: dict, min_ev: float) ->
             continue
         predicted = model.predict(part)
         spread = model.spread()
-        parts.append(part.assign(**{c: predicted[c] for c in predicted},
-                                 dispersion=np.nan if spread is None else spread))
+        parts.append(
+            part.assign(**{c: predicted[c] for c in predicted}, dispersion=np.nan if spread is None else spread)
+        )
     if not parts:
         return pd.DataFrame(columns=list(COLUMN_TYPES))
     rows = pd.concat(parts)
@@ -226,7 +234,8 @@ def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Data
     frame["predicted_value"] = moving_average(frame)
     frame["actual_value"] = actual_values(frame)
     return frame[frame["predicted_value"].notna() & frame["actual_value"].notna()][
-        ["game_date", "market", "predicted_value", "actual_value"]]
+        ["game_date", "market", "predicted_value", "actual_value"]
+    ]
 
 
 def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -244,14 +253,16 @@ def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
     "nba_predictions.market_prop_predictions.",
 )
 @warehouse_session
-def market_prop_predictions(context: AssetExecutionContext, config: MarketPredictionConfig,
-                            warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
+def market_prop_predictions(
+    context: AssetExecutionContext, config: MarketPredictionConfig, warehouse: Warehouse, landing: ObjectStore
+) -> MaterializeResult:
     import pandas as pd
 
     start, end = window_bounds(context)
     features = warehouse.query(
-        f"SELECT * FROM {warehouse.relation(*tables.PLAYER_MARKET_FEATURES)} "
-        "WHERE game_date >= ? AND game_date < ?", [start, end])
+        f"SELECT * FROM {warehouse.relation(*tables.PLAYER_MARKET_FEATURES)} WHERE game_date >= ? AND game_date < ?",
+        [start, end],
+    )
     features = _dates(features)
     baseline = predict_baseline(features, _dates(history_rows(warehouse, start, end)), config.min_ev)
     ml = predict_ml(features, models_of_window(landing, start, end), config.min_ev)
@@ -260,13 +271,19 @@ def market_prop_predictions(context: AssetExecutionContext, config: MarketPredic
     warehouse.replace_window(*tables.MARKET_PROP_PREDICTIONS, predictions, COLUMN_TYPES, start, end)
     picks = predictions[predictions["recommendation"] != "PASS"]
     by_market = predictions.groupby(["market", "system_id"]).agg(rows=("line", "size"), with_p=("p_over", "count"))
-    return MaterializeResult(metadata={
-        **window_metadata(context, rows_by_date(predictions),
-                          preview_metadata(picks.sort_values("ev", ascending=False))),
-        "rows_by_market": MetadataValue.md("\n".join(
-            ["| market | system | rows | with probabilities |", "|---|---|---:|---:|"]
-            + [f"| {m} | {s} | {r.rows} | {r.with_p} |" for (m, s), r in by_market.iterrows()])),
-        "without_probabilities": int(predictions["p_over"].isna().sum()),
-        "positive_ev_sides": len(picks),
-        "min_ev": config.min_ev,
-    })
+    return MaterializeResult(
+        metadata={
+            **window_metadata(
+                context, rows_by_date(predictions), preview_metadata(picks.sort_values("ev", ascending=False))
+            ),
+            "rows_by_market": MetadataValue.md(
+                "\n".join(
+                    ["| market | system | rows | with probabilities |", "|---|---|---:|---:|"]
+                    + [f"| {m} | {s} | {r.rows} | {r.with_p} |" for (m, s), r in by_market.iterrows()]
+                )
+            ),
+            "without_probabilities": int(predictions["p_over"].isna().sum()),
+            "positive_ev_sides": len(picks),
+            "min_ev": config.min_ev,
+        }
+    )

@@ -9,7 +9,6 @@ System `ml_points_v1` uses the points model of the date's week (trained before i
 whose features are incomplete (no usable history) get no ML row; the count is in the metadata.
 """
 
-
 import math
 from typing import TYPE_CHECKING
 
@@ -50,15 +49,15 @@ COLUMN_TYPES = {
 }
 
 ML_SYSTEM = "ml_points_v1"
-MOVING_AVERAGE_WEIGHTS = {"points_avg_last_5": 0.5, "points_avg_last_10": 0.3,
-                          "points_avg_season": 0.2}
+MOVING_AVERAGE_WEIGHTS = {"points_avg_last_5": 0.5, "points_avg_last_10": 0.3, "points_avg_season": 0.2}
 # Scoring spread assumed when a player has too few games for his own L10 deviation.
 DEFAULT_POINTS_STD = 6.0
 
 
 class PredictionConfig(Config):
     edge_threshold: float = Field(
-        default=2.0, description="|edge| at or above which the pick is OVER/UNDER, else PASS.")
+        default=2.0, description="|edge| at or above which the pick is OVER/UNDER, else PASS."
+    )
 
 
 def moving_average(features: "pd.DataFrame") -> "pd.Series":
@@ -86,8 +85,9 @@ def confidence(edge: "pd.Series", points_std: "pd.Series") -> "pd.Series":
     return z.map(lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2))) if v == v else math.nan).astype(float)
 
 
-def prediction_rows(features: "pd.DataFrame", system_id: str, predicted: "pd.Series",
-                    threshold: float) -> "pd.DataFrame":
+def prediction_rows(
+    features: "pd.DataFrame", system_id: str, predicted: "pd.Series", threshold: float
+) -> "pd.DataFrame":
     """The prediction columns for `predicted` points: line, edge, pick and confidence."""
     import pandas as pd
 
@@ -96,20 +96,22 @@ def prediction_rows(features: "pd.DataFrame", system_id: str, predicted: "pd.Ser
     edge = (predicted - line).round(2)
     recommendation = pd.Series(recommend(edge, threshold), index=features.index)
     recommendation = recommendation.where(predicted.notna() & line.notna(), "PASS")
-    return pd.DataFrame({
-        "game_date": features["game_date"],
-        "player_lookup": features["player_lookup"],
-        "player_name": features["player_name"],
-        "team_abbr": features["team_abbr"],
-        "opponent_abbr": features["opponent_abbr"],
-        "system_id": system_id,
-        "predicted_points": predicted,
-        "line": line,
-        "edge": edge,
-        "recommendation": recommendation,
-        "confidence": confidence(edge, features["points_std_last_10"].astype(float)).round(3),
-        "features_complete": complete(features),
-    })
+    return pd.DataFrame(
+        {
+            "game_date": features["game_date"],
+            "player_lookup": features["player_lookup"],
+            "player_name": features["player_name"],
+            "team_abbr": features["team_abbr"],
+            "opponent_abbr": features["opponent_abbr"],
+            "system_id": system_id,
+            "predicted_points": predicted,
+            "line": line,
+            "edge": edge,
+            "recommendation": recommendation,
+            "confidence": confidence(edge, features["points_std_last_10"].astype(float)).round(3),
+            "features_complete": complete(features),
+        }
+    )
 
 
 def predict_moving_average(features: "pd.DataFrame", threshold: float) -> "pd.DataFrame":
@@ -145,33 +147,33 @@ def predict_ml(features: "pd.DataFrame", store: ObjectStore, threshold: float):
     "OVER/UNDER/PASS and confidence; written to nba_predictions.player_prop_predictions.",
 )
 @warehouse_session
-def player_prop_predictions(context: AssetExecutionContext, config: PredictionConfig,
-                            warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
+def player_prop_predictions(
+    context: AssetExecutionContext, config: PredictionConfig, warehouse: Warehouse, landing: ObjectStore
+) -> MaterializeResult:
     import pandas as pd
 
     start, end = window_bounds(context)
     features = warehouse.query(
-        f"SELECT * FROM {warehouse.relation(*tables.ML_FEATURE_STORE)} "
-        "WHERE game_date >= ? AND game_date < ?",
+        f"SELECT * FROM {warehouse.relation(*tables.ML_FEATURE_STORE)} WHERE game_date >= ? AND game_date < ?",
         [start, end],
     )
     baseline = predict_moving_average(features, config.edge_threshold)
     ml, incomplete, missing_weeks = predict_ml(features, landing, config.edge_threshold)
     predictions = pd.concat([baseline, ml], ignore_index=True)
-    warehouse.replace_window(*tables.PLAYER_PROP_PREDICTIONS, predictions,
-                                       COLUMN_TYPES, start, end)
+    warehouse.replace_window(*tables.PLAYER_PROP_PREDICTIONS, predictions, COLUMN_TYPES, start, end)
     with_line = predictions[predictions["line"].notna()]
     preview = preview_metadata(with_line.sort_values("edge", key=abs, ascending=False))
-    return MaterializeResult(metadata={
-        **window_metadata(context, rows_by_date(predictions), preview),
-        "moving_average_v1_rows": len(baseline),
-        "ml_points_v1_rows": len(ml),
-        "ml_skipped_incomplete_features": incomplete,
-        "ml_weeks_without_model": MetadataValue.md(", ".join(missing_weeks) or "none"),
-        "with_line": len(with_line),
-        "with_line_no_prediction": int(with_line["predicted_points"].isna().sum()),
-        "picks_over": int((predictions["recommendation"] == "OVER").sum()),
-        "picks_under": int((predictions["recommendation"] == "UNDER").sum()),
-        "edge_threshold": config.edge_threshold,
-    })
-
+    return MaterializeResult(
+        metadata={
+            **window_metadata(context, rows_by_date(predictions), preview),
+            "moving_average_v1_rows": len(baseline),
+            "ml_points_v1_rows": len(ml),
+            "ml_skipped_incomplete_features": incomplete,
+            "ml_weeks_without_model": MetadataValue.md(", ".join(missing_weeks) or "none"),
+            "with_line": len(with_line),
+            "with_line_no_prediction": int(with_line["predicted_points"].isna().sum()),
+            "picks_over": int((predictions["recommendation"] == "OVER").sum()),
+            "picks_under": int((predictions["recommendation"] == "UNDER").sum()),
+            "edge_threshold": config.edge_threshold,
+        }
+    )

@@ -38,8 +38,9 @@ MIN_ROWS = 150
 PUBLISHED = {"healthy"}
 
 
-def graded_market_rows(warehouse: "Warehouse", first: dt.date | None = None,
-                       last: dt.date | None = None) -> "pd.DataFrame":
+def graded_market_rows(
+    warehouse: "Warehouse", first: dt.date | None = None, last: dt.date | None = None
+) -> "pd.DataFrame":
     """Graded market rows of played games with a line (all dates, or first..last inclusive), in
     key order: sums over them are then the same on every warehouse, to the last bit."""
     dates, params = "", []
@@ -64,14 +65,16 @@ def graded_market_rows(warehouse: "Warehouse", first: dt.date | None = None,
 def scored(rows: "pd.DataFrame") -> "pd.DataFrame":
     """Rows the probabilities are scored on, with the system's and the market's P(over | no push),
     the outcome, and the squared errors (summable, for the clustered bootstrap)."""
-    rows = rows[rows["p_over"].notna() & rows["market_p_over"].notna()
-                & rows["line_outcome"].isin(["OVER", "UNDER"])]
+    rows = rows[rows["p_over"].notna() & rows["market_p_over"].notna() & rows["line_outcome"].isin(["OVER", "UNDER"])]
     p_system = prob.conditional_over(rows["p_over"], rows["p_under"])
     went_over = (rows["line_outcome"] == "OVER").to_numpy(float)
     p_market = rows["market_p_over"].to_numpy(float)
-    return rows.assign(p_system=p_system, went_over=went_over,
-                       se_system=(np.clip(p_system, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2,
-                       se_market=(np.clip(p_market, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2)
+    return rows.assign(
+        p_system=p_system,
+        went_over=went_over,
+        se_system=(np.clip(p_system, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2,
+        se_market=(np.clip(p_market, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2,
+    )
 
 
 def decided_picks(rows: "pd.DataFrame") -> "pd.DataFrame":
@@ -79,8 +82,7 @@ def decided_picks(rows: "pd.DataFrame") -> "pd.DataFrame":
     picks = rows[rows["result"].isin(["WIN", "LOSS"]) & rows["price"].notna()]
     win = (picks["result"] == "WIN").to_numpy(float)
     decimal = prob.american_to_decimal(picks["price"])
-    return picks.assign(win=win, decided=1.0, profit=np.where(win == 1, decimal - 1, -1.0),
-                        implied=1.0 / decimal)
+    return picks.assign(win=win, decided=1.0, profit=np.where(win == 1, decimal - 1, -1.0), implied=1.0 / decimal)
 
 
 SUMS = ["scored_rows", "se_system", "se_market", "picks", "wins", "profit", "implied"]
@@ -93,8 +95,12 @@ def daily_sums(rows: "pd.DataFrame") -> "pd.DataFrame":
 
     keys = ["system_id", "market", "game_date"]
     scores = scored(rows).assign(scored_rows=1.0).groupby(keys)[["scored_rows", "se_system", "se_market"]].sum()
-    picks = (decided_picks(rows).rename(columns={"decided": "picks", "win": "wins"})
-             .groupby(keys)[["picks", "wins", "profit", "implied"]].sum())
+    picks = (
+        decided_picks(rows)
+        .rename(columns={"decided": "picks", "win": "wins"})
+        .groupby(keys)[["picks", "wins", "profit", "implied"]]
+        .sum()
+    )
     sums = pd.concat([scores, picks], axis=1).fillna(0.0)
     return sums.reindex(columns=SUMS, fill_value=0.0).reset_index()
 
@@ -131,10 +137,14 @@ def record(rows: "pd.DataFrame") -> dict:
 def status(rec: dict) -> tuple[str, str]:
     """(status, reason) of a record."""
     if rec["scored_rows"] < MIN_ROWS or rec["picks"] < MIN_ROWS:
-        return "insufficient", (f"record of {rec['scored_rows']} scored rows and {rec['picks']} decided "
-                                f"picks over {rec['dates']} dates: fewer than {MIN_ROWS}")
-    hit = (f"hit rate {100 * rec['hit_rate']:.1f}% (95% {100 * rec['hit_rate_low']:.1f}-"
-           f"{100 * rec['hit_rate_high']:.1f}) on {rec['picks']} picks, break-even {100 * rec['break_even']:.1f}%")
+        return "insufficient", (
+            f"record of {rec['scored_rows']} scored rows and {rec['picks']} decided "
+            f"picks over {rec['dates']} dates: fewer than {MIN_ROWS}"
+        )
+    hit = (
+        f"hit rate {100 * rec['hit_rate']:.1f}% (95% {100 * rec['hit_rate_low']:.1f}-"
+        f"{100 * rec['hit_rate_high']:.1f}) on {rec['picks']} picks, break-even {100 * rec['break_even']:.1f}%"
+    )
     skill = f"Brier skill vs market {rec['brier_skill']:+.3f} on {rec['scored_rows']} rows"
     if rec["hit_rate"] < rec["break_even"]:
         return "below_break_even", f"{hit}: below break-even; {skill}"
@@ -151,9 +161,10 @@ def gate(history: "pd.DataFrame", days, systems_markets) -> "pd.DataFrame":
     distinct = np.unique(history["game_date"].to_numpy())
     sums = daily_sums(history)
     groups = {key: part.sort_values("game_date") for key, part in sums.groupby(["system_id", "market"])}
-    cumulative = {key: (part["game_date"].to_numpy(),
-                        np.vstack([np.zeros(len(SUMS)), part[SUMS].to_numpy(float).cumsum(axis=0)]))
-                  for key, part in groups.items()}
+    cumulative = {
+        key: (part["game_date"].to_numpy(), np.vstack([np.zeros(len(SUMS)), part[SUMS].to_numpy(float).cumsum(axis=0)]))
+        for key, part in groups.items()
+    }
     empty = (np.array([], dtype="datetime64[ns]"), np.zeros((1, len(SUMS))))
     out = []
     for day in days:
@@ -166,6 +177,15 @@ def gate(history: "pd.DataFrame", days, systems_markets) -> "pd.DataFrame":
             window = dict(zip(SUMS, totals[high] - totals[low]))
             rec = record_from_sums(window, int(high - low))
             state, reason = status(rec)
-            out.append({"game_date": pd.Timestamp(day).date(), "system_id": system_id, "market": market,
-                        **rec, "status": state, "publish": state in PUBLISHED, "reason": reason})
+            out.append(
+                {
+                    "game_date": pd.Timestamp(day).date(),
+                    "system_id": system_id,
+                    "market": market,
+                    **rec,
+                    "status": state,
+                    "publish": state in PUBLISHED,
+                    "reason": reason,
+                }
+            )
     return pd.DataFrame(out)

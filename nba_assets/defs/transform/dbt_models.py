@@ -12,7 +12,6 @@ dbt holds the DuckDB file lock while it runs, so row counts and previews are rea
 exited, then attached to each model's materialization.
 """
 
-
 import json
 import shutil
 from collections.abc import Iterator, Mapping
@@ -40,8 +39,7 @@ from resources.interfaces import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-GROUP_BY_FOLDER = {"staging": "analytics", "analytics": "analytics", "features": "features",
-                   "grading": "grading"}
+GROUP_BY_FOLDER = {"staging": "analytics", "analytics": "analytics", "features": "features", "grading": "grading"}
 
 
 class NbaDbtTranslator(DagsterDbtTranslator):
@@ -64,8 +62,11 @@ class NbaDbtTranslator(DagsterDbtTranslator):
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]):
         # The results side heals itself after late box scores (lib/automation.py); set here, on
         # the asset, rather than mapped over the loaded graph's specs.
-        healing = (healing_condition(dbt_resource_props["name"])
-                   if dbt_resource_props["resource_type"] in ("model", "seed") else None)
+        healing = (
+            healing_condition(dbt_resource_props["name"])
+            if dbt_resource_props["resource_type"] in ("model", "seed")
+            else None
+        )
         return healing if healing is not None else super().get_automation_condition(dbt_resource_props)
 
 
@@ -82,8 +83,9 @@ def _relation_names(manifest: Mapping[str, Any], warehouse: Warehouse) -> dict[A
     }
 
 
-def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
-                             warehouse: Warehouse, partitioned: bool) -> Iterator:
+def _with_warehouse_metadata(
+    events: list, context: AssetExecutionContext, warehouse: Warehouse, partitioned: bool
+) -> Iterator:
     """Re-emits dbt's events, adding row counts and a preview to each model (per date of the
     window, see `window_metadata`)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
@@ -96,21 +98,28 @@ def _with_warehouse_metadata(events: list, context: AssetExecutionContext,
         where, params = " WHERE game_date >= ? AND game_date < ?", [start, end]
     for event in events:
         if isinstance(event, (Output, AssetMaterialization)):
-            key = event.asset_key if isinstance(event, AssetMaterialization) else (
-                context.asset_key_for_output(event.output_name))
+            key = (
+                event.asset_key
+                if isinstance(event, AssetMaterialization)
+                else (context.asset_key_for_output(event.output_name))
+            )
             relation = relations.get(key)
             if relation and key in seeds:
                 count = int(warehouse.query(f"SELECT count(*) AS n FROM {relation}")["n"].iloc[0])
                 preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation} LIMIT 10"))
-                extra = (window_metadata(context, {k: count for k in context.partition_keys}, preview, key)
-                         if partitioned else {"dagster/row_count": count, **preview})
+                extra = (
+                    window_metadata(context, {k: count for k in context.partition_keys}, preview, key)
+                    if partitioned
+                    else {"dagster/row_count": count, **preview}
+                )
                 event = event.with_metadata({**event.metadata, **extra})
             elif relation:
                 preview = preview_metadata(warehouse.query(f"SELECT * FROM {relation}{where} LIMIT 10", params))
                 if partitioned:
                     # Dates formatted here, not in SQL: the same query runs on DuckDB and BigQuery.
                     counts = warehouse.query(
-                        f"SELECT game_date AS day, count(*) AS n FROM {relation}{where} GROUP BY 1", params)
+                        f"SELECT game_date AS day, count(*) AS n FROM {relation}{where} GROUP BY 1", params
+                    )
                     by_date = {str(day)[:10]: int(n) for day, n in zip(counts["day"], counts["n"])}
                     extra = window_metadata(context, by_date, preview, key)
                 else:
@@ -133,8 +142,7 @@ def _window_environment(context: AssetExecutionContext, partitioned: bool) -> It
         yield
 
 
-def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse,
-            partitioned: bool) -> Iterator:
+def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, partitioned: bool) -> Iterator:
     # Events are all we read: no JSON artifacts or debug log file (the invocation's target folder
     # is deleted after it). Unit tests run in pytest; a subsetted run's --select would otherwise
     # pull them back in.
@@ -168,8 +176,13 @@ def run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Ware
 
 
 # dbt unit tests run in pytest (tests/test_dbt_unit.py), not in every pipeline run.
-DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
-                  dagster_dbt_translator=translator, pool="warehouse", exclude="test_type:unit")
+DBT_KWARGS = dict(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool="warehouse",
+    exclude="test_type:unit",
+)
 
 
 @dbt_assets(
@@ -180,8 +193,7 @@ DBT_KWARGS = dict(manifest=dbt_project.manifest_path, project=dbt_project,
     backfill_policy=BackfillPolicy.single_run(),
     **DBT_KWARGS,
 )
-def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource,
-                               warehouse: Warehouse):
+def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """The player alias seed, player/team game summaries, consensus lines and the feature store for
     the run's window."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)

@@ -43,15 +43,53 @@ from resources.sources.teams import TEAM_ABBR_BY_NAME
 NBA_TEAM_CODES = frozenset(TEAM_ABBR_BY_NAME.values())
 LIVE_GAME_ID_PREFIX = "9"
 
-GAME_FIELDS = ("id", "date", "season", "status", "postseason", "home_team.abbreviation",
-               "visitor_team.abbreviation", "home_team_score", "visitor_team_score")
-STAT_FIELDS = ("id", "min", "pts", "reb", "ast", "stl", "blk", "turnover", "fgm", "fga", "fg3m",
-               "fg3a", "ftm", "fta", "player.id", "player.first_name", "player.last_name",
-               "team.abbreviation", "game.id")
+GAME_FIELDS = (
+    "id",
+    "date",
+    "season",
+    "status",
+    "postseason",
+    "home_team.abbreviation",
+    "visitor_team.abbreviation",
+    "home_team_score",
+    "visitor_team_score",
+)
+STAT_FIELDS = (
+    "id",
+    "min",
+    "pts",
+    "reb",
+    "ast",
+    "stl",
+    "blk",
+    "turnover",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fg3a",
+    "ftm",
+    "fta",
+    "player.id",
+    "player.first_name",
+    "player.last_name",
+    "team.abbreviation",
+    "game.id",
+)
 # Counting stats: (our column, balldontlie field). The first three are required for players who played.
-COUNTING_STATS = (("points", "pts"), ("rebounds", "reb"), ("assists", "ast"), ("steals", "stl"),
-                  ("blocks", "blk"), ("turnovers", "turnover"), ("fgm", "fgm"), ("fga", "fga"),
-                  ("fg3m", "fg3m"), ("fg3a", "fg3a"), ("ftm", "ftm"), ("fta", "fta"))
+COUNTING_STATS = (
+    ("points", "pts"),
+    ("rebounds", "reb"),
+    ("assists", "ast"),
+    ("steals", "stl"),
+    ("blocks", "blk"),
+    ("turnovers", "turnover"),
+    ("fgm", "fgm"),
+    ("fga", "fga"),
+    ("fg3m", "fg3m"),
+    ("fg3a", "fg3a"),
+    ("ftm", "ftm"),
+    ("fta", "fta"),
+)
 REQUIRED_WHEN_PLAYED = ("points", "rebounds", "assists")
 _MINUTES = re.compile(r"^(\d{1,3})(?::(\d{1,2}))?$")
 
@@ -65,7 +103,7 @@ def season_label(start_year: int) -> str:
 
 
 def parse_minutes(value: Any, label: str, what: str) -> float:
-    """"36:47" -> 36.78, "36" -> 36.0, None/"" -> 0.0 (listed, did not play)."""
+    """ "36:47" -> 36.78, "36" -> 36.0, None/"" -> 0.0 (listed, did not play)."""
     if value is None:
         return 0.0
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -120,18 +158,23 @@ class BalldontlieSource:
             for row in data:
                 row_id = row.get("id") if isinstance(row, dict) else None
                 if row_id is not None and row_id in seen_ids:
-                    raise SourceError(f"{response.label}: page {page} serves row id {row_id} again "
-                                      "(the cursor did not move past it)")
+                    raise SourceError(
+                        f"{response.label}: page {page} serves row id {row_id} again (the cursor did not move past it)"
+                    )
                 seen_ids.add(row_id)
             rows.extend((response.label, row) for row in data)
             if next_cursor is None:
                 return rows, first_label
             if next_cursor in sent or (sent and next_cursor <= sent[-1]):
-                raise SourceError(f"{response.label}: meta.next_cursor {next_cursor} repeats or does not "
-                                  f"advance past the cursors sent ({sent}); refusing to loop")
+                raise SourceError(
+                    f"{response.label}: meta.next_cursor {next_cursor} repeats or does not "
+                    f"advance past the cursors sent ({sent}); refusing to loop"
+                )
             sent.append(next_cursor)
-        raise SourceError(f"{first_label}: more than {self.max_pages} pages of {self.per_page} rows "
-                          f"(last cursor {sent[-1]}): a cursor that never ends, or raise max_pages")
+        raise SourceError(
+            f"{first_label}: more than {self.max_pages} pages of {self.per_page} rows "
+            f"(last cursor {sent[-1]}): a cursor that never ends, or raise max_pages"
+        )
 
     @staticmethod
     def _page(response: JsonResponse) -> tuple[list, int | None]:
@@ -142,8 +185,10 @@ class BalldontlieSource:
         meta = body.get("meta")
         if meta is None:
             if data:
-                raise SourceError(f"{response.label}: a page of {len(data)} rows without 'meta': "
-                                  "cannot tell whether more pages follow")
+                raise SourceError(
+                    f"{response.label}: a page of {len(data)} rows without 'meta': "
+                    "cannot tell whether more pages follow"
+                )
             return data, None
         if not isinstance(meta, dict):
             raise SourceError(f"{response.label}: 'meta' is not an object: {short(meta)}")
@@ -169,29 +214,44 @@ class BalldontlieSource:
                 self.notes.append(f"game {record['id']} {away} @ {home} left out: not two NBA teams (exhibition)")
                 continue
             if unknown:
-                raise SourceError(f"{label}: {what} names team code {unknown[0]!r}, not one of the 30 "
-                                  f"NBA codes: {short(record)}")
-            if not isinstance(values["id"], int) or isinstance(values["id"], bool) or not isinstance(values["season"], int):
+                raise SourceError(
+                    f"{label}: {what} names team code {unknown[0]!r}, not one of the 30 NBA codes: {short(record)}"
+                )
+            if (
+                not isinstance(values["id"], int)
+                or isinstance(values["id"], bool)
+                or not isinstance(values["season"], int)
+            ):
                 raise SourceError(f"{label}: {what} has a non-integer id or season: {short(record)}")
-            if not 0 < values["id"] < 10 ** 9:
-                raise SourceError(f"{label}: {what} does not fit the live game id scheme (nine digits after "
-                                  f"{LIVE_GAME_ID_PREFIX!r}); widen it before loading such ids")
+            if not 0 < values["id"] < 10**9:
+                raise SourceError(
+                    f"{label}: {what} does not fit the live game id scheme (nine digits after "
+                    f"{LIVE_GAME_ID_PREFIX!r}); widen it before loading such ids"
+                )
             final = str(values["status"]).strip().lower().startswith("final")
             scores = [_count(values[k], label, what, k) for k in ("home_team_score", "visitor_team_score")]
             if final and None in scores:
                 raise SourceError(f"{label}: {what} is final without both scores: {short(record)}")
             game_id = live_game_id(values["id"])
-            games.append(Game(game_id, home, away, final, {
-                "game_date": day,
-                "game_id": game_id,
-                "season": season_label(values["season"]),
-                "season_type": "playoffs" if values["postseason"] else "regular",
-                "home_team_abbr": home,
-                "away_team_abbr": away,
-                "home_points": scores[0] if final else None,
-                "away_points": scores[1] if final else None,
-                "source_file": label,
-            }))
+            games.append(
+                Game(
+                    game_id,
+                    home,
+                    away,
+                    final,
+                    {
+                        "game_date": day,
+                        "game_id": game_id,
+                        "season": season_label(values["season"]),
+                        "season_type": "playoffs" if values["postseason"] else "regular",
+                        "home_team_abbr": home,
+                        "away_team_abbr": away,
+                        "home_points": scores[0] if final else None,
+                        "away_points": scores[1] if final else None,
+                        "source_file": label,
+                    },
+                )
+            )
         return games
 
     def boxscore_rows(self, day: dt.date, games: list[Game]) -> list[dict]:
@@ -214,8 +274,9 @@ class BalldontlieSource:
                 continue
             team = values["team.abbreviation"]
             if team not in (game.home, game.away):
-                raise SourceError(f"{label}: {what} is for team {team!r}, which is not in game "
-                                  f"{game.away} @ {game.home}")
+                raise SourceError(
+                    f"{label}: {what} is for team {team!r}, which is not in game {game.away} @ {game.home}"
+                )
             if not name or not isinstance(values["player.id"], int):
                 raise SourceError(f"{label}: {what} has no player name or a non-integer player id")
             minutes = parse_minutes(values["min"], label, what)
@@ -227,18 +288,20 @@ class BalldontlieSource:
                 missing = [col for col in REQUIRED_WHEN_PLAYED if stats[col] is None]
                 if missing:
                     raise SourceError(f"{label}: {what} played {minutes:g} minutes but has no {missing}")
-            out.append({
-                "game_date": day,
-                "game_id": game.game_id,
-                "player_id": values["player.id"],
-                "player_name": name,
-                "team_abbr": team,
-                "opponent_abbr": game.away if team == game.home else game.home,
-                "home_away": "HOME" if team == game.home else "AWAY",
-                "minutes": minutes,
-                **stats,
-                "source_file": label,
-            })
+            out.append(
+                {
+                    "game_date": day,
+                    "game_id": game.game_id,
+                    "player_id": values["player.id"],
+                    "player_name": name,
+                    "team_abbr": team,
+                    "opponent_abbr": game.away if team == game.home else game.home,
+                    "home_away": "HOME" if team == game.home else "AWAY",
+                    "minutes": minutes,
+                    **stats,
+                    "source_file": label,
+                }
+            )
         for game_id, n in sorted(not_final.items()):
             self.notes.append(f"{n} stat rows of game {game_id} not served: the game is not final")
         for game_id, n in sorted(unscheduled.items(), key=str):

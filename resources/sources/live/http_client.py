@@ -70,8 +70,9 @@ class _WaitRetryAfterOrBackoff(wait_base):
 
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
-        self.backoff = wait_exponential_jitter(initial=policy.backoff_initial, max=policy.backoff_max,
-                                               jitter=policy.jitter)
+        self.backoff = wait_exponential_jitter(
+            initial=policy.backoff_initial, max=policy.backoff_max, jitter=policy.jitter
+        )
 
     def __call__(self, retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
@@ -167,8 +168,9 @@ class JsonHttpClient:
         self._client: httpx.Client | None = None
 
     def __enter__(self) -> JsonHttpClient:
-        self._client = httpx.Client(base_url=self.base_url, headers=self.headers,
-                                    timeout=httpx.Timeout(self.timeout_seconds))
+        self._client = httpx.Client(
+            base_url=self.base_url, headers=self.headers, timeout=httpx.Timeout(self.timeout_seconds)
+        )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -203,16 +205,18 @@ class JsonHttpClient:
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timed out ({type(exc).__name__}, timeout {self.timeout_seconds:g} s)") from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"transport error {type(exc).__name__}: "
-                             f"{self.redactor.text(str(exc))}") from None
+            raise _Retryable(f"transport error {type(exc).__name__}: {self.redactor.text(str(exc))}") from None
         status = response.status_code
         if status == 429 or status >= 500:
-            retry_after = (parse_retry_after(response.headers.get("retry-after"))
-                           if status in RETRY_AFTER_STATUSES else None)
+            retry_after = (
+                parse_retry_after(response.headers.get("retry-after")) if status in RETRY_AFTER_STATUSES else None
+            )
             raise _Retryable(f"HTTP {status}", _excerpt(response.text, self.redactor), retry_after)
         if status >= 400:
-            raise SourceError(f"{label} failed: HTTP {status} (not retried: a client error does not "
-                              f"pass by asking again); body: {_excerpt(response.text, self.redactor)}")
+            raise SourceError(
+                f"{label} failed: HTTP {status} (not retried: a client error does not "
+                f"pass by asking again); body: {_excerpt(response.text, self.redactor)}"
+            )
         return response
 
     def _decode(self, response: httpx.Response, label: str) -> Any:

@@ -99,17 +99,20 @@ class OddsApiSource:
             )
         snapshot_file = f"odds_api_live_{fetched_at:%Y%m%d_%H%M%S}"
         start, end = day_window_utc(day)
-        events = self.http.get_json(f"/v4/sports/{SPORT}/events",
-                                    {"commenceTimeFrom": start, "commenceTimeTo": end})
+        events = self.http.get_json(f"/v4/sports/{SPORT}/events", {"commenceTimeFrom": start, "commenceTimeTo": end})
         last = events
         rows: list[dict] = []
         for event in self._events(events, day):
             if event["commence_time"] <= fetched_at:
-                self.notes.append(f"event {event['id']} ({event['away']} @ {event['home']}) started at "
-                                  f"{event['commence_time']:%H:%M}Z: in-play lines are not pre-game lines, skipped")
+                self.notes.append(
+                    f"event {event['id']} ({event['away']} @ {event['home']}) started at "
+                    f"{event['commence_time']:%H:%M}Z: in-play lines are not pre-game lines, skipped"
+                )
                 continue
-            odds = self.http.get_json(f"/v4/sports/{SPORT}/events/{event['id']}/odds", {
-                "regions": self.regions, "markets": self.markets, "oddsFormat": "american"})
+            odds = self.http.get_json(
+                f"/v4/sports/{SPORT}/events/{event['id']}/odds",
+                {"regions": self.regions, "markets": self.markets, "oddsFormat": "american"},
+            )
             last = odds
             rows.extend(self._rows(odds, event, day, snapshot_file, fetched_at))
         remaining, used = last.headers.get("x-requests-remaining"), last.headers.get("x-requests-used")
@@ -131,13 +134,19 @@ class OddsApiSource:
             if commence.astimezone(GAME_TZ).date() != day:
                 self.notes.append(f"event {values['id']} starts {commence:%Y-%m-%d %H:%M}Z, not on {day}: skipped")
                 continue
-            events.append({"id": values["id"], "commence_time": commence,
-                           "home": _team_code(values["home_team"], label, what),
-                           "away": _team_code(values["away_team"], label, what)})
+            events.append(
+                {
+                    "id": values["id"],
+                    "commence_time": commence,
+                    "home": _team_code(values["home_team"], label, what),
+                    "away": _team_code(values["away_team"], label, what),
+                }
+            )
         return events
 
-    def _rows(self, response: JsonResponse, event: dict, day: dt.date, snapshot_file: str,
-              fetched_at: dt.datetime) -> list[dict]:
+    def _rows(
+        self, response: JsonResponse, event: dict, day: dt.date, snapshot_file: str, fetched_at: dt.datetime
+    ) -> list[dict]:
         label = response.label
         body = response.data
         response_time = None
@@ -175,22 +184,25 @@ class OddsApiSource:
                         if isinstance(value, bool) or not isinstance(value, (int, float)):
                             raise SourceError(f"{label}: {out_what} has {name}={value!r}, expected a number")
                     key = (book_key, market_key, player.strip(), float(point))
-                    row = lines.setdefault(key, {
-                        "game_date": day,
-                        "snapshot_time": snapshot_time,
-                        "snapshot_file": snapshot_file,
-                        "event_id": event["id"],
-                        "commence_time": event["commence_time"],
-                        "home_team_abbr": event["home"],
-                        "away_team_abbr": event["away"],
-                        "bookmaker": book_key,
-                        "market": market_key,
-                        "player_name": player.strip(),
-                        "line": float(point),
-                        "over_odds": None,
-                        "under_odds": None,
-                        "source_file": label,
-                    })
+                    row = lines.setdefault(
+                        key,
+                        {
+                            "game_date": day,
+                            "snapshot_time": snapshot_time,
+                            "snapshot_file": snapshot_file,
+                            "event_id": event["id"],
+                            "commence_time": event["commence_time"],
+                            "home_team_abbr": event["home"],
+                            "away_team_abbr": event["away"],
+                            "bookmaker": book_key,
+                            "market": market_key,
+                            "player_name": player.strip(),
+                            "line": float(point),
+                            "over_odds": None,
+                            "under_odds": None,
+                            "source_file": label,
+                        },
+                    )
                     column = "over_odds" if side == "Over" else "under_odds"
                     if row[column] is not None:
                         raise SourceError(f"{label}: {out_what} repeats {side} {point} for {player!r}")

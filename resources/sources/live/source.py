@@ -43,7 +43,9 @@ class LiveSource(NbaSource):
     balldontlie_base_url: str = "https://api.balldontlie.io"
     odds_api_base_url: str = "https://api.the-odds-api.com"
     timeout_seconds: float = Field(default=20.0, description="Connect/read/write/pool timeout per request.")
-    max_attempts: int = Field(default=5, ge=1, description="Attempts per request (429, 5xx, timeouts, transport errors).")
+    max_attempts: int = Field(
+        default=5, ge=1, description="Attempts per request (429, 5xx, timeouts, transport errors)."
+    )
     backoff_initial_seconds: float = Field(default=1.0, ge=0, description="Wait before the 2nd attempt; doubles.")
     backoff_max_seconds: float = Field(default=30.0, ge=0)
     jitter_seconds: float = Field(default=1.0, ge=0, description="Random extra wait, so clients do not retry in step.")
@@ -58,8 +60,10 @@ class LiveSource(NbaSource):
     _now: Callable[[], dt.datetime] | None = PrivateAttr(default=None)
 
     def describe(self) -> str:
-        return (f"live: balldontlie {self.balldontlie_base_url} (schedule, box scores), The Odds API "
-                f"{self.odds_api_base_url} ({self.odds_markets}, regions {self.odds_regions})")
+        return (
+            f"live: balldontlie {self.balldontlie_base_url} (schedule, box scores), The Odds API "
+            f"{self.odds_api_base_url} ({self.odds_markets}, regions {self.odds_regions})"
+        )
 
     def _http(self, base_url: str, key: str, env_var: str, **kwargs) -> JsonHttpClient:
         from resources.sources.errors import SourceError
@@ -67,17 +71,31 @@ class LiveSource(NbaSource):
 
         if not key or not key.strip():
             raise SourceError(f"{env_var} is empty: set it in the environment of the code location")
-        policy = RetryPolicy(max_attempts=self.max_attempts, backoff_initial=self.backoff_initial_seconds,
-                             backoff_max=self.backoff_max_seconds, jitter=self.jitter_seconds,
-                             max_retry_after=self.max_retry_after_seconds)
-        return JsonHttpClient(base_url=base_url, timeout_seconds=self.timeout_seconds, secrets=(key,),
-                              policy=policy, sleep=self._sleep or time.sleep, **kwargs)
+        policy = RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_initial=self.backoff_initial_seconds,
+            backoff_max=self.backoff_max_seconds,
+            jitter=self.jitter_seconds,
+            max_retry_after=self.max_retry_after_seconds,
+        )
+        return JsonHttpClient(
+            base_url=base_url,
+            timeout_seconds=self.timeout_seconds,
+            secrets=(key,),
+            policy=policy,
+            sleep=self._sleep or time.sleep,
+            **kwargs,
+        )
 
     def _balldontlie(self):
         from resources.sources.live.balldontlie import BalldontlieSource
 
-        http = self._http(self.balldontlie_base_url, self.balldontlie_api_key, "BALLDONTLIE_API_KEY",
-                          headers={"Authorization": self.balldontlie_api_key})
+        http = self._http(
+            self.balldontlie_base_url,
+            self.balldontlie_api_key,
+            "BALLDONTLIE_API_KEY",
+            headers={"Authorization": self.balldontlie_api_key},
+        )
         return BalldontlieSource(http=http, max_pages=self.max_pages)
 
     def schedule(self, game_date: dt.date) -> SourcePayload:
@@ -95,10 +113,12 @@ class LiveSource(NbaSource):
     def prop_lines(self, game_date: dt.date) -> SourcePayload:
         from resources.sources.live.odds_api import OddsApiSource
 
-        http = self._http(self.odds_api_base_url, self.odds_api_key, "ODDS_API_KEY",
-                          params={"apiKey": self.odds_api_key})
-        source = OddsApiSource(http=http, regions=self.odds_regions, markets=self.odds_markets,
-                               now=self._now or _utc_now)
+        http = self._http(
+            self.odds_api_base_url, self.odds_api_key, "ODDS_API_KEY", params={"apiKey": self.odds_api_key}
+        )
+        source = OddsApiSource(
+            http=http, regions=self.odds_regions, markets=self.odds_markets, now=self._now or _utc_now
+        )
         with source.http:
             rows = source.prop_lines(game_date)
         return SourcePayload(_frame(rows, PROP_LINES.source_columns), source.notes)

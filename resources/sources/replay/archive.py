@@ -43,43 +43,100 @@ SHAPES = (
     Shape(
         "nba_player_game_logs",
         "boxscores",
-        frozenset({"PLAYER_ID", "GAME_ID", "GAME_DATE", "PLAYER_NAME", "TEAM_ABBREVIATION",
-                   "MATCHUP", "MIN", "PTS", "REB", "AST", "FG3M", "FTM"}),
+        frozenset(
+            {
+                "PLAYER_ID",
+                "GAME_ID",
+                "GAME_DATE",
+                "PLAYER_NAME",
+                "TEAM_ABBREVIATION",
+                "MATCHUP",
+                "MIN",
+                "PTS",
+                "REB",
+                "AST",
+                "FG3M",
+                "FTM",
+            }
+        ),
         frozenset({"PLAYER_ID", "GAME_ID", "GAME_DATE", "PLAYER_NAME"}),
     ),
     Shape(
         "nba_boxscore_traditional",
         "boxscores",
-        frozenset({"GAME_ID", "game_date", "TEAM", "PLAYER_ID", "PLAYER_NAME", "MIN", "PTS",
-                   "REB", "AST", "FGM", "FGA", "FG3M", "FTM"}),
+        frozenset(
+            {
+                "GAME_ID",
+                "game_date",
+                "TEAM",
+                "PLAYER_ID",
+                "PLAYER_NAME",
+                "MIN",
+                "PTS",
+                "REB",
+                "AST",
+                "FGM",
+                "FGA",
+                "FG3M",
+                "FTM",
+            }
+        ),
         frozenset({"GAME_ID", "game_date", "TEAM", "PLAYER_ID"}),
     ),
     Shape(
         "nba_api_player_logs_lowercase",
         "boxscores",
-        frozenset({"player", "player_id", "date", "matchup", "minutes", "pts", "reb", "ast",
-                   "fgm", "fga", "threes_made", "ftm", "opponent", "home_away"}),
+        frozenset(
+            {
+                "player",
+                "player_id",
+                "date",
+                "matchup",
+                "minutes",
+                "pts",
+                "reb",
+                "ast",
+                "fgm",
+                "fga",
+                "threes_made",
+                "ftm",
+                "opponent",
+                "home_away",
+            }
+        ),
         frozenset({"player", "player_id", "date", "matchup"}),
     ),
     Shape(
         "nba_team_game_logs",
         "team_games",
-        frozenset({"SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE", "MATCHUP", "PTS",
-                   "PLUS_MINUS"}),
+        frozenset({"SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE", "MATCHUP", "PTS", "PLUS_MINUS"}),
         frozenset({"SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE"}),
     ),
     Shape(
         "odds_api_snapshot",
         "prop_lines",
-        frozenset({"snapshot_file", "event_id", "player", "market", "line", "bookmaker", "game",
-                   "game_time", "over_odds", "under_odds"}),
+        frozenset(
+            {
+                "snapshot_file",
+                "event_id",
+                "player",
+                "market",
+                "line",
+                "bookmaker",
+                "game",
+                "game_time",
+                "over_odds",
+                "under_odds",
+            }
+        ),
         frozenset({"snapshot_file", "event_id", "bookmaker", "market"}),
     ),
     Shape(
         "odds_api_historical",
         "prop_lines",
-        frozenset({"source_file", "player", "game", "game_time", "market", "line", "bookmaker",
-                   "over_odds", "under_odds"}),
+        frozenset(
+            {"source_file", "player", "game", "game_time", "market", "line", "bookmaker", "over_odds", "under_odds"}
+        ),
         frozenset({"source_file", "bookmaker", "market", "game_time"}),
     ),
 )
@@ -90,7 +147,13 @@ SHAPES = (
 BOX_COLUMNS = PLAYER_BOXSCORES.source_columns
 PROP_COLUMNS = PROP_LINES.source_columns
 TEAM_GAME_COLUMNS = [
-    "game_date", "game_id", "team_abbr", "opponent_abbr", "home_away", "points", "plus_minus",
+    "game_date",
+    "game_id",
+    "team_abbr",
+    "opponent_abbr",
+    "home_away",
+    "points",
+    "plus_minus",
     "source_file",
 ]
 
@@ -98,16 +161,38 @@ TEAM_GAME_COLUMNS = [
 # per shape). A shape's `columns` (SHAPES) are checked before reading; the rest may be absent from a
 # file (older vintages) and are then null.
 _NBA_COLUMNS = {
-    "player_id": "PLAYER_ID", "player_name": "PLAYER_NAME",
-    "minutes": "MIN", "points": "PTS", "rebounds": "REB", "assists": "AST", "steals": "STL",
-    "blocks": "BLK", "turnovers": "TOV", "fgm": "FGM", "fga": "FGA", "fg3m": "FG3M", "fg3a": "FG3A",
-    "ftm": "FTM", "fta": "FTA",
+    "player_id": "PLAYER_ID",
+    "player_name": "PLAYER_NAME",
+    "minutes": "MIN",
+    "points": "PTS",
+    "rebounds": "REB",
+    "assists": "AST",
+    "steals": "STL",
+    "blocks": "BLK",
+    "turnovers": "TOV",
+    "fgm": "FGM",
+    "fga": "FGA",
+    "fg3m": "FG3M",
+    "fg3a": "FG3A",
+    "ftm": "FTM",
+    "fta": "FTA",
 }
 _LOWERCASE_COLUMNS = {
-    "player_id": "player_id", "player_name": "player",
-    "minutes": "minutes", "points": "pts", "rebounds": "reb", "assists": "ast", "steals": "stl",
-    "blocks": "blk", "turnovers": "tov", "fgm": "fgm", "fga": "fga", "fg3m": "threes_made",
-    "fg3a": "threes_attempted", "ftm": "ftm", "fta": "fta",
+    "player_id": "player_id",
+    "player_name": "player",
+    "minutes": "minutes",
+    "points": "pts",
+    "rebounds": "reb",
+    "assists": "ast",
+    "steals": "stl",
+    "blocks": "blk",
+    "turnovers": "tov",
+    "fgm": "fgm",
+    "fga": "fga",
+    "fg3m": "threes_made",
+    "fg3a": "threes_attempted",
+    "ftm": "ftm",
+    "fta": "fta",
 }
 
 
@@ -132,16 +217,13 @@ def classify(path: Path, header: list[str]) -> Shape | None:
     for shape in SHAPES:
         if shape.identity <= present:
             missing = sorted(shape.columns - present)
-            raise ArchiveError(
-                f"{path}: looks like a {shape.name} file but lacks columns {missing}"
-            )
+            raise ArchiveError(f"{path}: looks like a {shape.name} file but lacks columns {missing}")
     return None
 
 
 def _read_text_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                           encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except Exception as exc:  # pandas raises several types for truncated/garbled files
         raise ArchiveError(f"{path}: cannot be read as CSV: {exc}") from exc
 
@@ -158,8 +240,7 @@ def _parse_dates(frame: pd.DataFrame, column: str, path: Path, fmt: str | None =
     bad = frame[parsed.isna()]
     if len(bad):
         raise ArchiveError(
-            f"{path}: {len(bad)} rows have an unreadable {column!r}, first rows:\n"
-            f"{bad.head(5).to_string()}"
+            f"{path}: {len(bad)} rows have an unreadable {column!r}, first rows:\n{bad.head(5).to_string()}"
         )
     return parsed
 
@@ -170,7 +251,7 @@ def normalize_game_id(raw: pd.Series) -> pd.Series:
 
 
 def _split_matchup(matchup: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """"BOS vs. NYK" is BOS at home against NYK; "BOS @ NYK" is BOS away at NYK."""
+    """ "BOS vs. NYK" is BOS at home against NYK; "BOS @ NYK" is BOS away at NYK."""
     parts = matchup.str.extract(r"^\s*(\w+)\s+(vs\.|@)\s+(\w+)\s*$")
     home_away = parts[1].map({"vs.": "HOME", "@": "AWAY"})
     return parts[0], parts[2], home_away
@@ -192,17 +273,22 @@ def _team_view(team: pd.Series, matchup: pd.Series) -> tuple[pd.Series, pd.Serie
 def _box_rows(df: pd.DataFrame, rel: str, renamed: dict[str, str], **computed) -> pd.DataFrame:
     """Box-score rows of one file: the shape's `renamed` columns, the `computed` ones (date, game,
     team columns: each shape its own way) and the file."""
-    return pd.DataFrame({
-        **{column: df.get(name) for column, name in renamed.items()},
-        **computed,
-        "source_file": rel,
-    }, columns=BOX_COLUMNS)
+    return pd.DataFrame(
+        {
+            **{column: df.get(name) for column, name in renamed.items()},
+            **computed,
+            "source_file": rel,
+        },
+        columns=BOX_COLUMNS,
+    )
 
 
 def _boxscores_nba_logs(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
     opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
     return _box_rows(
-        df, rel, _NBA_COLUMNS,
+        df,
+        rel,
+        _NBA_COLUMNS,
         game_date=_parse_dates(df, "GAME_DATE", path).dt.date,
         game_id=normalize_game_id(df["GAME_ID"]),
         team_abbr=df["TEAM_ABBREVIATION"],
@@ -218,7 +304,9 @@ def _boxscores_traditional(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFra
     opponents = opponents[opponents["TEAM"] != opponents["TEAM_opp"]]
     opponent_by_team = dict(zip(zip(opponents["game_id"], opponents["TEAM"]), opponents["TEAM_opp"]))
     return _box_rows(
-        df, rel, _NBA_COLUMNS,
+        df,
+        rel,
+        _NBA_COLUMNS,
         game_date=_parse_dates(df, "game_date", path).dt.date,
         game_id=game_id,
         team_abbr=df["TEAM"],
@@ -231,7 +319,9 @@ def _boxscores_lowercase(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame
     # No game id in this shape: the source joins date + team to the schedule for it.
     team, _, _ = _split_matchup(df["matchup"])
     return _box_rows(
-        df, rel, _LOWERCASE_COLUMNS,
+        df,
+        rel,
+        _LOWERCASE_COLUMNS,
         game_date=_parse_dates(df, "date", path).dt.date,
         game_id=None,
         team_abbr=team,
@@ -242,16 +332,19 @@ def _boxscores_lowercase(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame
 
 def _team_games(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
     opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
-    return pd.DataFrame({
-        "game_date": _parse_dates(df, "GAME_DATE", path).dt.date,
-        "game_id": normalize_game_id(df["GAME_ID"]),
-        "team_abbr": df["TEAM_ABBREVIATION"],
-        "opponent_abbr": opponent,
-        "home_away": home_away,
-        "points": df["PTS"],
-        "plus_minus": df["PLUS_MINUS"],
-        "source_file": rel,
-    }, columns=TEAM_GAME_COLUMNS)
+    return pd.DataFrame(
+        {
+            "game_date": _parse_dates(df, "GAME_DATE", path).dt.date,
+            "game_id": normalize_game_id(df["GAME_ID"]),
+            "team_abbr": df["TEAM_ABBREVIATION"],
+            "opponent_abbr": opponent,
+            "home_away": home_away,
+            "points": df["PTS"],
+            "plus_minus": df["PLUS_MINUS"],
+            "source_file": rel,
+        },
+        columns=TEAM_GAME_COLUMNS,
+    )
 
 
 _SNAPSHOT_IN_NAME = re.compile(r"(\d{8}_\d{6})")
@@ -280,22 +373,25 @@ def _prop_lines(df: pd.DataFrame, path: Path, rel: str, shape: Shape) -> pd.Data
         updated = updated.fillna(df.get("bookmaker_last_update", pd.Series(None, index=df.index)))
         snapshot_time = pd.to_datetime(updated, errors="coerce", utc=True)
         event_id = None
-    return pd.DataFrame({
-        "game_date": commence.dt.tz_convert(GAME_TIMEZONE).dt.date,
-        "snapshot_time": snapshot_time,
-        "snapshot_file": snapshot_file,
-        "event_id": event_id,
-        "commence_time": commence,
-        "home_team_abbr": home,
-        "away_team_abbr": away,
-        "bookmaker": df["bookmaker"],
-        "market": df["market"],
-        "player_name": df["player"],
-        "line": df["line"],
-        "over_odds": df["over_odds"],
-        "under_odds": df["under_odds"],
-        "source_file": rel,
-    }, columns=PROP_COLUMNS)
+    return pd.DataFrame(
+        {
+            "game_date": commence.dt.tz_convert(GAME_TIMEZONE).dt.date,
+            "snapshot_time": snapshot_time,
+            "snapshot_file": snapshot_file,
+            "event_id": event_id,
+            "commence_time": commence,
+            "home_team_abbr": home,
+            "away_team_abbr": away,
+            "bookmaker": df["bookmaker"],
+            "market": df["market"],
+            "player_name": df["player"],
+            "line": df["line"],
+            "over_odds": df["over_odds"],
+            "under_odds": df["under_odds"],
+            "source_file": rel,
+        },
+        columns=PROP_COLUMNS,
+    )
 
 
 def _reshape(shape: Shape, df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:

@@ -59,8 +59,6 @@ def season_of(day: dt.date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-
-
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     import pandas as pd
 
@@ -91,8 +89,7 @@ class ReplayIndex:
         """One row per game from team-perspective rows (one or two per game)."""
         import pandas as pd
 
-        rows = rows.assign(points_num=_numeric(rows, "points"),
-                           plus_minus_num=_numeric(rows, "plus_minus"))
+        rows = rows.assign(points_num=_numeric(rows, "points"), plus_minus_num=_numeric(rows, "plus_minus"))
         # A team's row listed by two files (a season file and a calendar) counts once.
         rows = rows.drop_duplicates(["game_id", "team_abbr"])
         # Neutral-site games (Berlin, Paris) may list both teams as away: the source names no home
@@ -101,23 +98,25 @@ class ReplayIndex:
         sides = rows.groupby("game_id")["home_away"].transform("nunique")
         neutral = (teams == 2) & (sides == 1)
         if neutral.any():
-            later = rows["team_abbr"] == rows[neutral].groupby("game_id")["team_abbr"].transform("max").reindex(rows.index)
+            later = rows["team_abbr"] == rows[neutral].groupby("game_id")["team_abbr"].transform("max").reindex(
+                rows.index
+            )
             rows = rows.assign(home_away=rows["home_away"].mask(neutral, later.map({True: "HOME", False: "AWAY"})))
         home = rows[rows["home_away"] == "HOME"].set_index("game_id")
         away = rows[rows["home_away"] == "AWAY"].set_index("game_id")
         games = home.join(away, how="outer", lsuffix="_home", rsuffix="_away")
         # With one side's row only, the other side's score is points minus the plus-minus.
-        return pd.DataFrame({
-            "game_date": games["game_date_home"].fillna(games["game_date_away"]),
-            "game_id": games.index,
-            "home_team_abbr": games["team_abbr_home"].fillna(games["opponent_abbr_away"]),
-            "away_team_abbr": games["team_abbr_away"].fillna(games["opponent_abbr_home"]),
-            "home_points": games["points_num_home"].fillna(
-                games["points_num_away"] - games["plus_minus_num_away"]),
-            "away_points": games["points_num_away"].fillna(
-                games["points_num_home"] - games["plus_minus_num_home"]),
-            "source_file": games["source_file_home"].fillna(games["source_file_away"]),
-        }).reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "game_date": games["game_date_home"].fillna(games["game_date_away"]),
+                "game_id": games.index,
+                "home_team_abbr": games["team_abbr_home"].fillna(games["opponent_abbr_away"]),
+                "away_team_abbr": games["team_abbr_away"].fillna(games["opponent_abbr_home"]),
+                "home_points": games["points_num_home"].fillna(games["points_num_away"] - games["plus_minus_num_away"]),
+                "away_points": games["points_num_away"].fillna(games["points_num_home"] - games["plus_minus_num_home"]),
+                "source_file": games["source_file_home"].fillna(games["source_file_away"]),
+            }
+        ).reset_index(drop=True)
 
     @classmethod
     def _games_from_boxscores(cls, box: pd.DataFrame) -> pd.DataFrame:
@@ -127,17 +126,20 @@ class ReplayIndex:
         if box.empty:
             return pd.DataFrame(columns=SCHEDULE_COLUMNS)
         box = box.assign(points_num=_numeric(box, "points"))
-        teams = (box.groupby(["game_id", "game_date", "team_abbr", "opponent_abbr", "home_away"],
-                             as_index=False)
-                 .agg(points=("points_num", "sum"), source_file=("source_file", "first")))
+        teams = box.groupby(["game_id", "game_date", "team_abbr", "opponent_abbr", "home_away"], as_index=False).agg(
+            points=("points_num", "sum"), source_file=("source_file", "first")
+        )
         teams["plus_minus"] = 0  # both teams' rows exist, so it is never used
         return cls._games_from_team_rows(teams.astype({"points": str, "plus_minus": str}))
 
     def _schedule(self, archive: Archive) -> pd.DataFrame:
         import pandas as pd
 
-        from_files = self._games_from_team_rows(archive.team_games) if len(archive.team_games) else (
-            pd.DataFrame(columns=SCHEDULE_COLUMNS))
+        from_files = (
+            self._games_from_team_rows(archive.team_games)
+            if len(archive.team_games)
+            else (pd.DataFrame(columns=SCHEDULE_COLUMNS))
+        )
         derived = self._games_from_boxscores(archive.boxscores)
         derived = derived[~derived["game_id"].isin(from_files["game_id"])]
         games = pd.concat([from_files, derived], ignore_index=True)
@@ -160,10 +162,16 @@ class ReplayIndex:
         box = archive.boxscores
         missing_id = box["game_id"].isna()
         if missing_id.any():
-            by_team = pd.concat([
-                schedule[["game_date", "game_id", "home_team_abbr"]].rename(columns={"home_team_abbr": "team_abbr"}),
-                schedule[["game_date", "game_id", "away_team_abbr"]].rename(columns={"away_team_abbr": "team_abbr"}),
-            ])
+            by_team = pd.concat(
+                [
+                    schedule[["game_date", "game_id", "home_team_abbr"]].rename(
+                        columns={"home_team_abbr": "team_abbr"}
+                    ),
+                    schedule[["game_date", "game_id", "away_team_abbr"]].rename(
+                        columns={"away_team_abbr": "team_abbr"}
+                    ),
+                ]
+            )
             key = dict(zip(zip(by_team["game_date"], by_team["team_abbr"]), by_team["game_id"]))
             filled = [key.get(k) for k in zip(box.loc[missing_id, "game_date"], box.loc[missing_id, "team_abbr"])]
             box = box.copy()
@@ -199,8 +207,10 @@ class ReplaySource(NbaSource):
 
     @classmethod
     def from_env(cls) -> ReplaySource:
-        return cls(archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)),
-                   now=os.environ.get("NBA_REPLAY_NOW") or None)
+        return cls(
+            archive_dir=os.environ.get("NBA_REPLAY_ARCHIVE", str(DEFAULT_ARCHIVE)),
+            now=os.environ.get("NBA_REPLAY_NOW") or None,
+        )
 
     def clock(self) -> dt.datetime | None:
         """The replay clock as an aware datetime (a naive value is US Eastern), or None."""
@@ -251,8 +261,7 @@ class ReplaySource(NbaSource):
     def player_boxscores(self, game_date: dt.date) -> SourcePayload:
         columns = PLAYER_BOXSCORES.source_columns
         if not self.results_published(game_date):
-            return SourcePayload(_or_empty(None, columns),
-                                 [f"replay clock {self.now}: box scores not published yet"])
+            return SourcePayload(_or_empty(None, columns), [f"replay clock {self.now}: box scores not published yet"])
         index = self._index()
         rows = index.box_by_date.get(game_date)
         notes = []
@@ -276,7 +285,9 @@ class ReplaySource(NbaSource):
         # Only snapshots already taken; a snapshot of unknown time counts as taken at tip-off.
         taken = rows["snapshot_time"].fillna(rows["commence_time"])
         served = (taken <= now).to_numpy()
-        notes = [f"replay clock {self.now}: {int((~served).sum())} later snapshots not served"] if (~served).any() else []
+        notes = (
+            [f"replay clock {self.now}: {int((~served).sum())} later snapshots not served"] if (~served).any() else []
+        )
         return SourcePayload(rows[served].reset_index(drop=True), notes)
 
 
