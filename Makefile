@@ -80,18 +80,19 @@ $(EMULATORS)/.installed: tests/emulators/requirements.lock $(VENV)/.installed
 # The dbt manifest is prepared once, not parsed at every code-location load. Parsed with the
 # DuckDB path `make replay` uses: dbt's partial-parse state (target/partial_parse.msgpack) is only
 # reused by calls with the same profile, so the replay's dbt calls skip re-parsing.
-# Parsed into a scratch folder and renamed into place: an interrupted parse leaves no truncated
-# manifest.json that would look up to date (dbt itself falls back to a full parse when its
-# partial-parse file is damaged).
-PARSE_DIR := dbt_project/target/.parse
+# Parsed into a scratch folder of this make's own (two makes at once after a model changed, e.g.
+# `make test` and `make replay`, each parse) and renamed into place: an interrupted parse leaves no
+# truncated manifest.json that would look up to date (dbt itself falls back to a full parse when
+# its partial-parse file is damaged).
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
-	rm -rf $(PARSE_DIR) && mkdir -p $(PARSE_DIR)
-	-cp dbt_project/target/partial_parse.msgpack $(PARSE_DIR)/ 2>/dev/null
-	cd dbt_project && NBA_DUCKDB_PATH="$${NBA_DUCKDB_PATH:-$(CURDIR)/$(DATA)/warehouse.duckdb}" \
-		../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb --target-path target/.parse
-	mv $(PARSE_DIR)/partial_parse.msgpack dbt_project/target/partial_parse.msgpack
-	mv $(PARSE_DIR)/manifest.json $@
-	rm -rf $(PARSE_DIR)
+	@set -e; scratch=.parse.$$$$; rm -rf dbt_project/target/$$scratch; mkdir -p dbt_project/target/$$scratch; \
+	cp dbt_project/target/partial_parse.msgpack dbt_project/target/$$scratch/ 2>/dev/null || true; \
+	echo "dbt parse -> $@"; \
+	(cd dbt_project && NBA_DUCKDB_PATH="$${NBA_DUCKDB_PATH:-$(CURDIR)/$(DATA)/warehouse.duckdb}" \
+		../$(BIN)/dbt parse --quiet --profiles-dir . --target duckdb --target-path target/$$scratch); \
+	mv dbt_project/target/$$scratch/partial_parse.msgpack dbt_project/target/partial_parse.msgpack; \
+	mv dbt_project/target/$$scratch/manifest.json $@; \
+	rm -rf dbt_project/target/$$scratch
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
