@@ -56,6 +56,7 @@ def graded_rows(warehouse: Warehouse, first: "dt.date | None" = None, last: "dt.
         LEFT JOIN {warehouse.relation(*tables.PROP_LINES_CONSENSUS)} c
           USING (game_date, player_lookup)
         WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL{dates}
+        ORDER BY a.game_date, a.player_lookup, a.system_id  -- same order, same float sums (ROI, MAE)
         """,
         params,
     )
