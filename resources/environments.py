@@ -17,8 +17,6 @@ The Google clients honour BIGQUERY_EMULATOR_HOST and STORAGE_EMULATOR_HOST (the 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from nba_assets.lib.paths import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -27,17 +25,17 @@ SUPPORTED = ("local", "prod")
 SOURCES = ("live", "replay")
 
 
-def _dbt(target: str):
+def _dbt(target: str, **variables: str):
+    """dbt on `target`; `variables` are what profiles.yml reads (e.g. NBA_DUCKDB_PATH), set only
+    while an invocation runs: loading the code location leaves the process environment alone."""
     from resources.dbt.runner import ProjectDbtCliResource, dbt_executable
 
-    # Plain `dbt` commands started from this process (not the assets: they pass --target) use
-    # the environment's target too.
-    os.environ.setdefault("NBA_DBT_TARGET", target)
     return ProjectDbtCliResource(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=str(DBT_PROJECT_DIR),
         target=target,
         dbt_executable=dbt_executable(),
+        env={"NBA_DBT_TARGET": target, **variables},
     )
 
 
@@ -61,8 +59,6 @@ def local_resources(
 
     data_dir = Path(data_dir or os.environ.get("NBA_DATA_DIR", PROJECT_ROOT / ".data")).resolve()
     duckdb_path = Path(duckdb_path or os.environ.get("NBA_DUCKDB_PATH", data_dir / "warehouse.duckdb")).resolve()
-    # dbt runs as a subprocess and reads the same variable (profiles.yml): one file for both.
-    os.environ["NBA_DUCKDB_PATH"] = str(duckdb_path)
     # dbt cannot create the file in a folder that does not exist (a fresh NBA_DATA_DIR).
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     return {
@@ -74,7 +70,8 @@ def local_resources(
             if archive_dir
             else ReplaySource.from_env()
         ),
-        "dbt": _dbt("duckdb"),
+        # dbt reads the file's path from NBA_DUCKDB_PATH (profiles.yml): one file for both.
+        "dbt": _dbt("duckdb", NBA_DUCKDB_PATH=str(duckdb_path)),
     }
 
 
@@ -111,15 +108,18 @@ def prod_resources(
     from resources.object_store.gcs_store import GCSObjectStore
     from resources.warehouse.bigquery_warehouse import BigQueryWarehouse
 
-    # Unset means no prefix and the US location, not an error at launch.
-    os.environ.setdefault("NBA_DATASET_PREFIX", "")
-    os.environ.setdefault("NBA_BIGQUERY_LOCATION", "US")
-    prefix = EnvVar("NBA_DATASET_PREFIX") if dataset_prefix is None else dataset_prefix
+    # Unset means no prefix and the US location (profiles.yml and the models default the same way),
+    # not an error at launch.
+    if dataset_prefix is None:
+        dataset_prefix = EnvVar("NBA_DATASET_PREFIX") if "NBA_DATASET_PREFIX" in os.environ else ""
+    if location is None:
+        location = EnvVar("NBA_BIGQUERY_LOCATION") if "NBA_BIGQUERY_LOCATION" in os.environ else "US"
+    prefix = dataset_prefix
     return {
         "alerts": alert_channel(),
         "warehouse": BigQueryWarehouse(
             project=project or EnvVar("NBA_GCP_PROJECT"),
-            location=location or EnvVar("NBA_BIGQUERY_LOCATION"),
+            location=location,
             dataset_prefix=prefix,
         ),
         "landing": GCSObjectStore(
@@ -138,18 +138,3 @@ def resources_for(env: str) -> dict:
     if env == "prod":
         return prod_resources()
     raise ValueError(f"NBA_ENV={env!r} is not supported; supported: {', '.join(SUPPORTED)}")
-
-
-@contextmanager
-def environ(**values: str) -> Iterator[None]:
-    """Sets environment variables for the duration, then restores each to what it was."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

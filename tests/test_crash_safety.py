@@ -102,7 +102,7 @@ class Folder:
     def instance(self):
         from dagster import DagsterInstance
 
-        from resources.environments import environ
+        from nba_assets.lib.environment import environ
 
         with environ(DAGSTER_HOME=str(self.home)):
             instance = DagsterInstance.get()

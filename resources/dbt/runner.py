@@ -35,6 +35,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
 from packaging import version
 from pydantic import Field
 
+from nba_assets.lib.environment import environ
+
 # The run's window (end exclusive), set for one invocation by nba_assets/defs/transform/dbt_models.py and read by
 # dbt_project/macros/window.sql only when SQL runs: a parse does not depend on them.
 WINDOW_VARIABLES = ("NBA_WINDOW_START", "NBA_WINDOW_END")
@@ -52,6 +54,11 @@ class ProjectDbtCliResource(DbtCliResource):
     in_process: bool = Field(
         default=True,
         description="Run dbt in the step's process (dbtRunner) instead of a `dbt` subprocess.",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables dbt reads (profiles.yml: NBA_DUCKDB_PATH, NBA_DBT_TARGET), "
+        "set only while an invocation runs (in process, or when its subprocess starts).",
     )
 
     def _initialize_dbt_core_adapter(self, args):
@@ -89,6 +96,10 @@ class ProjectDbtCliResource(DbtCliResource):
         context=None,
         target_path: Path | None = None,
     ) -> DbtCliInvocation:
+        with environ(**self.env):
+            return self._cli(args, raise_on_error, manifest, dagster_dbt_translator, context, target_path)
+
+    def _cli(self, args, raise_on_error, manifest, dagster_dbt_translator, context, target_path) -> DbtCliInvocation:
         if not self.in_process:
             return super().cli(
                 args,

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from resources.environments import environ
+from nba_assets.lib.environment import environ
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_DIR = ROOT / ".emulators"

@@ -29,12 +29,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from nba_assets.lib.asset_defaults import OWNERS
 from nba_assets.lib.automation import healing_condition
+from nba_assets.lib.environment import environ
 from nba_assets.lib.metadata import preview_metadata, window_metadata
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.paths import DBT_PROJECT_DIR
 from nba_assets.lib.window import window_bounds
 from resources.dbt.runner import WINDOW_VARIABLES
-from resources.environments import environ
 from resources.interfaces import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
