@@ -17,10 +17,23 @@
     end
 {%- endmacro %}
 
+{#- Rounded to 0.1 exactly: the price is first fixed to 9 decimals (a decimal type), then rounded half
+    away from zero, so a price that is a tie (an average of 2.05 and 2.095 is 107.25) rounds the same
+    way whatever floating-point noise it carries and on every engine (DuckDB, BigQuery). -#}
 {% macro decimal_to_american(decimal_odds) -%}
     case
         when {{ decimal_odds }} is null or {{ decimal_odds }} <= 1 then null
-        when {{ decimal_odds }} >= 2 then round(({{ decimal_odds }} - 1) * 100, 1)
-        else round(-100.0 / ({{ decimal_odds }} - 1), 1)
+        when {{ decimal_odds }} >= 2 then {{ round_exactly('(' ~ decimal_odds ~ ' - 1) * 100') }}
+        else {{ round_exactly('-100.0 / (' ~ decimal_odds ~ ' - 1)') }}
     end
+{%- endmacro %}
+
+{% macro round_exactly(expression) -%}
+    cast(round(cast({{ expression }} as {{ exact_decimal() }}), 1) as {{ 'float64' if target.type == 'bigquery' else 'double' }})
+{%- endmacro %}
+
+{#- An exact decimal with BigQuery's NUMERIC precision on every engine (dbt's type_numeric is only 6
+    decimals on DuckDB: prices within 1e-4 of a tie then rounded differently on the two engines). -#}
+{% macro exact_decimal() -%}
+    {{ 'numeric' if target.type == 'bigquery' else 'decimal(38, 9)' }}
 {%- endmacro %}

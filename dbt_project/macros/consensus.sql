@@ -78,10 +78,18 @@ select
     count(*) as n_books,
     min(b.line) as min_line,
     max(b.line) as max_line,
-    {{ decimal_to_american("avg(case when b.line = c.consensus_line then " ~ american_to_decimal("b.over_odds") ~ " end)") }} as over_odds,
-    {{ decimal_to_american("avg(case when b.line = c.consensus_line then " ~ american_to_decimal("b.under_odds") ~ " end)") }} as under_odds
+    {{ decimal_to_american(exact_average("case when b.line = c.consensus_line then " ~ american_to_decimal("b.over_odds") ~ " end")) }} as over_odds,
+    {{ decimal_to_american(exact_average("case when b.line = c.consensus_line then " ~ american_to_decimal("b.under_odds") ~ " end")) }} as under_odds
 from books as b
 inner join consensus as c
     on c.game_date = b.game_date and c.market_key = b.market_key and c.player_lookup = b.player_lookup
 group by b.game_date, b.market_key, b.player_lookup
+{%- endmacro %}
+
+
+{#- The mean of a float expression, the same on every run: summed as an exact decimal. A floating-point
+    sum depends on the order the database adds the rows in (parallel aggregation); the average price,
+    rounded to 0.1 as American odds, flipped between two runs of the same data (113.3 vs 113.2). -#}
+{% macro exact_average(expression) -%}
+    avg(cast({{ expression }} as {{ exact_decimal() }}))
 {%- endmacro %}
