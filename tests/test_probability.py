@@ -139,6 +139,26 @@ def test_calibration_slope_sees_overconfidence():
     assert prob.calibration(overconfident, y)[0] == pytest.approx(0.5, abs=0.06)
 
 
+def test_calibration_fit_and_scores_agree_with_scikit_learn():
+    """The numpy Newton fit is the maximum-likelihood logistic regression scikit-learn finds; Brier
+    and log loss are scikit-learn's (same clipping)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    rng = np.random.default_rng(8)
+    p = rng.uniform(0.05, 0.95, size=5_000)
+    y = rng.random(len(p)) < 1 / (1 + np.exp(-(0.3 + 0.7 * np.log(p / (1 - p)))))
+    slope, intercept = prob.calibration(p, y)
+    reference = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10).fit(np.log(p / (1 - p))[:, None], y)
+    assert slope == pytest.approx(reference.coef_[0][0], abs=1e-6)
+    assert intercept == pytest.approx(reference.intercept_[0], abs=1e-6)
+    assert prob.brier(p, y) == pytest.approx(brier_score_loss(y, p), rel=1e-12)
+    assert prob.log_loss(p, y) == pytest.approx(log_loss(y, p), rel=1e-12)
+    # one outcome only, or outcomes separated by p: no slope to report
+    assert np.isnan(prob.calibration(p, np.ones(len(p)))).all()
+    assert np.isnan(prob.calibration(p, p > 0.5)).all()
+
+
 def test_clustered_bootstrap_is_wider_than_rows_when_a_date_moves_together():
     """40 dates of 20 picks where a whole date wins or loses together: the effective sample is
     40, not 800, and the date-clustered interval says so; the Wilson interval on rows does not."""

@@ -158,15 +158,14 @@ def _clipped(p) -> np.ndarray:
 
 
 def brier(p, went_over) -> float:
-    from sklearn.metrics import brier_score_loss
-
-    return float(brier_score_loss(np.asarray(went_over, dtype=int), _clipped(p)))
+    """Mean squared error of P(over) against the outcome (0/1)."""
+    return float(np.mean((_clipped(p) - np.asarray(went_over, dtype=float)) ** 2))
 
 
 def log_loss(p, went_over) -> float:
-    from sklearn.metrics import log_loss as sk_log_loss
-
-    return float(sk_log_loss(np.asarray(went_over, dtype=int), _clipped(p), labels=[0, 1]))
+    """Mean negative log-likelihood of the outcome under P(over)."""
+    p, y = _clipped(p), np.asarray(went_over, dtype=float)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def brier_skill(p_system, p_market, went_over) -> float:
@@ -174,19 +173,33 @@ def brier_skill(p_system, p_market, went_over) -> float:
     return 1.0 - brier(p_system, went_over) / brier(p_market, went_over)
 
 
-def calibration(p, went_over) -> tuple[float, float]:
+def calibration(p, went_over, max_steps: int = 50) -> tuple[float, float]:
     """(slope, intercept) of the logistic regression of the outcome on logit(p). A calibrated
-    forecaster has slope 1 and intercept 0; slope < 1: its probabilities are too extreme."""
-    from sklearn.linear_model import LogisticRegression
+    forecaster has slope 1 and intercept 0; slope < 1: its probabilities are too extreme.
 
+    Unpenalized maximum likelihood by Newton's method on the two parameters, in numpy: the report
+    fits it ~40 times per run, and scikit-learn's LogisticRegression spent more time validating its
+    inputs than fitting (the estimates agree with it to 1e-6: tests/test_probability.py)."""
     p = _clipped(p)
-    y = np.asarray(went_over, dtype=int)
+    y = np.asarray(went_over, dtype=float)
     if len(np.unique(y)) < 2:
         return math.nan, math.nan
-    logit = np.log(p / (1 - p)).reshape(-1, 1)
-    # Newton-Cholesky: two parameters, exact in a few steps (5x faster than lbfgs here).
-    fit = LogisticRegression(C=np.inf, solver="newton-cholesky").fit(logit, y)
-    return float(fit.coef_[0][0]), float(fit.intercept_[0])
+    x = np.log(p / (1 - p))
+    intercept, slope = 0.0, 1.0
+    for _ in range(max_steps):
+        fitted = 0.5 * (1.0 + np.tanh(0.5 * (intercept + slope * x)))  # the logistic, without overflow
+        weight = fitted * (1 - fitted)
+        residual = y - fitted
+        gradient = np.array([residual.sum(), (residual * x).sum()])
+        hessian = np.array([[weight.sum(), (weight * x).sum()], [(weight * x).sum(), (weight * x * x).sum()]])
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:  # all p equal: no slope to estimate
+            return math.nan, math.nan
+        intercept, slope = intercept + step[0], slope + step[1]
+        if np.abs(step).max() < 1e-10:
+            return float(slope), float(intercept)
+    return math.nan, math.nan  # no maximum (outcomes separated by p): no calibration to report
 
 
 def reliability(p, went_over, bins: int = 10) -> "pd.DataFrame":
