@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,15 +74,34 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     return values
 
 
+class RowsByDate(Mapping):
+    """A frame's rows by game date, as a read-only mapping: the positions of each date's rows are
+    found once, a date's frame is taken when it is asked for (a run of one date takes three frames,
+    not the 1,500 of every date in the archive)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame = frame
+        self._positions = frame.groupby("game_date").indices
+
+    def __getitem__(self, game_date) -> pd.DataFrame:
+        return self._frame.take(self._positions[game_date])
+
+    def __iter__(self):
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 class ReplayIndex:
     """The archive reshaped per date: built once per archive version, then looked up."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
         schedule = self._schedule(archive)
-        self.schedule_by_date = dict(tuple(schedule.groupby("game_date")))
-        self.box_by_date = dict(tuple(self._boxscores(archive, schedule).groupby("game_date")))
-        self.props_by_date = dict(tuple(archive.prop_lines.groupby("game_date")))
+        self.schedule_by_date = RowsByDate(schedule)
+        self.box_by_date = RowsByDate(self._boxscores(archive, schedule))
+        self.props_by_date = RowsByDate(archive.prop_lines)
 
     @staticmethod
     def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
