@@ -2,7 +2,8 @@
 upgrade that moves or changes any of it fails here, by name, before anything runs on it.
 
 - resources/instance/storage.py: the local event-log storage (a subclass of Dagster's SQLite one);
-- resources/dbt/runner.py: dbt in-process behind dagster-dbt's DbtCliResource interface.
+- resources/dbt/runner.py: dbt in-process behind dagster-dbt's DbtCliResource interface (and a
+  faster equivalent of dbt_common's behavior-flag source lookup).
 """
 
 import importlib
@@ -35,6 +36,7 @@ PRIVATE_NAMES = [
     ),
     ("dagster_dbt.dagster_dbt_translator", ["validate_opt_translator"]),
     ("dagster_dbt.dbt_manifest", ["validate_manifest"]),
+    ("dbt_common.behavior_flags", ["BehaviorFlagRendered"]),
 ]
 
 
@@ -72,3 +74,28 @@ def test_overridden_methods_keep_their_signatures():
         inspect.signature(DbtCliResource.cli).parameters
     )
     assert hasattr(DbtCliResource, "_get_unique_target_path")
+
+
+def _declare_flag():
+    from dbt_common.behavior_flags import Behavior
+
+    return Behavior([{"name": "contract_flag", "default": True, "description": "a flag"}], {})
+
+
+def test_the_behavior_flag_source_is_the_one_dbt_finds():
+    """The runner replaces dbt_common's `_default_source` (a stack walk with inspect): the module
+    it names must be the one dbt's own lookup names, for a flag declared here."""
+    from dbt_common.behavior_flags import BehaviorFlagRendered
+
+    from resources.dbt import runner
+
+    original = BehaviorFlagRendered.__dict__["_default_source"]
+    assert isinstance(original, staticmethod)
+    try:
+        BehaviorFlagRendered._default_source = original
+        theirs = _declare_flag().contract_flag._behavior_change_event.flag_source
+        runner._fast_behavior_flag_source()
+        ours = _declare_flag().contract_flag._behavior_change_event.flag_source
+    finally:
+        BehaviorFlagRendered._default_source = original
+    assert theirs == ours == __name__

@@ -167,6 +167,7 @@ class InProcessDbt:
                 lines.append(msg_to_json(event).encode())
 
         target_path.mkdir(parents=True, exist_ok=True)
+        _fast_behavior_flag_source()
         # --vars shape the parse (schema names use the dataset prefix; BigQuery's static
         # partitions are config): the manifest is parsed with the invocation's vars.
         vars_args = [*dbt_args[dbt_args.index("--vars") :][:2]] if "--vars" in dbt_args else []
@@ -189,6 +190,32 @@ class InProcessDbt:
 
     def send_signal(self, signal: int) -> None:
         pass  # already finished
+
+
+def _behavior_flag_source() -> str:
+    """The module that declared a dbt behavior flag: the first caller outside dbt_common's
+    behavior_flags module, as dbt's own `BehaviorFlagRendered._default_source` finds it, read from
+    the frames' globals instead of `inspect.stack()`. dbt computes it for every flag of every
+    adapter it creates, even for flags that name their source; `inspect.stack()` reads the source
+    file of every frame of the caller's stack, and under Dagster that stack is deep: ~0.3 s of a
+    one-date run (three adapters). Same result (tests/test_private_api_contract.py)."""
+    from dbt_common import behavior_flags
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__")
+        if module is not None and module != behavior_flags.__name__:
+            return module
+        frame = frame.f_back
+    return "Unknown"
+
+
+def _fast_behavior_flag_source() -> None:
+    """Replaces dbt_common's `BehaviorFlagRendered._default_source` by `_behavior_flag_source`
+    (when dbt runs in this process, not at import: nothing changes until dbt is invoked here)."""
+    from dbt_common.behavior_flags import BehaviorFlagRendered
+
+    BehaviorFlagRendered._default_source = staticmethod(_behavior_flag_source)
 
 
 _manifests: dict[tuple, Any] = {}
