@@ -16,12 +16,11 @@ next to the exports (`v1/systems/plots/`).
 """
 
 import base64
-import io
 from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.lib import tables
+from nba_assets.lib import figures, tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.plot_cache import cached_plots, digest_of, frame_bytes
 from nba_assets.lib.probability import wilson
@@ -165,21 +164,11 @@ def systems_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return buffer.getvalue()
-
-
 def plots(result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     out = {}
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure, axis = figures.new_figure(7, 4, dict(left=0.09, right=0.98, bottom=0.13, top=0.92))
     labels = [f"{b[0]:g}-{b[1]:g}" if b[1] else f"{b[0]:g}+" for b in BUCKETS]
     width = 0.8 / max(1, len(result["systems"]))
     for i, system in enumerate(result["systems"]):
@@ -195,10 +184,9 @@ def plots(result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
     axis.set_ylim(0.3, 0.8)
     axis.legend(fontsize=8)
     axis.set_title("Hit rate by edge bucket, same graded rows")
-    out["hit_rate_by_edge.png"] = _png(figure)
-    plt.close(figure)
+    out["hit_rate_by_edge.png"] = figures.png(figure, dpi=110)
 
-    figure, axis = plt.subplots(figsize=(5, 5))
+    figure, axis = figures.new_figure(5, 5, dict(left=0.12, right=0.97, bottom=0.1, top=0.94))
     compared = same_rows(rows)
     for system_id, part in compared.groupby("system_id"):
         bins = np.clip((part["predicted_points"] // 5) * 5, 0, 40)
@@ -209,8 +197,7 @@ def plots(result: dict, rows: "pd.DataFrame") -> dict[str, bytes]:
     axis.set_ylabel("actual points (bin mean)")
     axis.legend(fontsize=8)
     axis.set_title("Calibration")
-    out["calibration.png"] = _png(figure)
-    plt.close(figure)
+    out["calibration.png"] = figures.png(figure, dpi=110)
     return out
 
 
@@ -224,7 +211,7 @@ def cached_backtest_plots(store: ObjectStore, result: dict, rows: "pd.DataFrame"
         for s in result["systems"]
     ]
     compared = same_rows(rows)[["system_id", "predicted_points", "actual_points"]]
-    digest = digest_of([json.dumps(drawn).encode(), frame_bytes(compared)], __file__)
+    digest = digest_of([json.dumps(drawn).encode(), frame_bytes(compared)], __file__, figures.__file__)
     return cached_plots(
         store, PLOT_CACHE, digest, lambda: plots(result, rows), ["hit_rate_by_edge.png", "calibration.png"]
     )

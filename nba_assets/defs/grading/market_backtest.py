@@ -17,7 +17,6 @@ threes lines are the only full-season sample: they are reported on their own).
 
 import base64
 import datetime as dt
-import io
 import math
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from nba_assets.defs.grading.backtest import PLOT_CACHE, as_of_metadata
 from nba_assets.defs.predictions import system_health as health
+from nba_assets.lib import figures
 from nba_assets.lib import probability as prob
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS
@@ -229,17 +229,10 @@ def markdown(result: dict) -> str:
 def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     """One reliability diagram per market: observed over rate against predicted P(over | no push),
     for each system and for the de-vigged market, on the same rows (all dates)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out = {}
     scores = health.scored(same_rows(rows))
     for market, part in scores.groupby("market"):
-        # Fixed margins, no bbox_inches="tight": that option renders every figure twice.
-        figure, axis = plt.subplots(figsize=(4.2, 4.2))
-        figure.subplots_adjust(left=0.15, right=0.97, bottom=0.12, top=0.92)
+        figure, axis = figures.new_figure(4.2, 4.2, dict(left=0.15, right=0.97, bottom=0.12, top=0.92))
         curves = [
             (
                 f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
@@ -259,23 +252,25 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
         axis.set_ylabel("observed over rate")
         axis.set_title(f"Reliability: {market}")
         axis.legend(fontsize=7)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80)
-        plt.close(figure)
-        out[f"reliability_{market}.png"] = buffer.getvalue()
+        out[f"reliability_{market}.png"] = figures.png(figure, dpi=80)
     return out
 
 
 def rows_digest(rows: "pd.DataFrame") -> bytes:
     """What the report and its plots are computed from: the graded rows, this code and the
-    libraries that compute them (fits, bootstraps)."""
+    libraries that compute them (scores, fits, bootstraps: numpy and pandas)."""
     from importlib.metadata import version
 
     from nba_assets.lib import markets
 
-    libraries = " ".join(version(name) for name in ("numpy", "pandas", "scipy", "scikit-learn"))
+    libraries = " ".join(version(name) for name in ("numpy", "pandas"))
     return digest_of(
-        [frame_bytes(rows), libraries.encode()], __file__, prob.__file__, health.__file__, markets.__file__
+        [frame_bytes(rows), libraries.encode()],
+        __file__,
+        prob.__file__,
+        health.__file__,
+        markets.__file__,
+        figures.__file__,
     )
 
 
