@@ -10,7 +10,7 @@
 {% macro consensus_lines(raw_markets, with_market) -%}
 with market_lines as (
     select *, {{ market_key('market') }} as market_key
-    from {{ ref('stg_prop_lines') }}
+    from ({{ stg_prop_lines() }}) as staged
     where market in ('{{ raw_markets | join("', '") }}')
       and line is not null
       and {{ in_window('game_date') }}

@@ -45,7 +45,7 @@ box_score_teams as (
 
 games as (
     select game_date, home_team_abbr, away_team_abbr, is_final
-    from {{ ref('stg_schedule') }}
+    from ({{ stg_schedule() }}) as staged
     where {{ in_window('game_date') }}
 ),
 

@@ -1,11 +1,11 @@
 -- One row per player and game: scoring, minutes, shooting, home/away, opponent, played or DNP.
 with box as (
-    select * from {{ ref('stg_player_boxscores') }}
+    select * from ({{ stg_player_boxscores() }}) as staged
     where {{ in_window('game_date') }}
 ),
 
 games as (
-    select * from {{ ref('stg_schedule') }}
+    select * from ({{ stg_schedule() }}) as staged
     where {{ in_window('game_date') }}
 )
 

@@ -41,7 +41,7 @@ from resources.interfaces import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-GROUP_BY_FOLDER = {"staging": "analytics", "analytics": "analytics", "features": "features", "grading": "grading"}
+GROUP_BY_FOLDER = {"analytics": "analytics", "features": "features", "grading": "grading"}
 
 
 class NbaDbtTranslator(DagsterDbtTranslator):
@@ -198,7 +198,7 @@ DBT_KWARGS = dict(
 
 @dbt_assets(
     # The seed first (dbt orders it before the models that ref it), then analytics and features.
-    select="resource_type:seed path:models/staging path:models/analytics path:models/features",
+    select="resource_type:seed path:models/analytics path:models/features",
     name="dbt_analytics_and_features",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
