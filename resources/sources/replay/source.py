@@ -19,6 +19,10 @@ so schedules, freshness and late-data healing can be exercised on the archive. B
 results are published (RESULTS_PUBLISHED_AFTER: 02:00 US Eastern the next morning, after the last
 West Coast game) the schedule lists the games without scores and there are no box scores; prop
 lines are served only for snapshots taken at or before `now`. Without a clock everything is served.
+
+The archive is read and reshaped into a `ReplayIndex` (its rows by date) once per archive version;
+the index is kept on disk one file per date (index_cache.py), so a process reads only the dates it
+serves: a run of one date ~0.02 s instead of ~0.45 s for the whole parsed archive.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from resources.sources.replay.archive import Archive
+    from resources.sources.replay.index_cache import StoredIndex
 
 from nba_assets.lib.clock import GAME_TIMEZONE
 from nba_assets.lib.paths import DEFAULT_ARCHIVE, DEFAULT_DATA_DIR
@@ -94,7 +99,8 @@ class RowsByDate(Mapping):
 
 
 class ReplayIndex:
-    """The archive reshaped per date: built once per archive version, then looked up."""
+    """The archive reshaped per date: built once per archive version (then kept on disk per date,
+    index_cache.py, and read back as a `StoredIndex` of the same mappings), then looked up."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
@@ -199,13 +205,14 @@ class ReplayIndex:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex:
-    # Reading and reshaping the archive takes seconds: once per archive version on disk (a run of
-    # one date would spend most of its time here), once per process in memory.
-    from resources.sources.replay.archive import read_archive_cached
+def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex | StoredIndex:
+    # Reading and reshaping the archive takes seconds, loading all of it from the cache ~0.45 s: the
+    # index is kept on disk per archive version and date (index_cache.py), so a run of one date
+    # reads that date's rows only; once per process in memory.
+    from resources.sources.replay.index_cache import load_index
 
     cache_dir = Path(os.environ.get("NBA_DATA_DIR", DEFAULT_DATA_DIR)) / "cache"
-    return ReplayIndex(read_archive_cached(root, fingerprint, cache_dir))
+    return load_index(root, fingerprint, cache_dir)
 
 
 class ReplaySource(NbaSource):
@@ -222,7 +229,7 @@ class ReplaySource(NbaSource):
         "as it would have then. None: everything in the archive is served.",
     )
 
-    _pinned: ReplayIndex | None = PrivateAttr(default=None)
+    _pinned: ReplayIndex | StoredIndex | None = PrivateAttr(default=None)
 
     @classmethod
     def from_env(cls) -> ReplaySource:
@@ -257,7 +264,7 @@ class ReplaySource(NbaSource):
         finally:
             self._pinned = None
 
-    def _index(self) -> ReplayIndex:
+    def _index(self) -> ReplayIndex | StoredIndex:
         from resources.sources.replay.archive import archive_fingerprint
 
         if self._pinned is not None:
