@@ -256,15 +256,27 @@ def clustered_bootstrap(
     `statistic` receives {column: sums} with one value per replicate (vectorized), e.g. hit rate
     = sums['win'] / sums['decided']; Brier skill = 1 - sums['se_system'] / sums['se_market']. Each
     replicate draws as many dates as there are, with replacement, and sums their rows."""
-    import pandas as pd
+    values = {column: frame[column].to_numpy(dtype=float) for column in columns}
+    return clustered_bootstrap_arrays(frame[cluster].to_numpy(), values, statistic, replicates, level, seed)
 
-    if frame.empty:
+
+def clustered_bootstrap_arrays(
+    clusters: np.ndarray,
+    values: dict[str, np.ndarray],
+    statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
+    replicates: int = 1000,
+    level: float = 0.95,
+    seed: int = 13,
+) -> tuple[float | None, float | None]:
+    """`clustered_bootstrap` on arrays: each row's cluster (a date) and the summed columns' values
+    (a report computes ~200 intervals: pandas per call cost more than the resampling)."""
+    if len(clusters) == 0:
         return None, None
-    codes, clusters = pd.factorize(frame[cluster], sort=True)
-    weights = _resample_weights(len(clusters), replicates, seed)
+    distinct, codes = np.unique(clusters, return_inverse=True)  # sorted, as dates are
+    weights = _resample_weights(len(distinct), replicates, seed)
     sums = {
-        column: weights @ np.bincount(codes, weights=frame[column].to_numpy(dtype=float), minlength=len(clusters))
-        for column in columns
+        column: weights @ np.bincount(codes, weights=column_values, minlength=len(distinct))
+        for column, column_values in values.items()
     }
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.asarray(statistic(sums), dtype=float)

@@ -68,24 +68,47 @@ def _interval(frame, columns, statistic):
     return [low, high]
 
 
-def pick_stats(picks: "pd.DataFrame") -> dict:
-    """Bets, wins, losses, pushes, hit rate and ROI at the real prices, with date-clustered 95%
-    intervals. Pushes return the stake: they count as bets, not in the hit rate."""
-    decided = picks[picks["result"].isin(["WIN", "LOSS"])]
-    pushes = int((picks["result"] == "PUSH").sum())
-    win = (decided["result"] == "WIN").to_numpy(float)
-    profit = np.where(win == 1, prob.american_to_decimal(decided["price"]) - 1, -1.0)
-    frame = decided.assign(win=win, decided=1.0, profit=profit)
-    wins = int(win.sum())
+def _array_interval(dates, values: dict, statistic):
+    low, high = prob.clustered_bootstrap_arrays(dates, values, statistic)
+    return [low, high]
+
+
+def pick_arrays(picks: "pd.DataFrame") -> dict:
+    """A system's picks as arrays (date, result, decimal price, EV): the EV buckets select from
+    them without pandas."""
     return {
-        "bets": int(len(picks)),
+        "game_date": picks["game_date"].to_numpy(),
+        "result": picks["result"].to_numpy(dtype=object),
+        "decimal": prob.american_to_decimal(picks["price"]),
+        "ev": picks["ev"].to_numpy(dtype=float),
+    }
+
+
+def pick_stats(picks: dict, selected: "np.ndarray | None" = None) -> dict:
+    """Bets, wins, losses, pushes, hit rate and ROI at the real prices, with date-clustered 95%
+    intervals, of the `selected` picks (a mask over `pick_arrays`; all by default). Pushes return
+    the stake: they count as bets, not in the hit rate."""
+    if selected is None:
+        selected = np.ones(len(picks["result"]), dtype=bool)
+    result = picks["result"][selected]
+    decided = (result == "WIN") | (result == "LOSS")
+    pushes = int((result == "PUSH").sum())
+    win = (result[decided] == "WIN").astype(float)
+    profit = np.where(win == 1, picks["decimal"][selected][decided] - 1, -1.0)
+    dates = picks["game_date"][selected][decided]
+    ones = np.ones(len(win))
+    wins, n_decided = int(win.sum()), len(win)
+    return {
+        "bets": int(len(result)),
         "wins": wins,
-        "losses": int(len(decided) - wins),
+        "losses": n_decided - wins,
         "pushes": pushes,
-        "hit_rate": wins / len(decided) if len(decided) else None,
-        "hit_rate_interval": _interval(frame, ["win", "decided"], lambda s: s["win"] / s["decided"]),
-        "roi": float(profit.sum() / (len(decided) + pushes)) if len(decided) + pushes else None,
-        "roi_interval": _interval(frame, ["profit", "decided"], lambda s: s["profit"] / s["decided"]),
+        "hit_rate": wins / n_decided if n_decided else None,
+        "hit_rate_interval": _array_interval(dates, {"win": win, "decided": ones}, lambda s: s["win"] / s["decided"]),
+        "roi": float(profit.sum() / (n_decided + pushes)) if n_decided + pushes else None,
+        "roi_interval": _array_interval(
+            dates, {"profit": profit, "decided": ones}, lambda s: s["profit"] / s["decided"]
+        ),
     }
 
 
@@ -97,11 +120,11 @@ def system_scores(rows: "pd.DataFrame") -> dict:
     slope, intercept = prob.calibration(p_system, went_over) if len(scores) else (math.nan, math.nan)
     market_slope, market_intercept = prob.calibration(p_market, went_over) if len(scores) else (math.nan, math.nan)
     with_mean = rows[rows["predicted_value"].notna()]
-    picks = rows[rows["recommendation"].isin(["OVER", "UNDER"]) & rows["price"].notna()]
+    picks = pick_arrays(rows[rows["recommendation"].isin(["OVER", "UNDER"]) & rows["price"].notna()])
     buckets = []
     for low, high in EV_BUCKETS:
-        part = picks[(picks["ev"] > low) & ((picks["ev"] <= high) if high else True)]
-        buckets.append({"ev_min": low, "ev_max": high, **pick_stats(part)})
+        in_bucket = (picks["ev"] > low) & ((picks["ev"] <= high) if high else True)
+        buckets.append({"ev_min": low, "ev_max": high, **pick_stats(picks, in_bucket)})
     n = len(scores)
     return {
         "scored_rows": n,
