@@ -1,6 +1,7 @@
 """dbt runs inside the step's process (resources/dbt/runner.py): it must release the DuckDB file, build
 exactly what dagster-dbt's subprocess builds, and report a failing model by name."""
 
+import os
 import subprocess
 import sys
 
@@ -84,23 +85,49 @@ def _quiet_dagster_warnings():
 
 
 def test_a_damaged_partial_parse_file_costs_a_full_parse_not_a_failure(replayed):
-    """A process killed while the shared partial-parse file was replaced could only leave the old or
-    the new file (renamed into place), but a damaged one (disk, an older dbt) must not fail a run."""
-    from resources.dbt import runner as dbt_cli
-
-    shared = replayed.defs.resources["dbt"].project_dir
+    """A process killed while a partial-parse state was replaced could only leave the old or the
+    new file (renamed into place), but a damaged one (disk, an older dbt) must not fail a run."""
     from pathlib import Path
 
-    target = Path(shared) / "target" / dbt_cli.PARTIAL_PARSE_FILE
-    saved = target.read_bytes()
+    from resources.dbt import runner as dbt_cli
+
+    target = Path(replayed.defs.resources["dbt"].project_dir) / "target"
+    states = [target / dbt_cli.PARTIAL_PARSE_FILE, *(target / "partial_parse").glob("*.msgpack")]
+    saved = {path: path.read_bytes() for path in states if path.exists()}
+    assert len(saved) >= 2  # make's, and the one this environment's runs keep
     try:
-        target.write_bytes(saved[: len(saved) // 3])
-        dbt_cli._manifests.clear()  # this process's parsed manifest: parse again, from the file
+        for path, data in saved.items():
+            path.write_bytes(data[: len(data) // 3])
+        dbt_cli._manifests.clear()  # this process's parsed manifest: parse again, from the files
         before = _grading_rows(replayed)
         result = replayed.run("2025-11-04", "2025-11-04")
         assert result.success
         assert _grading_rows(replayed).equals(before)
-        assert len(target.read_bytes()) > len(saved) // 3  # refreshed by the full parse
+        refreshed = [
+            p for p in (target / "partial_parse").glob("*.msgpack") if len(p.read_bytes()) > len(saved.get(p, b"")) // 3
+        ]
+        assert refreshed  # the full parse stored a whole state again
     finally:
-        if len(target.read_bytes()) < len(saved) // 2:
-            target.write_bytes(saved)
+        for path, data in saved.items():
+            if path.exists() and len(path.read_bytes()) < len(data) // 2:
+                path.write_bytes(data)
+
+
+def test_each_parse_environment_keeps_its_own_partial_parse_state(tmp_path):
+    """Two environments (e.g. a test run and `make replay`) do not overwrite each other's state;
+    the least recently stored beyond PARTIAL_PARSE_KEPT are dropped."""
+    from resources.dbt import runner as dbt_cli
+
+    written = tmp_path / "written.msgpack"
+    paths = []
+    for i in range(dbt_cli.PARTIAL_PARSE_KEPT + 2):
+        written.write_bytes(f"state {i}".encode())
+        paths.append(
+            dbt_cli.partial_parse_file(tmp_path, (("--profiles-dir", "."), (), (("NBA_DUCKDB_PATH", f"/w{i}"),)))
+        )
+        dbt_cli._keep(written, paths[-1])
+        os.utime(paths[-1], ns=(i * 10**9, i * 10**9))  # stored in this order, whatever the clock's grain
+    assert len(set(paths)) == len(paths)
+    kept = sorted(p.name for p in (tmp_path / "target" / "partial_parse").glob("*.msgpack"))
+    assert kept == sorted(p.name for p in paths[-dbt_cli.PARTIAL_PARSE_KEPT :])
+    assert paths[-1].read_bytes() == f"state {len(paths) - 1}".encode()

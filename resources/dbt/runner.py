@@ -7,7 +7,7 @@ dagster-dbt builds for features we do not use (~1 s). The SQL of a season takes 
 
 Here dbt runs in this process through dbt's programmatic API (`dbtRunner`): dbt's modules are
 already imported with dagster-dbt, the project is parsed once per process (partial parsing from
-`target/partial_parse.msgpack`) and every invocation gets a copy of that manifest. Its events are
+the state kept per environment in `target/partial_parse/`) and every invocation gets a copy of that manifest. Its events are
 the ones `dbt --log-format json` prints, handed to dagster-dbt's own `DbtCliInvocation`, so
 streaming, asset events, errors and `raise_on_error` behave as with the subprocess. Set
 `in_process=False` for dagster-dbt's subprocess.
@@ -20,6 +20,7 @@ row counts and previews come from the warehouse (nba_assets/defs/transform/dbt_m
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -224,8 +225,9 @@ _manifests: dict[tuple, Any] = {}
 def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, vars_args: list[str]):
     """The project's manifest, parsed once per process and environment (the profile and the
     models read environment variables: the DuckDB path, the dataset prefix), with dbt's partial
-    parsing from the project's target/partial_parse.msgpack, which it then refreshes. `setup`:
-    profile, target and folders (the invocation's target folder receives the parse's files)."""
+    parsing from this environment's kept state (`partial_parse_file`), which it then refreshes.
+    `setup`: profile, target and folders (the invocation's target folder receives the parse's
+    files)."""
     from dbt.cli.main import dbtRunner
 
     # Only variables the project and profiles can read (env_var() on NBA_*, GOOGLE_*; dbt's own
@@ -239,21 +241,49 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, var
     key = (tuple(setup[: setup.index("--target-path")]), tuple(vars_args), environment)
     if key in _manifests:
         return _manifests[key]
-    shared = project_dir / "target" / PARTIAL_PARSE_FILE
-    if shared.exists():
-        shutil.copyfile(shared, target_path / PARTIAL_PARSE_FILE)
+    kept = partial_parse_file(project_dir, key)
+    # This environment's state, else the one `make` parses with (target/partial_parse.msgpack).
+    for source in (kept, project_dir / "target" / PARTIAL_PARSE_FILE):
+        try:
+            shutil.copyfile(source, target_path / PARTIAL_PARSE_FILE)
+            break
+        except FileNotFoundError:  # none yet, or dropped by another process's `_keep`
+            continue
     # No manifest.json: the invocation folder is deleted after it (~0.2 s of writing JSON).
     parsed = dbtRunner().invoke(["parse", *setup, *vars_args, "--no-write-json", "--log-level", "none"])
     if not parsed.success:
         raise RuntimeError(f"dbt parse failed: {parsed.exception}")
     written = target_path / PARTIAL_PARSE_FILE
     if written.exists():
-        temporary = shared.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
-        shutil.copyfile(written, temporary)
-        os.replace(temporary, shared)  # atomic: runs in other processes may read it now
+        _keep(written, kept)
     _manifests.clear()
     _manifests[key] = parsed.result
     return parsed.result
+
+
+# Partial-parse states kept, one per parse environment, the most recently used.
+PARTIAL_PARSE_KEPT = 8
+
+
+def partial_parse_file(project_dir: Path, key: tuple) -> Path:
+    """Where the partial-parse state of one parse environment is kept. dbt's state is valid for
+    the profile and variables it was parsed with: one shared file, refreshed by whichever process
+    parsed last (a test run, another data folder), cost the next run in this folder a full parse
+    (~1 s). One file per environment: each keeps its own."""
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+    return project_dir / "target" / "partial_parse" / f"{digest}.msgpack"
+
+
+def _keep(written: Path, kept: Path) -> None:
+    """Stores a parse's state (renamed into place: runs in other processes may read it now) and
+    drops the least recently stored beyond PARTIAL_PARSE_KEPT."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    temporary = kept.with_name(f".{kept.name}.{os.getpid()}")
+    shutil.copyfile(written, temporary)
+    os.replace(temporary, kept)
+    states = sorted(kept.parent.glob("*.msgpack"), key=lambda path: path.stat().st_mtime_ns)
+    for old in states[:-PARTIAL_PARSE_KEPT]:
+        old.unlink(missing_ok=True)
 
 
 def _error_line(message: str) -> bytes:
