@@ -3,11 +3,13 @@ index serves."""
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from resources.sources.replay import index_cache
+from resources.sources.replay import source as replay_source
 from resources.sources.replay.archive import CACHE_FILES_KEPT, archive_fingerprint, read_archive
 from resources.sources.replay.index_cache import (
     CATALOGUE,
@@ -15,11 +17,13 @@ from resources.sources.replay.index_cache import (
     StoredIndex,
     date_file,
     index_folder,
-    load_index,
 )
 from resources.sources.replay.source import ReplayIndex, ReplaySource
+from resources.sources.replay.source import stored_index as load_index
 from tests.conftest import write_archive_slice
 
+# The module that reshapes the archive into the index (part of the cache's key).
+SHAPED_BY = Path(replay_source.__file__)
 # Before, during and after the 2025-11-03 games: the clock's branches (no scores yet, some snapshots).
 CLOCKS = (None, "2025-11-03T18:00-05:00", "2025-11-05T12:00-05:00")
 
@@ -127,16 +131,22 @@ def test_a_dropped_in_file_changes_the_key(tmp_path):
     cache = tmp_path / "cache"
     before = stored_index(root, cache)
     shutil.copytree(write_archive_slice(tmp_path / "later", "2025-11-03", "2025-11-03"), root / "more")
-    assert index_folder(archive_fingerprint(root), cache) != before.folder
+    assert index_folder(archive_fingerprint(root), cache, SHAPED_BY) != before.folder
     after = stored_index(root, cache)
     assert dt.date(2025, 11, 3) in after.box_by_date and dt.date(2025, 11, 3) not in before.box_by_date
     assert len(list(cache.glob("replay_index-*"))) == 2
 
 
-def test_the_key_covers_the_index_code():
-    from resources.sources.replay import source
+def test_the_key_covers_the_index_code(archive_root, tmp_path):
+    """The folder the source uses is keyed by the reader's code, source.py (which reshapes the
+    archive) and index_cache.py: a change to any of them builds a new index."""
+    from resources.sources.replay.archive import READER_SOURCES
 
-    assert {source.__file__, index_cache.__file__} <= {str(p) for p in index_cache.index_sources()}
+    cache = tmp_path / "cache"
+    load_index(archive_root, archive_fingerprint(archive_root), cache)
+    [folder] = cache.glob("replay_index-*")
+    assert folder == index_folder(archive_fingerprint(archive_root), cache, SHAPED_BY)
+    assert set(index_cache.index_sources(SHAPED_BY)) == {*READER_SOURCES, SHAPED_BY, Path(index_cache.__file__)}
 
 
 def test_an_interrupted_build_leaves_no_folder_that_looks_complete(archive_root, tmp_path, monkeypatch):
@@ -156,7 +166,7 @@ def test_an_interrupted_build_leaves_no_folder_that_looks_complete(archive_root,
     assert not list(cache.glob("replay_index-*")) and not list(cache.glob(".replay_index-*"))
     monkeypatch.undo()
     # A killed build's hidden temporary folder is never read as the index.
-    leftover = cache / f".{index_folder(fingerprint, cache).name}.999999.tmp"
+    leftover = cache / f".{index_folder(fingerprint, cache, SHAPED_BY).name}.999999.tmp"
     leftover.mkdir()
     assert_serves_the_same(stored_index(archive_root, cache), fresh_index(archive_root))
 

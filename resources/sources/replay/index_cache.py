@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from resources.sources.replay.archive import Archive
-    from resources.sources.replay.source import ReplayIndex
+
+# The in-memory index this module stores and serves (resources/sources/replay/source.py's
+# `ReplayIndex`: schedule_by_date, box_by_date, props_by_date, archive). Passed in by source.py,
+# which builds it; not imported here (source.py imports this module).
+ReplayIndex = Any
 
 CATALOGUE = "catalogue.pickle"
 FOLDER_PREFIX = "replay_index-"
@@ -49,43 +53,37 @@ class DamagedCache(Exception):
     """A cache file fails its checksum, cannot be unpickled or holds another date."""
 
 
-def index_sources() -> tuple[Path, ...]:
-    """The code that shapes the cached index: the archive reader's, the index's (source.py) and
-    this module's."""
-    from resources.sources.replay import source
+def index_sources(shaped_by: Path) -> tuple[Path, ...]:
+    """The code that shapes the cached index: the archive reader's, the module that reshapes it into
+    an index (`shaped_by`: source.py) and this module."""
     from resources.sources.replay.archive import READER_SOURCES
 
-    return (*READER_SOURCES, Path(source.__file__), Path(__file__))
+    return (*READER_SOURCES, shaped_by, Path(__file__))
 
 
-def index_folder(fingerprint: tuple, cache_dir: Path) -> Path:
+def index_folder(fingerprint: tuple, cache_dir: Path, shaped_by: Path) -> Path:
     from resources.sources.replay.archive import cache_key
 
-    return cache_dir / f"{FOLDER_PREFIX}{cache_key(fingerprint, index_sources())}"
+    return cache_dir / f"{FOLDER_PREFIX}{cache_key(fingerprint, index_sources(shaped_by))}"
 
 
-def load_index(root: Path, fingerprint: tuple, cache_dir: Path) -> StoredIndex | ReplayIndex:
-    """The archive's index: the stored one if this version's folder exists, else the one built from
-    the archive (and stored for the next processes)."""
-    folder = index_folder(fingerprint, cache_dir)
+def load_index(
+    fingerprint: tuple, cache_dir: Path, build: Callable[[], ReplayIndex], shaped_by: Path
+) -> StoredIndex | ReplayIndex:
+    """The archive's index: the stored one if this version's folder exists, else `build()`'s (the
+    index built from the archive; stored for the next processes)."""
+    folder = index_folder(fingerprint, cache_dir, shaped_by)
     try:
         catalogue = _read_checked(folder / CATALOGUE)
         os.utime(folder / CATALOGUE)  # recently used
-        return StoredIndex(folder, catalogue, lambda: build_index(root, fingerprint, cache_dir))
+        return StoredIndex(folder, catalogue, build)
     except OSError:  # absent, or pruned meanwhile
         store = store_index
     except DamagedCache:
         store = replace_damaged
-    index = build_index(root, fingerprint, cache_dir)
+    index = build()
     store(index, folder)
     return index
-
-
-def build_index(root: Path, fingerprint: tuple, cache_dir: Path) -> ReplayIndex:
-    from resources.sources.replay.archive import read_archive_cached
-    from resources.sources.replay.source import ReplayIndex
-
-    return ReplayIndex(read_archive_cached(root, fingerprint, cache_dir))
 
 
 class StoredRowsByDate(Mapping):

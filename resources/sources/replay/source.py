@@ -209,10 +209,20 @@ def _cached_index(root: Path, fingerprint: tuple) -> ReplayIndex | StoredIndex:
     # Reading and reshaping the archive takes seconds, loading all of it from the cache ~0.45 s: the
     # index is kept on disk per archive version and date (index_cache.py), so a run of one date
     # reads that date's rows only; once per process in memory.
+    cache_dir = Path(os.environ.get("NBA_DATA_DIR", DEFAULT_DATA_DIR)) / "cache"
+    return stored_index(root, fingerprint, cache_dir)
+
+
+def stored_index(root: Path, fingerprint: tuple, cache_dir: Path) -> ReplayIndex | StoredIndex:
+    """The archive's index kept on disk per date in `cache_dir` (index_cache.py), built here from
+    the archive when that version has none."""
+    from resources.sources.replay.archive import read_archive_cached
     from resources.sources.replay.index_cache import load_index
 
-    cache_dir = Path(os.environ.get("NBA_DATA_DIR", DEFAULT_DATA_DIR)) / "cache"
-    return load_index(root, fingerprint, cache_dir)
+    def build() -> ReplayIndex:
+        return ReplayIndex(read_archive_cached(root, fingerprint, cache_dir))
+
+    return load_index(fingerprint, cache_dir, build, shaped_by=Path(__file__))
 
 
 class ReplaySource(NbaSource):
