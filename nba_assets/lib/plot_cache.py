@@ -9,7 +9,7 @@ next run with the same digest reuses the bytes (identical to a new rendering: ma
 output is deterministic) and does not import matplotlib. One object per plot name, digest and PNG
 in it together (one atomic write: never a digest beside another rendering's bytes).
 
-The market backtest report (bootstraps and calibration fits of every market and system, ~0.5 s)
+The market backtest report (bootstraps and calibration fits of every market and system, ~0.2 s)
 is kept the same way (`cached_json`): its JSON round-trips exactly (floats by their repr).
 """
 
