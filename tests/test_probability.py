@@ -22,6 +22,24 @@ def test_negative_binomial_sides_sum_to_one_and_push_only_on_whole_lines(size):
         assert push[3] == pytest.approx(np.exp(-4.1) * 4.1**4 / 24, abs=1e-4)
 
 
+@pytest.mark.parametrize("size", [np.inf, 0.7, 2.5, 40.0, 5000.0])
+def test_count_distributions_agree_with_scipy_stats(size):
+    """count_cdf / count_sf (scipy.special) are scipy.stats' nbinom and poisson, k < 0 included
+    (to ~1e-13: with p near 1 scipy.stats works from p, these from 1 - p = mean / (size + mean))."""
+    from scipy.stats import nbinom, poisson
+
+    k = np.array([-3, -1, 0, 0, 1, 2, 4, 7, 12, 25, 40, 3.5])
+    mean = np.array([0.3, 2.0, 1e-6, 0.8, 1.5, 2.2, 4.4, 6.0, 11.0, 24.0, 27.0, 3.0])
+    if np.isinf(size):
+        cdf, sf = poisson.cdf(k, mean), poisson.sf(k, mean)
+    else:
+        p = size / (size + mean)
+        cdf, sf = nbinom.cdf(k, size, p), nbinom.sf(k, size, p)
+    assert np.allclose(prob.count_cdf(k, mean, size), cdf, rtol=1e-10, atol=1e-12)
+    assert np.allclose(prob.count_sf(k, mean, size), sf, rtol=1e-10, atol=1e-12)
+    assert np.allclose(prob.count_cdf(k, mean, size) + prob.count_sf(k, mean, size), 1.0)
+
+
 def test_residual_sides_sum_to_one_and_follow_the_pool():
     rng = np.random.default_rng(1)
     pool = rng.normal(size=5000)

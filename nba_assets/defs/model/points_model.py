@@ -5,8 +5,9 @@ model of D's week. It is fitted once per week (Monday's partition, or the first 
 that week) on feature-store rows with a known outcome (the player played) from the 52 weeks before
 the Monday (so the previous season is in it), never from the week itself: a blocking check fails,
 naming the rows, if any training row is dated on or after the Monday. The other days of the week
-reuse that fit. The artifact (a pickled `PointsModel`: a scikit-learn `HistGradientBoostingRegressor`
-and its line weight) is stored once per week at `models/points_model/<week>.pkl`, with its fit record
+reuse that fit. The artifact (a pickled `PointsModel`: the trees of a scikit-learn
+`HistGradientBoostingRegressor` as numpy arrays, so that predicting imports no scikit-learn
+(tree_ensemble.py), and its line weight) is stored once per week at `models/points_model/<week>.pkl`, with its fit record
 `<week>.json` (what it was fitted on, validation figures).
 
 Its dependencies on the feature store and the game summaries are identity mappings (model D <- features
@@ -42,6 +43,7 @@ from dagster import (
 from pydantic import Field
 
 from nba_assets.defs.model import weekly
+from nba_assets.defs.model.tree_ensemble import TreeEnsemble
 from nba_assets.defs.model.weekly import TRAINING_WEEKS, monday, single_threaded, weeks_of
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
 
 VALIDATION_DAYS = 14
 MIN_TRAINING_ROWS = 500
+# Training rows the stored trees are checked on against scikit-learn's predictions (~10 ms).
+CONVERSION_CHECK_ROWS = 500
 ARTIFACTS = weekly.WeeklyArtifacts("models/points_model")
 
 
@@ -114,18 +118,24 @@ def training_matrix(rows: "pd.DataFrame") -> "pd.DataFrame":
 
 
 class PointsModel:
-    """The regressor plus how far to trust it against the market: where a line exists the
-    prediction is line + line_weight * (model - line). The weight is chosen on the validation
-    dates (out of sample, before the week); 1.0 when they hold no lines."""
+    """The regressor's trees plus how far to trust them against the market: where a line exists
+    the prediction is line + line_weight * (model - line). The weight is chosen on the validation
+    dates (out of sample, before the week); 1.0 when they hold no lines.
 
-    def __init__(self, regressor, line_weight: float):
+    `regressor` is a TreeEnsemble (the fitted trees as numpy arrays: predicting imports no
+    scikit-learn, see tree_ensemble.py); artifacts stored before it hold scikit-learn's estimator,
+    whose trees are converted when they predict."""
+
+    def __init__(self, regressor: TreeEnsemble, line_weight: float):
         self.regressor, self.line_weight = regressor, line_weight
 
     def predict(self, features: "pd.DataFrame"):
         import numpy as np
 
-        with single_threaded():
-            raw = self.regressor.predict(model_matrix(features))
+        trees = self.regressor
+        if not isinstance(trees, TreeEnsemble):  # an artifact stored before TreeEnsemble
+            trees = TreeEnsemble.from_regressor(trees)
+        raw = trees.predict(model_matrix(features))
         line = features["vegas_points_line"].astype(float).to_numpy()
         return np.where(np.isnan(line), raw, line + self.line_weight * (raw - line))
 
@@ -167,8 +177,10 @@ def train(rows: "pd.DataFrame", week_start: dt.date):
         predicted = probe.predict(model_matrix(holdout))
         validation_mae = float(np.mean(np.abs(predicted - holdout["actual_points"])))
         weight = line_weight(predicted, holdout)
-    regressor = new_model().fit(training_matrix(rows), rows["actual_points"])
-    return PointsModel(regressor, weight), validation_mae, len(holdout), len(rows)
+    matrix = training_matrix(rows)
+    regressor = new_model().fit(matrix, rows["actual_points"])
+    trees = TreeEnsemble.from_regressor(regressor, check_rows=matrix.iloc[:CONVERSION_CHECK_ROWS])
+    return PointsModel(trees, weight), validation_mae, len(holdout), len(rows)
 
 
 def _train_single_threaded(rows: "pd.DataFrame", week_start: dt.date):
