@@ -251,31 +251,35 @@ def markdown(result: dict) -> str:
 
 def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     """One reliability diagram per market: observed over rate against predicted P(over | no push),
-    for each system and for the de-vigged market, on the same rows (all dates)."""
+    for each system and for the de-vigged market, on the same rows (all dates).
+
+    One figure serves every market: what all diagrams share (axes, ticks, labels, the diagonal)
+    is built once, and each market's curves, title and legend are drawn, rendered and removed
+    (building a figure's axes and ticks is half of a diagram's ~60 ms)."""
     out = {}
     scores = health.scored(same_rows(rows))
+    figure, axis = figures.new_figure(4.2, 4.2, dict(left=0.15, right=0.97, bottom=0.12, top=0.92))
+    axis.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1)
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_xlabel("predicted P(over)")
+    axis.set_ylabel("observed over rate")
     for market, part in scores.groupby("market"):
-        figure, axis = figures.new_figure(4.2, 4.2, dict(left=0.15, right=0.97, bottom=0.12, top=0.92))
-        curves = [
-            (
-                f"market (de-vigged), n={len(part[part['system_id'] == part['system_id'].iloc[0]])}",
-                part[part["system_id"] == part["system_id"].iloc[0]],
-                "market_p_over",
-            )
-        ]
+        first_system = part[part["system_id"] == part["system_id"].iloc[0]]
+        curves = [(f"market (de-vigged), n={len(first_system)}", first_system, "market_p_over")]
         curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
-        for label, rows_, column in curves:
+        drawn = []
+        for color, (label, rows_, column) in enumerate(curves):
             bins = prob.reliability(rows_[column], rows_["went_over"])
             bins = bins[bins["rows"] >= 20]
-            axis.plot(bins["predicted"], bins["observed"], marker="o", markersize=3, label=label)
-        axis.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1)
-        axis.set_xlim(0, 1)
-        axis.set_ylim(0, 1)
-        axis.set_xlabel("predicted P(over)")
-        axis.set_ylabel("observed over rate")
+            drawn += axis.plot(
+                bins["predicted"], bins["observed"], marker="o", markersize=3, label=label, color=f"C{color}"
+            )
         axis.set_title(f"Reliability: {market}")
-        axis.legend(fontsize=7)
+        drawn.append(axis.legend(fontsize=7))
         out[f"reliability_{market}.png"] = figures.png(figure, dpi=80)
+        for artist in drawn:
+            artist.remove()
     return out
 
 
