@@ -4,6 +4,7 @@ prediction only, and a feature that is missing together with the target's signal
 whose threshold is +inf); what it refuses; and that a stored points model predicts in a process
 that never imports scikit-learn."""
 
+import json
 import pickle
 import subprocess
 import sys
@@ -106,11 +107,34 @@ def test_a_trained_points_model_predicts_without_importing_scikit_learn(tmp_path
     expected = model.predict(rows.head(50))
 
     script = (
-        "import pickle, sys, pandas as pd\n"
+        "import json, pickle, sys, pandas as pd\n"
         f"model = pickle.loads(open({str(artifact)!r}, 'rb').read())\n"
         f"predicted = model.predict(pd.read_pickle({str(features)!r}))\n"
         "assert not any(name.startswith(('sklearn', 'scipy.stats')) for name in sys.modules), 'imported'\n"
-        "print(repr(list(predicted)))\n"
+        "print(json.dumps([float(value) for value in predicted]))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert eval(out) == list(expected)  # noqa: S307 (our own repr of floats)
+    assert json.loads(out) == list(expected)  # floats round-trip exactly through JSON
+
+
+def test_an_artifact_stored_before_tree_ensemble_still_predicts_the_same():
+    """Artifacts of earlier versions hold scikit-learn's estimator: they predict through its
+    converted trees, the same numbers as scikit-learn's own predict."""
+    from nba_assets.defs.model.points_model import FEATURES, PointsModel
+    from nba_assets.lib.ml_features import model_matrix
+
+    rng = np.random.default_rng(7)
+    n = 900
+    rows = pd.DataFrame({column: rng.normal(12, 4, size=n) for column in FEATURES if column != "is_home"})
+    rows["home_away"] = rng.choice(["HOME", "AWAY"], size=n)
+    rows.loc[::3, "vegas_points_line"] = np.nan
+    matrix = model_matrix(rows)
+    target = matrix["points_avg_last_10"] + rng.normal(0, 3, size=n)
+    regressor = HistGradientBoostingRegressor(loss="absolute_error", max_iter=40, random_state=0).fit(matrix, target)
+    legacy = PointsModel(regressor, line_weight=0.4)
+    current = PointsModel(TreeEnsemble.from_regressor(regressor), line_weight=0.4)
+    raw = regressor.predict(matrix)
+    line = rows["vegas_points_line"].to_numpy()
+    expected = np.where(np.isnan(line), raw, line + 0.4 * (raw - line))
+    assert np.array_equal(legacy.predict(rows), expected)
+    assert np.array_equal(current.predict(rows), expected)
