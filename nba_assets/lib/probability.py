@@ -85,16 +85,18 @@ def negative_binomial_probabilities(mean, line, size) -> tuple[np.ndarray, np.nd
 # tests/test_probability.py checks them against scipy.stats.
 
 
+def _counts(k, mean) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(k rounded down, k clipped at 0 for the special functions, mean), broadcast together."""
+    k, mean = np.broadcast_arrays(np.floor(np.asarray(k, dtype=float)), np.asarray(mean, dtype=float))
+    return k, np.maximum(k, 0.0), mean
+
+
 def count_cdf(k, mean, size) -> np.ndarray:
     """P(Y <= k) of a negative binomial with this mean and size r (Poisson when r is inf)."""
     from scipy.special import betainc, pdtr
 
-    k, mean = np.broadcast_arrays(np.floor(np.asarray(k, dtype=float)), np.asarray(mean, dtype=float))
-    at = np.maximum(k, 0.0)
-    if np.isinf(size):
-        cdf = pdtr(at, mean)
-    else:
-        cdf = betainc(size, at + 1.0, size / (size + mean))
+    k, at, mean = _counts(k, mean)
+    cdf = pdtr(at, mean) if np.isinf(size) else betainc(size, at + 1.0, size / (size + mean))
     return np.where(k < 0, 0.0, cdf)
 
 
@@ -102,12 +104,8 @@ def count_sf(k, mean, size) -> np.ndarray:
     """P(Y > k) of a negative binomial with this mean and size r (Poisson when r is inf)."""
     from scipy.special import betainc, pdtrc
 
-    k, mean = np.broadcast_arrays(np.floor(np.asarray(k, dtype=float)), np.asarray(mean, dtype=float))
-    at = np.maximum(k, 0.0)
-    if np.isinf(size):
-        sf = pdtrc(at, mean)
-    else:
-        sf = betainc(at + 1.0, size, mean / (size + mean))
+    k, at, mean = _counts(k, mean)
+    sf = pdtrc(at, mean) if np.isinf(size) else betainc(at + 1.0, size, mean / (size + mean))
     return np.where(k < 0, 1.0, sf)
 
 
