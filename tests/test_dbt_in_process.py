@@ -131,3 +131,29 @@ def test_each_parse_environment_keeps_its_own_partial_parse_state(tmp_path):
     kept = sorted(p.name for p in (tmp_path / "target" / "partial_parse").glob("*.msgpack"))
     assert kept == sorted(p.name for p in paths[-dbt_cli.PARTIAL_PARSE_KEPT :])
     assert paths[-1].read_bytes() == f"state {len(paths) - 1}".encode()
+
+
+def test_keeping_a_state_survives_another_process_dropping_one_meanwhile(tmp_path, monkeypatch):
+    """Two processes store and prune at the same time: a state the other one drops between our
+    listing and our sorting does not fail the step (the parse itself succeeded)."""
+    from pathlib import Path
+
+    from resources.dbt import runner as dbt_cli
+
+    folder = tmp_path / "target" / "partial_parse"
+    folder.mkdir(parents=True)
+    vanishing = folder / "dropped-by-another-process.msgpack"
+    vanishing.write_bytes(b"old")
+    listed = Path.glob
+
+    def glob_then_drop(self, pattern):
+        paths = list(listed(self, pattern))
+        vanishing.unlink(missing_ok=True)  # the other process's `_keep` prunes it now
+        return paths
+
+    monkeypatch.setattr(Path, "glob", glob_then_drop)
+    written = tmp_path / "written.msgpack"
+    written.write_bytes(b"state")
+    kept = folder / "mine.msgpack"
+    dbt_cli._keep(written, kept)
+    assert kept.read_bytes() == b"state"

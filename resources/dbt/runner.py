@@ -281,9 +281,18 @@ def _keep(written: Path, kept: Path) -> None:
     temporary = kept.with_name(f".{kept.name}.{os.getpid()}")
     shutil.copyfile(written, temporary)
     os.replace(temporary, kept)
-    states = sorted(kept.parent.glob("*.msgpack"), key=lambda path: path.stat().st_mtime_ns)
+    states = sorted(kept.parent.glob("*.msgpack"), key=_stored_at)
     for old in states[:-PARTIAL_PARSE_KEPT]:
         old.unlink(missing_ok=True)
+
+
+def _stored_at(path: Path) -> int:
+    """When a kept state was stored; 0 when another process's `_keep` has just dropped it (its
+    pruning runs at the same time as ours: a vanished file must not fail this dbt step)."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
 
 
 def _error_line(message: str) -> bytes:
