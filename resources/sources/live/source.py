@@ -106,6 +106,7 @@ class LiveSource(NbaSource):
     _sleep: Callable[[float], None] | None = PrivateAttr(default=None)
     _now: Callable[[], dt.datetime] | None = PrivateAttr(default=None)
     _pace_sleep: Callable[[float], None] | None = PrivateAttr(default=None)  # the pacer's waits
+    _pace_clock: Callable[[], float] | None = PrivateAttr(default=None)
     # Credits spent per game date by earlier runs (the raw asset reads them from the instance), and
     # what this run spent (shown as the raw asset's metadata).
     _credits_before: dict = PrivateAttr(default_factory=dict)
@@ -148,7 +149,7 @@ class LiveSource(NbaSource):
             secrets=(key,),
             policy=policy,
             sleep=self._sleep or time.sleep,
-            pacer=Pacer(per_minute, sleep=self._pace_sleep or time.sleep),
+            pacer=Pacer(per_minute, sleep=self._pace_sleep or time.sleep, clock=self._pace_clock or time.monotonic),
             **kwargs,
         )
 
