@@ -138,7 +138,7 @@ def test_keys_are_checked_and_a_wrong_key_is_not_retried(server, sleeps):
     wrong._now = server.clock.now
     with pytest.raises(SourceError, match=r"apiKey=REDACTED.*HTTP 401 \(not retried"):
         wrong.prop_lines(DAY)
-    assert len(server.log("odds")) == 3  # the three requests above, then one from the source: not retried
+    assert len(server.log("odds")) == 3  # the two requests above, then one from the source: not retried
 
 
 def test_cursor_pagination_serves_every_row_once(server):
@@ -390,9 +390,20 @@ def test_the_budget_stops_before_any_billed_request_and_the_asset_writes_nothing
     assert landing.read_bytes() == landed
 
 
-def test_the_stand_in_runs_by_hand():
+def test_the_stand_in_runs_by_hand(tmp_path):
+    env_file = tmp_path / "standin.env"
     process = subprocess.Popen(
-        [sys.executable, "-m", "resources.sources.standin", "--port", "0", "--now", PREGAME],
+        [
+            sys.executable,
+            "-m",
+            "resources.sources.standin",
+            "--port",
+            "0",
+            "--now",
+            PREGAME,
+            "--env-file",
+            str(env_file),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -401,8 +412,10 @@ def test_the_stand_in_runs_by_hand():
         first = process.stdout.readline()
         assert first.startswith("stand-in APIs on http://127.0.0.1:")
         url = first.split()[3]
-        exports = dict(process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(5))
+        exports = dict(process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(6))
         assert exports["NBA_ODDS_API_URL"] == f"{url}/odds-api"
+        assert exports["NBA_STANDIN_ADMIN_URL"] == f"{url}/_standin"
+        assert dict(line.split("=", 1) for line in env_file.read_text().splitlines()) == exports
         clock = httpx.post(f"{url}/_standin/clock", json={"advance_seconds": 3600}, timeout=10).json()
         assert clock["now"].startswith("2025-11-02T13:45")
         fault = httpx.post(f"{url}/_standin/faults", json={"kind": "429", "retry_after": 3}, timeout=10).json()
