@@ -34,10 +34,16 @@ LINE_KEY = ["commence_time", "home_team_abbr", "away_team_abbr", "bookmaker", "m
 PRICES = ["over_odds", "under_odds"]
 
 
+@pytest.fixture(scope="module")
+def running():
+    with StandinServer(ARCHIVE, PREGAME) as server:
+        yield server
+
+
 @pytest.fixture
-def server():
-    with StandinServer(ARCHIVE, PREGAME) as running:
-        yield running
+def server(running):
+    running.reset(PREGAME)
+    return running
 
 
 @pytest.fixture
