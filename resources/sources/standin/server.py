@@ -114,6 +114,7 @@ class StandinServer:
             "NBA_ODDS_API_URL": self.odds_api_url,
             "BALLDONTLIE_API_KEY": self.keys["balldontlie"],
             "ODDS_API_KEY": self.keys["odds"],
+            "NBA_LIVE_CLOCK_URL": f"{self.admin_url}/clock",
         }
 
     def start(self) -> StandinServer:
