@@ -60,6 +60,12 @@ def _names(entries: list) -> list[str]:
     return [entry["name"] for entry in entries or [] if "name" in entry]
 
 
+def _renamed(source: dict, names: tuple[tuple[str, str], ...]) -> dict:
+    """The chart's `{{- if .camelCase }} snake_case: ...` lines: the values that are set, under
+    their dagster.yaml names."""
+    return {snake: source[camel] for camel, snake in names if source.get(camel) is not None}
+
+
 def render_instance(v: dict) -> dict:
     """The dagster.yaml that the chart's configmap-instance.yaml renders from values `v` (the
     branches our values take: daemon scheduler, Postgres storages, K8sRunLauncher, queued
@@ -137,16 +143,15 @@ def render_instance(v: dict) -> dict:
         "class": "GCSComputeLogManager",
         "config": {
             "bucket": gcs.get("bucket"),
-            **{
-                snake: gcs[camel]
-                for camel, snake in (
+            **_renamed(
+                gcs,
+                (
                     ("localDir", "local_dir"),
                     ("prefix", "prefix"),
                     ("jsonCredentialsEnvvar", "json_credentials_envvar"),
                     ("uploadInterval", "upload_interval"),
-                )
-                if gcs.get(camel)
-            },
+                ),
+            ),
         },
     }
     monitoring = daemon["runMonitoring"]
@@ -154,15 +159,14 @@ def render_instance(v: dict) -> dict:
         instance["run_monitoring"] = {
             "enabled": True,
             "start_timeout_seconds": monitoring["startTimeoutSeconds"],
-            **{
-                snake: monitoring[camel]
-                for camel, snake in (
+            **_renamed(
+                monitoring,
+                (
                     ("cancelTimeoutSeconds", "cancel_timeout_seconds"),
                     ("maxRuntimeSeconds", "max_runtime_seconds"),
                     ("maxResumeRunAttempts", "max_resume_run_attempts"),
-                )
-                if monitoring.get(camel) is not None
-            },
+                ),
+            ),
             "poll_interval_seconds": monitoring["pollIntervalSeconds"],
             "free_slots_after_run_end_seconds": monitoring["freeSlotsAfterRunEndSeconds"],
         }
@@ -190,15 +194,14 @@ def render_instance(v: dict) -> dict:
         pools, runs = concurrency.get("pools") or {}, concurrency.get("runs") or {}
         rendered: dict = {}
         if pools:
-            rendered["pools"] = {
-                snake: pools[camel]
-                for camel, snake in (
+            rendered["pools"] = _renamed(
+                pools,
+                (
                     ("defaultLimit", "default_limit"),
                     ("granularity", "granularity"),
                     ("opGranularityRunBuffer", "op_granularity_run_buffer"),
-                )
-                if pools.get(camel) is not None
-            }
+                ),
+            )
         if runs:
             rendered["runs"] = {
                 **({"max_concurrent_runs": runs["maxConcurrentRuns"]} if "maxConcurrentRuns" in runs else {}),
