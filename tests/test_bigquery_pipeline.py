@@ -102,6 +102,8 @@ def test_every_bigquery_job_carries_labels_and_a_byte_limit(on_bigquery):
     assert {label_value("raw_prop_lines"), "points_model"} <= {job["labels"]["dagster_asset"] for job in python}
     assert {job["kind"] for job in python} == {"query", "load"}
     assert len(dbt) > 20 and len(python) > 20
+    # A data test's job is labelled with the model it tests.
+    assert not any(job["labels"]["dagster_asset"].startswith(("not_null_", "unique_")) for job in dbt)
 
 
 def table(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
