@@ -1,8 +1,9 @@
 """Guards on every BigQuery job, Python's and dbt's: a byte limit and labels naming who ran it.
 
 - `maximum_bytes_billed()`: the most one query job may bill, from NBA_BQ_MAXIMUM_BYTES_BILLED
-  (default 10 GiB; a day's run scans ~50 MB, a season's backfill under 2 GB, see docs/deploy.md). A
-  query over it fails in BigQuery before it runs, billing nothing, with an error naming the limit.
+  (default 10 GiB; one job bills ~10-30 MB in a daily run, at most ~0.5 GB in a season's backfill,
+  see docs/deploy.md). A query over it fails in BigQuery before it runs, billing nothing, with an
+  error naming the limit.
 - `job_labels()`: `app`, plus, inside a Dagster step, the asset (or the multi-asset's op when the
   step materializes several), the partition (one date, or `<first>_to_<last>` for a ranged run,
   `none` when unpartitioned) and the run id: cost per asset and per run in BigQuery's

@@ -252,8 +252,28 @@ def recording_proxy(upstream: str) -> Iterator[tuple[str, list[RecordedRequest]]
     recorded: list[RecordedRequest] = []
     lock = threading.Lock()
 
+    upstreams = threading.local()  # one kept-alive connection to the emulator per serving thread
+
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stall each
+
+        def _upstream(self, method: str, path: str, body: bytes, headers: dict):
+            for attempt in (1, 2):  # a kept connection the emulator closed meanwhile: open a new one
+                connection = getattr(upstreams, "connection", None)
+                if connection is None:
+                    connection = upstreams.connection = http.client.HTTPConnection(
+                        target.hostname, target.port, timeout=120
+                    )
+                try:
+                    connection.request(method, path, body=body or None, headers=headers)
+                    response = connection.getresponse()
+                    return response.status, response.getheaders(), response.read()
+                except (ConnectionError, http.client.HTTPException):
+                    connection.close()
+                    upstreams.connection = None
+                    if attempt == 2:
+                        raise
 
         def _forward(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -261,20 +281,14 @@ def recording_proxy(upstream: str) -> Iterator[tuple[str, list[RecordedRequest]]
             with lock:
                 recorded.append(RecordedRequest(self.command, self.path, body))
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
-            try:
-                connection.request(self.command, self.path, body=body or None, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                self.send_response(response.status)
-                for name, value in response.getheaders():
-                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            finally:
-                connection.close()
+            status, response_headers, payload = self._upstream(self.command, self.path, body, headers)
+            self.send_response(status)
+            for name, value in response_headers:
+                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
