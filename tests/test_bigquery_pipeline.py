@@ -8,6 +8,7 @@ Finally `NBA_ENV=prod` alone (plus the settings it reads) points the code locati
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,9 +16,10 @@ import textwrap
 import pandas as pd
 import pytest
 
+from nba_assets.lib.environment import environ
 from nba_assets.lib.raw_tables import RAW_SCHEMA, RAW_TABLES
 from tests.conftest import ROOT, Pipeline, write_archive_slice
-from tests.emulators import BUCKET, PROJECT
+from tests.emulators import BUCKET, PROJECT, recording_proxy
 
 FIRST, LAST = "2025-10-21", "2025-11-04"  # the DuckDB fixture's dates
 PREFIX = "test_"
@@ -61,7 +63,10 @@ def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
         os.environ.clear()
         os.environ.update(saved)
     pipeline = Pipeline(root, archive, resources=resources)
-    pipeline.results = pipeline.replay(FIRST, LAST)
+    # Through a recording proxy: the BigQuery jobs as the clients send them (Python's and dbt's).
+    with recording_proxy(bigquery_emulator.url) as (url, recorded), environ(BIGQUERY_EMULATOR_HOST=url):
+        pipeline.results = pipeline.replay(FIRST, LAST)
+    pipeline.bigquery_jobs = [job for job in (request.job() for request in recorded) if job]
     failures = [
         f"{e.step_key}: {(e.step_failure_data.error.cause or e.step_failure_data.error).message[:2000]}"
         for result in pipeline.results
@@ -69,6 +74,36 @@ def on_bigquery(bigquery_emulator, gcs_emulator, tmp_path_factory):
     ]
     assert [r.success for r in pipeline.results] == [True], failures  # one run: the whole graph
     return pipeline
+
+
+def test_every_bigquery_job_carries_labels_and_a_byte_limit(on_bigquery):
+    """Every job the run sent, Python's and dbt's, names its asset, the run's window and run id,
+    and every query job carries the byte limit (resources/warehouse/job_labels.py)."""
+    from resources.warehouse.job_labels import DEFAULT_MAXIMUM_BYTES_BILLED, label_value
+
+    (run,) = on_bigquery.results
+    # dbt-bigquery 1.11 loads a seed's CSV with a load job it builds without labels (a load job
+    # bills no bytes): the one exception, the 15-row alias seed.
+    seed_loads = [job for job in on_bigquery.bigquery_jobs if job["kind"] == "load" and not job["labels"]]
+    assert {job["destination"] for job in seed_loads} <= {"player_aliases"}, seed_loads
+    jobs = [job for job in on_bigquery.bigquery_jobs if job not in seed_loads]
+    expected = {"app": "nba-props", "dagster_partition": "2025-10-21_to_2025-11-04", "dagster_run_id": run.run_id}
+    for job in jobs:
+        assert {key: job["labels"].get(key) for key in expected} == expected, job
+        assert re.fullmatch(r"[a-z0-9_-]{1,63}", job["labels"]["dagster_asset"]), job
+        if job["kind"] == "query":
+            assert job["maximum_bytes_billed"] == str(DEFAULT_MAXIMUM_BYTES_BILLED), job
+    dbt = [job for job in jobs if "dbt_invocation_id" in job["labels"]]
+    python = [job for job in jobs if "dbt_invocation_id" not in job["labels"]]
+    # dbt's jobs name the model they build; Python's the asset (or check) of their step.
+    assert {"player_game_summary", "ml_feature_store", "prediction_accuracy"} <= {
+        job["labels"]["dagster_asset"] for job in dbt
+    }
+    assert {label_value("raw_prop_lines"), "points_model"} <= {job["labels"]["dagster_asset"] for job in python}
+    assert {job["kind"] for job in python} == {"query", "load"}
+    assert len(dbt) > 20 and len(python) > 20
+    # A data test's job is labelled with the model it tests.
+    assert not any(job["labels"]["dagster_asset"].startswith(("not_null_", "unique_")) for job in dbt)
 
 
 def table(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:

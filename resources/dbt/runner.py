@@ -37,10 +37,13 @@ from packaging import version
 from pydantic import Field
 
 from nba_assets.lib.environment import environ
+from resources.warehouse.job_labels import LABEL_VARIABLES, label_environment
 
 # The run's window (end exclusive), set for one invocation by nba_assets/defs/transform/dbt_models.py and read by
 # dbt_project/macros/window.sql only when SQL runs: a parse does not depend on them.
 WINDOW_VARIABLES = ("NBA_WINDOW_START", "NBA_WINDOW_END")
+# Read only when SQL runs too: the window, and the step's job labels (macros/query_comment.sql).
+RUN_VARIABLES = (*WINDOW_VARIABLES, *LABEL_VARIABLES.values())
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 PARSE_VARIABLE_PREFIXES = ("NBA_", "DBT_", "GOOGLE_")
 
@@ -97,7 +100,8 @@ class ProjectDbtCliResource(DbtCliResource):
         context=None,
         target_path: Path | None = None,
     ) -> DbtCliInvocation:
-        with environ(**self.env):
+        # The step's asset, partition and run id, for the labels of dbt's BigQuery jobs.
+        with environ(**self.env, **label_environment()):
             return self._cli(args, raise_on_error, manifest, dagster_dbt_translator, context, target_path)
 
     def _cli(self, args, raise_on_error, manifest, dagster_dbt_translator, context, target_path) -> DbtCliInvocation:
@@ -235,7 +239,7 @@ def _parsed_manifest(setup: list[str], project_dir: Path, target_path: Path, var
     # must not cost a second parse in the same run.
     environment = tuple(
         sorted(
-            (k, v) for k, v in os.environ.items() if k.startswith(PARSE_VARIABLE_PREFIXES) and k not in WINDOW_VARIABLES
+            (k, v) for k, v in os.environ.items() if k.startswith(PARSE_VARIABLE_PREFIXES) and k not in RUN_VARIABLES
         )
     )
     key = (tuple(setup[: setup.index("--target-path")]), tuple(vars_args), environment)

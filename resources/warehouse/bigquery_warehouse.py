@@ -8,6 +8,9 @@
   the date column and clustered by `player_lookup` where the table has it.
 - `query` runs the assets' SQL as written: it is portable (ANSI joins and aggregates, `?` positional
   parameters, which BigQuery supports as they are) and names tables through `relation`.
+- Every job carries labels (the step's asset, partition and run id) and every query job a byte
+  limit, `maximum_bytes_billed` (resources/warehouse/job_labels.py). Load jobs bill no bytes and
+  take no limit; table creation and deletion are API calls, not jobs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from dagster_gcp import BigQueryResource
 from pydantic import Field
+
+from resources.warehouse.job_labels import job_labels, maximum_bytes_billed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,7 +106,10 @@ class BigQueryWarehouse(BigQueryResource):
                         staging,
                         rewind=True,
                         job_config=bigquery.LoadJobConfig(
-                            schema=fields, source_format=bigquery.SourceFormat.PARQUET, write_disposition="WRITE_APPEND"
+                            schema=fields,
+                            source_format=bigquery.SourceFormat.PARQUET,
+                            write_disposition="WRITE_APPEND",
+                            labels=job_labels(),
                         ),
                     ).result()
                 parameters = [
@@ -118,7 +126,7 @@ class BigQueryWarehouse(BigQueryResource):
                     )
                 client.query_and_wait(
                     _window_merge(target, staging, list(column_types), date_column, only_matching),
-                    job_config=bigquery.QueryJobConfig(query_parameters=parameters),
+                    job_config=_query_config(parameters),
                 )
             finally:
                 client.delete_table(staging, not_found_ok=True)
@@ -148,9 +156,7 @@ class BigQueryWarehouse(BigQueryResource):
         return nullcontext()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        from google.cloud import bigquery
-
-        config = bigquery.QueryJobConfig(query_parameters=[_parameter(v) for v in params or []])
+        config = _query_config([_parameter(v) for v in params or []])
         with self.get_client() as client:
             result = client.query_and_wait(sql, job_config=config).to_arrow(create_bqstorage_client=False)
         # The dtypes of DuckDB's frames: dates as datetime64, nullable integers and booleans.
@@ -165,6 +171,15 @@ class BigQueryWarehouse(BigQueryResource):
             except NotFound:
                 return False
         return True
+
+
+def _query_config(parameters: list) -> bigquery.QueryJobConfig:
+    """A query job's config: its parameters, the byte limit and the step's labels."""
+    from google.cloud import bigquery
+
+    return bigquery.QueryJobConfig(
+        query_parameters=parameters, maximum_bytes_billed=maximum_bytes_billed(), labels=job_labels()
+    )
 
 
 def _window_merge(target, staging, columns: list[str], date_column: str, only_matching: str | None) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -200,3 +201,106 @@ def running_bigquery(workdir: Path) -> Iterator[Server]:
             yield server
     finally:
         server.stop()
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    body: bytes
+
+    def job(self) -> dict | None:
+        """The BigQuery job this request starts, as {kind, labels, maximum_bytes_billed, destination}: a query
+        (jobs.query: POST .../queries), a job inserted (POST .../jobs) or a load job (the JSON part
+        of an upload, POST /upload/.../jobs); None for any other request."""
+        if self.method != "POST" or not re.search(r"/projects/[^/]+/(queries|jobs)(\?|$)", self.path):
+            return None
+        if "/upload/" in self.path:
+            match = re.search(rb"\{.*\"configuration\".*\}", self.body)
+            document = json.loads(match.group(0)) if match else {}
+        else:
+            document = json.loads(self.body or b"{}")
+        if "configuration" not in document:  # jobs.query: the settings at the request's top level
+            return {
+                "kind": "query",
+                "labels": document.get("labels", {}),
+                "maximum_bytes_billed": document.get("maximumBytesBilled"),
+                "destination": None,
+            }
+        configuration = document["configuration"]
+        kind = next((k for k in ("query", "load", "copy", "extract") if k in configuration), "other")
+        settings = configuration.get(kind, {})
+        return {
+            "kind": kind,
+            "labels": configuration.get("labels", {}),
+            "maximum_bytes_billed": settings.get("maximumBytesBilled"),
+            "destination": (settings.get("destinationTable") or {}).get("tableId"),
+        }
+
+
+@contextmanager
+def recording_proxy(upstream: str) -> Iterator[tuple[str, list[RecordedRequest]]]:
+    """An HTTP proxy on a free loopback port in front of `upstream` (the BigQuery emulator) that
+    records every request it forwards: what the clients (google-cloud-bigquery from Python and from
+    dbt-bigquery) really send. Yields its URL and the list the requests are appended to."""
+    import http.client
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    target = urlsplit(upstream)
+    recorded: list[RecordedRequest] = []
+    lock = threading.Lock()
+
+    upstreams = threading.local()  # one kept-alive connection to the emulator per serving thread
+
+    class Forward(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stall each
+
+        def _upstream(self, method: str, path: str, body: bytes, headers: dict):
+            for attempt in (1, 2):  # a kept connection the emulator closed meanwhile: open a new one
+                connection = getattr(upstreams, "connection", None)
+                if connection is None:
+                    connection = upstreams.connection = http.client.HTTPConnection(
+                        target.hostname, target.port, timeout=120
+                    )
+                try:
+                    connection.request(method, path, body=body or None, headers=headers)
+                    response = connection.getresponse()
+                    return response.status, response.getheaders(), response.read()
+                except (ConnectionError, http.client.HTTPException):
+                    connection.close()
+                    upstreams.connection = None
+                    if attempt == 2:
+                        raise
+
+        def _forward(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with lock:
+                recorded.append(RecordedRequest(self.command, self.path, body))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            status, response_headers, payload = self._upstream(self.command, self.path, body, headers)
+            self.send_response(status)
+            for name, value in response_headers:
+                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+        def log_message(self, *args):  # quiet: the requests are recorded, not printed
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", recorded
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
