@@ -377,6 +377,51 @@ def main(argv: list[str] | None = None) -> int:
         instance.dispose()
 
 
+# Which raw table holds the rows of a file of each kind (the archive's FileReport.kind).
+TABLE_OF_KIND = {"team_games": tables.SCHEDULE, "boxscores": tables.PLAYER_BOXSCORES, "prop_lines": tables.PROP_LINES}
+
+
+def loaded_per_file(warehouse, start: dt.date, end: dt.date) -> dict:
+    """Rows of the window per raw table and source file: {(schema, table): {file: rows}}."""
+    out = {}
+    for table in TABLE_OF_KIND.values():
+        if warehouse.table_exists(*table):
+            counts = warehouse.query(
+                f"SELECT source_file, count(*) AS n FROM {warehouse.relation(*table)} "
+                "WHERE game_date BETWEEN ? AND ? GROUP BY source_file",
+                [start, end],
+            )
+            out[table] = dict(zip(counts["source_file"], counts["n"].astype(int)))
+    return out
+
+
+def files_report(source, warehouse, start: dt.date, end: dt.date) -> str | None:
+    """Every file of the source's folder accounted for, with the rows of each loaded in the window;
+    None for sources without files, or when the folder cannot be read (the run's error said why)."""
+    from resources.sources.errors import SourceError
+    from resources.sources.replay import report
+
+    try:
+        reports = source.file_report()
+    except SourceError:
+        return None
+    if reports is None:
+        return None
+    per_table = loaded_per_file(warehouse, start, end)
+    loaded = {r.file: per_table.get(TABLE_OF_KIND.get(r.kind), {}).get(r.file, 0) for r in reports}
+    unknown = report.unknown(reports)
+    lines = [
+        f"Files of {source.describe()} (read: rows in the file; served: after duplicates and rejected "
+        f"rows; loaded: rows in the warehouse for {start}..{end}):",
+        report.console(reports, loaded),
+    ]
+    if unknown:
+        lines.append(
+            f"WARNING: {len(unknown)} file(s) of no known shape were not read: {', '.join(r.file for r in unknown)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def failure_text(event) -> str:
     """A failed step's error as the user should read it: a `Failure`'s own description (not its
     class path), else the error's cause, else the error."""
@@ -417,6 +462,9 @@ def _replay(args, instance, defs, started: float) -> int:
         print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
     warehouse = defs.resources["warehouse"]
     with warehouse.session():  # the summary's queries share one opening of the warehouse
+        files = files_report(defs.resources["nba_source"], warehouse, args.start, args.end)
+        if files:
+            print(files)
         print(format_summary(summary(warehouse, args.start, args.end)))
         if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
             from nba_assets.defs.grading.backtest import graded_rows, report, systems_table

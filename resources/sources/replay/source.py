@@ -108,6 +108,7 @@ class ReplayIndex:
         self.schedule_by_date = RowsByDate(schedule)
         self.box_by_date = RowsByDate(self._boxscores(archive, schedule))
         self.props_by_date = RowsByDate(archive.prop_lines)
+        self.report = archive.report
 
     @staticmethod
     def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -285,6 +286,9 @@ class ReplaySource(NbaSource):
     def describe(self) -> str:
         clock = f" at {self.now}" if self.now else ""
         return f"replay archive {Path(self.archive_dir).resolve()}{clock}"
+
+    def file_report(self) -> list:
+        return list(self._index().report)
 
     def schedule(self, game_date: dt.date) -> SourcePayload:
         rows = _or_empty(self._index().schedule_by_date.get(game_date), SCHEDULE_COLUMNS)
