@@ -133,7 +133,9 @@ def minutes_text(values: pd.Series) -> pd.Series:
     text = values.astype("string").fillna("").str.strip()
     parts = text.str.extract(_CLOCK)
     clock = pd.to_numeric(parts[0], errors="coerce") + pd.to_numeric(parts[1], errors="coerce").fillna(0) / 60
-    out = clock.round(4).astype("string").where(clock.notna(), text)
+    # Whole minutes as "34", as NBA.com's logs write them: the same row from two sources compares equal.
+    canonical = clock.round(4).map(lambda v: f"{v:g}", na_action="ignore")
+    out = canonical.astype("string").where(clock.notna(), text)
     return out.mask(text == "", "0").astype(object)
 
 
@@ -144,4 +146,13 @@ def date_in_name(path: Path) -> str | None:
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every value as text, as the CSV readers see them (a JSON file's numbers too); None stays."""
-    return frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else str(v))
+    return frame.astype(object).where(frame.notna(), None).map(_text)
+
+
+def _text(value) -> str | None:
+    # json_normalize makes a column of integers with a gap float: 2.0 is written "2", as a CSV has it.
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
