@@ -92,7 +92,7 @@ class Archive:
 
 
 def archive_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if adapters.is_archive_file(p))
+    return sorted(p for p in root.rglob("*") if adapters.is_archive_file(p, root))
 
 
 def archive_fingerprint(root: Path) -> tuple:

@@ -187,8 +187,10 @@ JSON_FLATTENERS = (
 BY_NAME = {adapter.name: adapter for adapter in ADAPTERS}
 
 
-def is_archive_file(path: Path) -> bool:
-    return path.is_file() and path.name.endswith(FILE_SUFFIXES) and not path.name.startswith(".")
+def is_archive_file(path: Path, root: Path | None = None) -> bool:
+    """A data file of the archive: not hidden, nor under a hidden folder (an import's staging)."""
+    parts = path.relative_to(root).parts if root is not None else (path.name,)
+    return path.is_file() and path.name.endswith(FILE_SUFFIXES) and not any(p.startswith(".") for p in parts)
 
 
 def is_json(path: Path) -> bool:
