@@ -21,9 +21,11 @@ def replay_cli(pipeline: Pipeline, start: str, end: str) -> int:
 
 def test_a_failed_first_run_prints_its_error_and_the_summary_without_a_traceback(tmp_path, capsys):
     archive = write_archive_slice(tmp_path / "archive", DATE, DATE)
-    # The same lines at other prices: a conflict, so the prop lines fail and grading never exists.
-    conflicting = read_text(archive / PROPS_FILE).assign(over_odds="+999")
-    conflicting.to_csv(archive / "props" / "repriced.csv.gz", index=False)
+    # A later snapshot whose lines do not read as numbers: the prop lines fail validation, so
+    # grading never exists; the schedule and box scores load.
+    bad = read_text(archive / PROPS_FILE)
+    bad = bad.assign(snapshot_file="raw_20251102_180000.csv", line=bad["line"] + " pts")
+    bad.to_csv(archive / "props" / "repriced.csv.gz", index=False)
     code = replay_cli(Pipeline(tmp_path, archive), DATE, DATE)
     out, err = capsys.readouterr()
     assert code == 1

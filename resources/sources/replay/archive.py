@@ -195,7 +195,7 @@ def _fail_on_conflicts(kind: str, rows: pd.DataFrame, key: list[str], keys, diff
     files = list(dict.fromkeys(first["source_file"]))
     listed = pd.DataFrame(list(keys[:5]), columns=key) if len(key) > 1 else pd.DataFrame({key[0]: list(keys[:5])})
     raise ArchiveError(
-        f"{kind}: {len(keys)} keys ({', '.join(key)}) have rows with different values ({', '.join(columns)}), "
+        f"{len(keys)} keys of the {kind} files ({', '.join(key)}) have rows with different values ({', '.join(columns)}), "
         f"first in {' and '.join(files)}; nothing is served until one of them is removed or corrected.\n"
         f"First keys:\n{listed.to_string(index=False)}\nThe first key's rows:\n{first.to_string(index=False)}"
     )
