@@ -20,13 +20,20 @@ EMULATORS := .emulators
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay test ui install clean benchmark ml-benchmark recover
+.PHONY: run replay import test ui install clean benchmark ml-benchmark recover
 
 run: replay ui
 
 replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
 	$(BIN)/python -m nba_assets.cli.replay --start $(START) --end $(END) $(REPLAY_ARGS)
+
+# Validates a folder of your own files (SRC=folder) into the replay archive (NBA_REPLAY_ARCHIVE,
+# default data/replay) and prints every file's report; see docs/data.md.
+import: $(VENV)/.bytecode
+	@$(COMPILE)
+	@test -n "$(SRC)" || (echo "usage: make import SRC=folder" >&2; exit 2)
+	$(BIN)/python -m nba_assets.cli.import_data "$(SRC)"
 
 # Closes runs whose process died and frees their pool slots (see docs/runbook.md); RUN=<id> closes
 # that run by hand.

@@ -54,14 +54,37 @@ def test_malformed_file_fails_naming_it_and_keeps_the_loaded_rows(one_date, colu
     assert box_rows(pipeline) == loaded  # the previous rows of the date are intact
 
 
-def test_duplicate_file_fails_on_the_key_and_keeps_the_loaded_rows(one_date):
+def test_an_exact_copy_is_dropped_and_counted(one_date):
     archive, pipeline = one_date
     assert pipeline.run(DATE, DATE, assets=["raw_schedule", "raw_player_boxscores"]).success
     loaded = box_rows(pipeline)
     read_text(archive / BOX_FILE).to_csv(archive / "boxscores" / "copy.csv.gz", index=False)
     result = pipeline.run(DATE, DATE, assets=["raw_player_boxscores"])
+    assert result.success
+    assert box_rows(pipeline) == loaded  # the copy's rows are not loaded twice
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["files_duplicates_dropped"].value == loaded
+    copy_row = next(line for line in metadata["files"].value.splitlines() if "copy.csv.gz" in line)
+    assert copy_row.split(" | ")[2:7] == [
+        str(loaded),
+        "0",
+        "0",
+        str(loaded),
+        "0",
+    ]  # read, served, loaded, dups, rejected
+
+
+def test_a_conflicting_copy_fails_naming_the_keys_and_both_files_and_keeps_the_loaded_rows(one_date):
+    archive, pipeline = one_date
+    assert pipeline.run(DATE, DATE, assets=["raw_schedule", "raw_player_boxscores"]).success
+    loaded = box_rows(pipeline)
+    box = read_text(archive / BOX_FILE)
+    box.assign(PTS=(box["PTS"].astype(int) + 1).astype(str)).to_csv(archive / "boxscores" / "fixed.csv.gz", index=False)
+    result = pipeline.run(DATE, DATE, assets=["raw_player_boxscores"])
     assert not result.success
-    assert "uniqueness" in failure_message(result) and "copy.csv.gz" in failure_message(result)
+    message = failure_message(result)
+    assert f"{BOX_FILE} and boxscores/fixed.csv.gz" in message and "(points)" in message
+    assert "game_date, player_id" in message and box["PLAYER_ID"].iloc[0] in message
     assert box_rows(pipeline) == loaded
 
 

@@ -53,10 +53,30 @@ def test_games_outside_the_archives_box_score_coverage_are_not_served():
     assert shipped.schedule(dt.date(2025, 5, 1)).rows.empty
 
 
-def test_unknown_files_are_ignored_and_listed():
-    archive = shipped._index().archive
-    assert "static/players.csv.gz" in archive.ignored
-    assert "boxscores/starter_flags_2025_26_mixed_leagues.csv.gz" in archive.ignored
+def test_every_shipped_file_is_of_a_known_shape_and_accounted_for():
+    report = {r.file: r for r in shipped.file_report()}
+    assert shipped._index().archive.ignored == []
+    # Reference files are known (listed, not loaded); every loaded file's rows are accounted for.
+    assert report["static/players.csv.gz"].shape == "nba_api_static_players"
+    assert report["boxscores/starter_flags_2025_26_mixed_leagues.csv.gz"].kind == "reference"
+    for r in report.values():
+        if r.kind != "reference":
+            assert r.rows_read == r.rows_served + r.duplicates + r.rows_rejected > 0, r
+    # NBA.com lists 54 play-in rows of 2025-26 twice, once without turnovers: one row kept, counted.
+    assert report["boxscores/player_game_logs_2025_26.csv.gz"].duplicates == 54
+
+
+def test_an_unknown_file_is_listed_with_its_columns_and_the_nearest_shapes_missing_columns(tmp_path):
+    archive = write_archive_slice(tmp_path / "archive", "2025-11-02", "2025-11-02")
+    mine = {"game_date": ["2025-11-02"], "player": ["A"], "market": ["player_points"], "line": ["20.5"]}
+    pd.DataFrame({**mine, "bookmaker": ["fanduel"], "odds": ["-110"]}).to_csv(
+        archive / "props" / "my_export.csv", index=False
+    )
+    report = {r.file: r for r in ReplaySource(archive_dir=str(archive)).file_report()}
+    unknown = report["props/my_export.csv"]
+    assert unknown.shape is None and unknown.columns == [*mine, "bookmaker", "odds"]
+    assert unknown.nearest_shape == "plain_lines"
+    assert unknown.nearest_missing == ["away_team", "home_team", "over_price", "under_price"]
 
 
 def test_a_dropped_in_snapshot_file_is_served(tmp_path):

@@ -82,11 +82,27 @@ COUNTS = [
 ]
 
 
+# Stand-ins, with the columns the summary reads, for tables a failed first run never created (a
+# replay that fails on a fresh folder still prints what landed, not a "table does not exist").
+EMPTY_RELATIONS = {
+    tables.SCHEDULE: "(SELECT CAST(NULL AS DATE) AS game_date LIMIT 0)",
+    tables.PLAYER_BOXSCORES: "(SELECT CAST(NULL AS DATE) AS game_date LIMIT 0)",
+    tables.PREDICTION_ACCURACY: (
+        "(SELECT CAST(NULL AS DATE) AS game_date, 0.0 AS line, 0.0 AS predicted_points, FALSE AS is_graded, "
+        "'' AS result, 0.0 AS absolute_error, 0.0 AS line_absolute_error, '' AS system_id LIMIT 0)"
+    ),
+}
+
+
 def summary(warehouse, start: dt.date, end: dt.date):
+    relations = {
+        table: warehouse.relation(*table) if warehouse.table_exists(*table) else empty
+        for table, empty in EMPTY_RELATIONS.items()
+    }
     sql = SUMMARY_SQL.format(
-        schedule=warehouse.relation(*tables.SCHEDULE),
-        boxscores=warehouse.relation(*tables.PLAYER_BOXSCORES),
-        accuracy=warehouse.relation(*tables.PREDICTION_ACCURACY),
+        schedule=relations[tables.SCHEDULE],
+        boxscores=relations[tables.PLAYER_BOXSCORES],
+        accuracy=relations[tables.PREDICTION_ACCURACY],
     )
     return warehouse.query(sql, [start, end] * 3)
 
@@ -111,6 +127,8 @@ def format_summary(table) -> str:
         f"{'date':<11}{'games':>6}{'players':>8}{'lines':>7}{'preds':>7}{'nohist':>7}{'graded':>7}"
         f"{'bets':>6}{'hit':>8}{'MAE':>7}{'MAE line':>9}"
     )
+    if table.empty:
+        return "Nothing of the window is in the warehouse (no schedule rows landed)."
     out = ["Per date, baseline system moving_average_v1:", header, "-" * len(header)]
     for _, r in with_lines.iterrows():
         out.append(_row(f"{r['game_date']:%Y-%m-%d}", r))
@@ -359,6 +377,61 @@ def main(argv: list[str] | None = None) -> int:
         instance.dispose()
 
 
+# Which raw table holds the rows of a file of each kind (the archive's FileReport.kind).
+TABLE_OF_KIND = {"team_games": tables.SCHEDULE, "boxscores": tables.PLAYER_BOXSCORES, "prop_lines": tables.PROP_LINES}
+
+
+def loaded_per_file(warehouse, start: dt.date, end: dt.date) -> dict:
+    """Rows of the window per raw table and source file: {(schema, table): {file: rows}}."""
+    out = {}
+    for table in TABLE_OF_KIND.values():
+        if warehouse.table_exists(*table):
+            counts = warehouse.query(
+                f"SELECT source_file, count(*) AS n FROM {warehouse.relation(*table)} "
+                "WHERE game_date BETWEEN ? AND ? GROUP BY source_file",
+                [start, end],
+            )
+            out[table] = dict(zip(counts["source_file"], counts["n"].astype(int)))
+    return out
+
+
+def files_report(source, warehouse, start: dt.date, end: dt.date) -> str | None:
+    """Every file of the source's folder accounted for, with the rows of each loaded in the window;
+    None for sources without files, or when the folder cannot be read (the run's error said why)."""
+    from resources.sources.errors import SourceError
+    from resources.sources.replay import report
+
+    try:
+        reports = source.file_report()
+    except SourceError:
+        return None
+    if reports is None:
+        return None
+    per_table = loaded_per_file(warehouse, start, end)
+    loaded = {r.file: per_table.get(TABLE_OF_KIND.get(r.kind), {}).get(r.file, 0) for r in reports}
+    unknown = report.unknown(reports)
+    lines = [
+        f"Files of {source.describe()} (read: rows in the file; served: after duplicates and rejected "
+        f"rows; loaded: rows in the warehouse for {start}..{end}):",
+        report.console(reports, loaded),
+    ]
+    if unknown:
+        lines.append(
+            f"WARNING: {len(unknown)} file(s) of no known shape were not read: {', '.join(r.file for r in unknown)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def failure_text(event) -> str:
+    """A failed step's error as the user should read it: a `Failure`'s own description (not its
+    class path), else the error's cause, else the error."""
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()
+    error = data.error
+    return (error.cause.message if error.cause else error.message).strip()
+
+
 def _replay(args, instance, defs, started: float) -> int:
     from nba_assets.cli.guarded_run import Interrupted
     from nba_assets.defs.operations.recovery import close_dead_runs, free_slots_of_ended_runs
@@ -371,7 +444,9 @@ def _replay(args, instance, defs, started: float) -> int:
     resume = f"make replay START={args.start} END={args.end}" + (f" REPLAY_ARGS='{flags}'" if flags else "")
     RESUME["hint"] = f"Run the same command to resume:\n  {resume}"
     try:
-        results = run_window(instance, args.start, args.end, retrain=args.retrain, downstream=args.downstream)
+        results = run_window(
+            instance, args.start, args.end, defs=defs, retrain=args.retrain, downstream=args.downstream
+        )
     except Interrupted as stopped:
         say(
             f"{stopped.reason}: run {stopped.run_id} is {stopped.status}, its pool slots are freed. "
@@ -382,13 +457,14 @@ def _replay(args, instance, defs, started: float) -> int:
     succeeded = all(result.success for result in results)
     for result in results:
         for event in result.get_step_failure_events():
-            error = event.step_failure_data.error
-            message = error.cause.message if error.cause else error.message
-            print(f"[replay] step {event.step_key} failed: {message.strip()[:3000]}", file=sys.stderr)
+            print(f"[replay] step {event.step_key} failed: {failure_text(event)[:3000]}", file=sys.stderr)
     if not succeeded:
         print("[replay] a run failed; the summary below shows what landed", file=sys.stderr)
     warehouse = defs.resources["warehouse"]
     with warehouse.session():  # the summary's queries share one opening of the warehouse
+        files = files_report(defs.resources["nba_source"], warehouse, args.start, args.end)
+        if files:
+            print(files)
         print(format_summary(summary(warehouse, args.start, args.end)))
         if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
             from nba_assets.defs.grading.backtest import graded_rows, report, systems_table

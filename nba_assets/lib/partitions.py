@@ -5,8 +5,11 @@ a backfill of any date range one run over the whole graph: Dagster puts assets o
 definition with single-run backfill policies in one run, and walks from the range's roots only
 through identity mappings, so it never leaves the range (README: How backfills work).
 
-History starts with the 2024-25 season (2024-10-22) so that early 2025-26 features have a prior
-season behind them. The replay archive ends with the 2025-26 playoffs (last box score 2026-04-23),
+The partitions start with the first season the archive holds box scores and a schedule for
+(2021-22, 2021-10-19): a replay can start in any season the archive covers (`make replay
+START=2021-10-19 ...`; docs/data.md: the seasons and what each costs). `make replay`'s default
+window starts with 2024-25 (2024-10-22), so that early 2025-26 features have a prior season behind
+them; the archive has no box scores for 2022-23 and 2023-24 (their dates have no games to serve). The replay archive ends with the 2025-26 playoffs (last box score 2026-04-23),
 so by default the partitions end there (`end_date` is exclusive). Set `NBA_PARTITIONS_END`
 (YYYY-MM-DD, exclusive) to extend them when you add archive files with later dates, or to `open`
 for a live deployment where today's partition must exist before tip-off.
@@ -16,7 +19,7 @@ import os
 
 from dagster import DailyPartitionsDefinition
 
-FIRST_GAME_DATE = "2024-10-22"
+FIRST_GAME_DATE = "2021-10-19"
 ARCHIVE_END_EXCLUSIVE = "2026-04-24"
 GAME_TIMEZONE = "America/New_York"
 

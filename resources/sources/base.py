@@ -34,6 +34,12 @@ class NbaSource(ConfigurableResource):
         one version of its data (the replay pins its archive). Live sources need nothing."""
         return nullcontext()
 
+    def file_report(self) -> list | None:
+        """Every file a file-based source reads, accounted for (the replay archive's
+        `FileReport`s: shape, rows read, served, duplicates, rejected and why; unknown files with
+        their columns). None: the source reads no files (the live APIs)."""
+        return None
+
     def credit_ledger(self, spent_by_date: "dict[dt.date, int]") -> AbstractContextManager:
         """Held while a run fetches prop lines: what earlier runs spent of a paid API's credits per
         game date, for a source that budgets them (the live odds source). Others need nothing."""

@@ -150,9 +150,68 @@ def unique_key_check(warehouse: Warehouse, table: RawTable, context) -> AssetChe
     )
 
 
-def _result_metadata(context, typed, landed, empty_dates, notes, source: NbaSource) -> dict:
+# The archive files each raw table is loaded from (the replay's per-file report: FileReport.kind).
+FILE_KINDS = {
+    "schedule": ("team_games", "boxscores"),
+    "player_boxscores": ("boxscores",),
+    "prop_lines": ("prop_lines",),
+}
+
+
+def files_metadata(source: NbaSource, table: RawTable, typed: "pd.DataFrame") -> dict:
+    """The source's files feeding `table`, each accounted for (shape, rows read, served to any date,
+    loaded in this window, exact duplicates dropped, rows rejected and why), and the files of no
+    known shape; nothing for sources without files (live APIs)."""
+    from resources.sources.replay import report
+
+    reports = source.file_report()
+    if reports is None:
+        return {}
+    loaded = typed["source_file"].value_counts().to_dict() if len(typed) else {}
+    mine = [r for r in reports if r.kind in FILE_KINDS[table.name]]
+    unknown = report.unknown(reports)
+    return {
+        "files": MetadataValue.md(report.markdown(mine, loaded)),
+        "files_duplicates_dropped": sum(r.duplicates for r in mine),
+        "files_rows_rejected": sum(r.rows_rejected for r in mine),
+        "files_unknown": MetadataValue.md(report.markdown(unknown) if unknown else "none"),
+    }
+
+
+def archive_files_check(source: NbaSource) -> AssetCheckResult:
+    """WARN when the source's folder holds files of no known shape (listed with their columns and
+    the nearest shape's missing columns); the full per-file report in the metadata."""
+    from resources.sources.replay import report
+
+    reports = source.file_report()
+    if reports is None:
+        return AssetCheckResult(
+            check_name="archive_files", passed=True, description=f"{source.describe()} reads no files."
+        )
+    unknown = report.unknown(reports)
+    return AssetCheckResult(
+        check_name="archive_files",
+        passed=not unknown,
+        severity=AssetCheckSeverity.WARN,
+        description=(
+            f"All {len(reports)} files of the archive are of a known shape."
+            if not unknown
+            else f"{len(unknown)} of {len(reports)} files are of no known shape and were not read: "
+            + "; ".join(f"{r.file} ({report.unknown_text(r)})" for r in unknown)[:900]
+        ),
+        metadata={
+            "files": len(reports),
+            "unknown_files": len(unknown),
+            "unknown": MetadataValue.md(report.markdown(unknown) if unknown else "none"),
+            "report": MetadataValue.md(report.markdown(reports)),
+        },
+    )
+
+
+def _result_metadata(context, typed, landed, empty_dates, notes, source: NbaSource, table: RawTable) -> dict:
     return {
         **window_metadata(context, rows_by_date(typed), preview_metadata(typed)),
+        **files_metadata(source, table, typed),
         "source": source.describe(),
         "dates": len(landed),
         "dates_without_rows": len(empty_dates),
@@ -173,7 +232,16 @@ def _unique_spec(asset_name: str) -> AssetCheckSpec:
 @asset(
     description="Games per US-Eastern game date (teams, final scores when played), from the source "
     "schedule; landed under landing/schedule/ and loaded into nba_raw.schedule.",
-    check_specs=[_unique_spec("raw_schedule")],
+    check_specs=[
+        _unique_spec("raw_schedule"),
+        AssetCheckSpec(
+            "archive_files",
+            asset="raw_schedule",
+            description="Every file of the source's folder (the replay archive) is of a known shape; WARN "
+            "naming each file of no known shape, its columns and the nearest shape's missing columns. "
+            "The per-file report (rows read, loaded, duplicates, rejected and why) is in the metadata.",
+        ),
+    ],
     **RAW_KWARGS,
 )
 @warehouse_session
@@ -183,10 +251,11 @@ def raw_schedule(context: AssetExecutionContext, nba_source: NbaSource, landing:
     yield MaterializeResult(
         metadata={
             "games": len(typed),
-            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source, SCHEDULE),
         }
     )
     yield unique_key_check(warehouse, SCHEDULE, context)
+    yield archive_files_check(nba_source)
 
 
 def _missing_box_scores(warehouse: Warehouse, context) -> "tuple[pd.DataFrame, pd.DataFrame]":
@@ -284,7 +353,7 @@ def raw_player_boxscores(
     yield MaterializeResult(
         metadata={
             "players_played": int((typed["minutes"] > 0).sum()) if len(typed) else 0,
-            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source, PLAYER_BOXSCORES),
         }
     )
     yield unique_key_check(warehouse, PLAYER_BOXSCORES, context)
@@ -331,7 +400,7 @@ def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource, landin
             "points_lines": len(points),
             "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
             **nba_source.usage_metadata(),  # the live odds source: credits spent, remaining, budget
-            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
+            **_result_metadata(context, typed, landed, empty_dates, notes, nba_source, PROP_LINES),
         }
     )
     yield unique_key_check(warehouse, PROP_LINES, context)

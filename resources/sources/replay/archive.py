@@ -1,12 +1,22 @@
-"""Reads the replay archive: every CSV(.gz) file of a known shape under one folder.
+"""Reads the replay archive: every file of a known shape under one folder, each file accounted for.
 
 The archive holds real NBA data in the shapes it was published in (NBA.com game logs of three
-vintages, NBA.com team game logs, The Odds API snapshots). Each file is recognised by its header,
-read with every value as text (so that a malformed value reaches validation with its file name
-instead of silently becoming NaN) and reshaped into one of three source shapes: schedule rows
-(one per team and game), box-score rows and prop-line rows. Files of no known shape (static
-players/teams, starter flags) are listed as ignored; a file that looks like a known shape but lacks
-some of its columns is an error that names the file and the missing columns.
+vintages, NBA.com team game logs, The Odds API snapshots) and whatever a user adds in the shapes
+the adapters know (resources/sources/replay/adapters: The Odds API JSON and its json_normalize'd
+CSV, API-NBA and balldontlie box scores, the plain contracts). Each file is recognised by its
+header (a JSON response once flattened), read with every value as text (so that a malformed value
+reaches validation with its file name instead of silently becoming NaN) and reshaped into one of
+three source shapes: schedule rows (one per team and game), box-score rows and prop-line rows.
+
+Every file is accounted for in `Archive.report` (one `FileReport` each): its shape, rows read, rows
+served, exact duplicates dropped, rows rejected and why; a file of no known shape is listed with its
+columns and the nearest shape's missing columns. A file that looks like a known shape but lacks some
+of its columns is an error that names the file and the missing columns.
+
+Duplicates across (or within) files: a row equal in every value to an earlier one (the files by
+modification time, then path: a re-downloaded copy is the later file) is dropped and counted against its file; two rows with the same key (the raw table's key;
+box scores: date and player) and different values are an error naming the first keys and both
+files: nothing is served until one of them is removed or corrected.
 """
 
 from __future__ import annotations
@@ -14,186 +24,58 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from nba_assets.lib import raw_tables
-from nba_assets.lib.clock import GAME_TIMEZONE
-from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES
-from resources.sources.errors import SourceError
-from resources.sources.teams import TEAM_ABBR_BY_NAME
-
-
-class ArchiveError(SourceError):
-    """A file of the archive cannot be read as the shape it claims to be."""
-
-
-@dataclass(frozen=True)
-class Shape:
-    name: str
-    kind: str  # "boxscores" | "team_games" | "prop_lines"
-    columns: frozenset[str]  # every column the reader needs
-    identity: frozenset[str]  # columns that tell this shape apart from unrelated files
-
-
-SHAPES = (
-    Shape(
-        "nba_player_game_logs",
-        "boxscores",
-        frozenset(
-            {
-                "PLAYER_ID",
-                "GAME_ID",
-                "GAME_DATE",
-                "PLAYER_NAME",
-                "TEAM_ABBREVIATION",
-                "MATCHUP",
-                "MIN",
-                "PTS",
-                "REB",
-                "AST",
-                "FG3M",
-                "FTM",
-            }
-        ),
-        frozenset({"PLAYER_ID", "GAME_ID", "GAME_DATE", "PLAYER_NAME"}),
-    ),
-    Shape(
-        "nba_boxscore_traditional",
-        "boxscores",
-        frozenset(
-            {
-                "GAME_ID",
-                "game_date",
-                "TEAM",
-                "PLAYER_ID",
-                "PLAYER_NAME",
-                "MIN",
-                "PTS",
-                "REB",
-                "AST",
-                "FGM",
-                "FGA",
-                "FG3M",
-                "FTM",
-            }
-        ),
-        frozenset({"GAME_ID", "game_date", "TEAM", "PLAYER_ID"}),
-    ),
-    Shape(
-        "nba_api_player_logs_lowercase",
-        "boxscores",
-        frozenset(
-            {
-                "player",
-                "player_id",
-                "date",
-                "matchup",
-                "minutes",
-                "pts",
-                "reb",
-                "ast",
-                "fgm",
-                "fga",
-                "threes_made",
-                "ftm",
-                "opponent",
-                "home_away",
-            }
-        ),
-        frozenset({"player", "player_id", "date", "matchup"}),
-    ),
-    Shape(
-        "nba_team_game_logs",
-        "team_games",
-        frozenset({"SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE", "MATCHUP", "PTS", "PLUS_MINUS"}),
-        frozenset({"SEASON_ID", "TEAM_ABBREVIATION", "GAME_ID", "GAME_DATE"}),
-    ),
-    Shape(
-        "odds_api_snapshot",
-        "prop_lines",
-        frozenset(
-            {
-                "snapshot_file",
-                "event_id",
-                "player",
-                "market",
-                "line",
-                "bookmaker",
-                "game",
-                "game_time",
-                "over_odds",
-                "under_odds",
-            }
-        ),
-        frozenset({"snapshot_file", "event_id", "bookmaker", "market"}),
-    ),
-    Shape(
-        "odds_api_historical",
-        "prop_lines",
-        frozenset(
-            {"source_file", "player", "game", "game_time", "market", "line", "bookmaker", "over_odds", "under_odds"}
-        ),
-        frozenset({"source_file", "bookmaker", "market", "game_time"}),
-    ),
+from nba_assets.lib.identity import player_lookup
+from nba_assets.lib.paths import DBT_PROJECT_DIR
+from nba_assets.lib.raw_tables import PROP_LINES
+from resources.sources.replay import adapters
+from resources.sources.replay.adapters import open_file
+from resources.sources.replay.adapters.common import (
+    BOX_COLUMNS,
+    PROP_COLUMNS,
+    TEAM_GAME_COLUMNS,
+    ArchiveError,
+    Reshaped,
+    normalize_game_id,
 )
 
-# The columns of the source shapes: the raw tables' contract (nba_assets/lib/raw_tables.py) for box
-# scores and prop lines; team-game rows are this reader's own shape, turned into the schedule by
-# the replay source.
-BOX_COLUMNS = PLAYER_BOXSCORES.source_columns
-PROP_COLUMNS = PROP_LINES.source_columns
-TEAM_GAME_COLUMNS = [
-    "game_date",
-    "game_id",
-    "team_abbr",
-    "opponent_abbr",
-    "home_away",
-    "points",
-    "plus_minus",
-    "source_file",
-]
+__all__ = ["ArchiveError", "normalize_game_id", "BOX_COLUMNS", "PROP_COLUMNS", "TEAM_GAME_COLUMNS"]
 
-# The box-score columns each shape holds under another name (plain renames; the others are computed
-# per shape). A shape's `columns` (SHAPES) are checked before reading; the rest may be absent from a
-# file (older vintages) and are then null.
-_NBA_COLUMNS = {
-    "player_id": "PLAYER_ID",
-    "player_name": "PLAYER_NAME",
-    "minutes": "MIN",
-    "points": "PTS",
-    "rebounds": "REB",
-    "assists": "AST",
-    "steals": "STL",
-    "blocks": "BLK",
-    "turnovers": "TOV",
-    "fgm": "FGM",
-    "fga": "FGA",
-    "fg3m": "FG3M",
-    "fg3a": "FG3A",
-    "ftm": "FTM",
-    "fta": "FTA",
-}
-_LOWERCASE_COLUMNS = {
-    "player_id": "player_id",
-    "player_name": "player",
-    "minutes": "minutes",
-    "points": "pts",
-    "rebounds": "reb",
-    "assists": "ast",
-    "steals": "stl",
-    "blocks": "blk",
-    "turnovers": "tov",
-    "fgm": "fgm",
-    "fga": "fga",
-    "fg3m": "threes_made",
-    "fg3a": "threes_attempted",
-    "ftm": "ftm",
-    "fta": "fta",
-}
+ALIAS_SEED = DBT_PROJECT_DIR / "seeds" / "player_aliases.csv"
+KINDS = {"boxscores": BOX_COLUMNS, "team_games": TEAM_GAME_COLUMNS, "prop_lines": PROP_COLUMNS}
+# Two rows with one of these keys and different values are a conflict (an error), not a duplicate.
+CONFLICT_KEYS = {"boxscores": ["game_date", "player_id"], "prop_lines": list(PROP_LINES.key)}
+# Values compared for exact duplicates: every column but the file the row came from.
+NOT_COMPARED = ["source_file"]
+
+
+@dataclass
+class FileReport:
+    """One file of the archive, accounted for."""
+
+    file: str
+    shape: str | None  # None: of no known shape
+    kind: str | None  # boxscores | team_games | prop_lines | reference
+    description: str = ""
+    rows_read: int = 0
+    rows_served: int = 0  # what the source serves of it, after duplicates and rejections
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)  # an unknown file's columns
+    nearest_shape: str | None = None
+    nearest_missing: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def why(self) -> str:
+        return "; ".join(f"{n} {reason}" for reason, n in self.rejected.items())
 
 
 @dataclass
@@ -205,209 +87,12 @@ class Archive:
     team_games: pd.DataFrame
     prop_lines: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)  # relative path -> shape name
-    ignored: list[str] = field(default_factory=list)
-
-
-def classify(path: Path, header: list[str]) -> Shape | None:
-    present = set(header)
-    for shape in SHAPES:
-        if shape.columns <= present:
-            return shape
-    # A header with a shape's identifying columns but not all its columns is drift.
-    for shape in SHAPES:
-        if shape.identity <= present:
-            missing = sorted(shape.columns - present)
-            raise ArchiveError(f"{path}: looks like a {shape.name} file but lacks columns {missing}")
-    return None
-
-
-def _read_text_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except Exception as exc:  # pandas raises several types for truncated/garbled files
-        raise ArchiveError(f"{path}: cannot be read as CSV: {exc}") from exc
-
-
-def _read_header(path: Path) -> list[str]:
-    try:
-        return list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
-    except Exception as exc:
-        raise ArchiveError(f"{path}: cannot be read as CSV: {exc}") from exc
-
-
-def _parse_dates(frame: pd.DataFrame, column: str, path: Path, fmt: str | None = None) -> pd.Series:
-    parsed = pd.to_datetime(frame[column], errors="coerce", format=fmt)
-    bad = frame[parsed.isna()]
-    if len(bad):
-        raise ArchiveError(
-            f"{path}: {len(bad)} rows have an unreadable {column!r}, first rows:\n{bad.head(5).to_string()}"
-        )
-    return parsed
-
-
-def normalize_game_id(raw: pd.Series) -> pd.Series:
-    """NBA game ids are ten digits ("0022500001"); some files dropped the leading zeros."""
-    return raw.str.strip().str.lstrip("0").str.zfill(10)
-
-
-def _split_matchup(matchup: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """ "BOS vs. NYK" is BOS at home against NYK; "BOS @ NYK" is BOS away at NYK."""
-    parts = matchup.str.extract(r"^\s*(\w+)\s+(vs\.|@)\s+(\w+)\s*$")
-    home_away = parts[1].map({"vs.": "HOME", "@": "AWAY"})
-    return parts[0], parts[2], home_away
-
-
-def _team_view(team: pd.Series, matchup: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Opponent and HOME/AWAY of `team` in `matchup`, whichever side of it the team is written on.
-
-    Neutral-site games (Mexico City, Paris) list both teams' rows as "MIA @ WAS".
-    """
-    first, second, first_home_away = _split_matchup(matchup)
-    team_first = first == team
-    opponent = second.where(team_first, first)
-    flipped = first_home_away.map({"HOME": "AWAY", "AWAY": "HOME"})
-    home_away = first_home_away.where(team_first, flipped)
-    return opponent, home_away
-
-
-def _box_rows(df: pd.DataFrame, rel: str, renamed: dict[str, str], **computed) -> pd.DataFrame:
-    """Box-score rows of one file: the shape's `renamed` columns, the `computed` ones (date, game,
-    team columns: each shape its own way) and the file."""
-    return pd.DataFrame(
-        {
-            **{column: df.get(name) for column, name in renamed.items()},
-            **computed,
-            "source_file": rel,
-        },
-        columns=BOX_COLUMNS,
-    )
-
-
-def _boxscores_nba_logs(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
-    return _box_rows(
-        df,
-        rel,
-        _NBA_COLUMNS,
-        game_date=_parse_dates(df, "GAME_DATE", path).dt.date,
-        game_id=normalize_game_id(df["GAME_ID"]),
-        team_abbr=df["TEAM_ABBREVIATION"],
-        opponent_abbr=opponent,
-        home_away=home_away,
-    )
-
-
-def _boxscores_traditional(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    game_id = normalize_game_id(df["GAME_ID"])
-    teams = df.assign(game_id=game_id)[["game_id", "TEAM"]].drop_duplicates()
-    opponents = teams.merge(teams, on="game_id", suffixes=("", "_opp"))
-    opponents = opponents[opponents["TEAM"] != opponents["TEAM_opp"]]
-    opponent_by_team = dict(zip(zip(opponents["game_id"], opponents["TEAM"]), opponents["TEAM_opp"]))
-    return _box_rows(
-        df,
-        rel,
-        _NBA_COLUMNS,
-        game_date=_parse_dates(df, "game_date", path).dt.date,
-        game_id=game_id,
-        team_abbr=df["TEAM"],
-        opponent_abbr=[opponent_by_team.get(k) for k in zip(game_id, df["TEAM"])],
-        home_away=None,  # not in this shape; the schedule has it
-    )
-
-
-def _boxscores_lowercase(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    # No game id in this shape: the source joins date + team to the schedule for it.
-    team, _, _ = _split_matchup(df["matchup"])
-    return _box_rows(
-        df,
-        rel,
-        _LOWERCASE_COLUMNS,
-        game_date=_parse_dates(df, "date", path).dt.date,
-        game_id=None,
-        team_abbr=team,
-        opponent_abbr=df["opponent"],
-        home_away=df["home_away"].str.upper(),
-    )
-
-
-def _team_games(df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    opponent, home_away = _team_view(df["TEAM_ABBREVIATION"], df["MATCHUP"])
-    return pd.DataFrame(
-        {
-            "game_date": _parse_dates(df, "GAME_DATE", path).dt.date,
-            "game_id": normalize_game_id(df["GAME_ID"]),
-            "team_abbr": df["TEAM_ABBREVIATION"],
-            "opponent_abbr": opponent,
-            "home_away": home_away,
-            "points": df["PTS"],
-            "plus_minus": df["PLUS_MINUS"],
-            "source_file": rel,
-        },
-        columns=TEAM_GAME_COLUMNS,
-    )
-
-
-_SNAPSHOT_IN_NAME = re.compile(r"(\d{8}_\d{6})")
-
-
-def _prop_lines(df: pd.DataFrame, path: Path, rel: str, shape: Shape) -> pd.DataFrame:
-    commence = _parse_dates(df, "game_time", path).dt.tz_convert("UTC")
-    teams = df["game"].str.split(" @ ", n=1, expand=True)
-    away = teams[0].map(TEAM_ABBR_BY_NAME)
-    home = teams[1].map(TEAM_ABBR_BY_NAME) if teams.shape[1] > 1 else pd.Series(None, index=df.index)
-    unknown = df[away.isna() | home.isna()]
-    if len(unknown):
-        raise ArchiveError(
-            f"{path}: {len(unknown)} rows name a game with an unknown team, first rows:\n"
-            f"{unknown[['game']].drop_duplicates().head(5).to_string()}"
-        )
-    if shape.name == "odds_api_snapshot":
-        snapshot_file = df["snapshot_file"]
-        # The Odds API snapshot files are named raw_YYYYMMDD_HHMMSS.csv (taken as UTC).
-        stamp = snapshot_file.str.extract(_SNAPSHOT_IN_NAME)[0]
-        snapshot_time = pd.to_datetime(stamp, format="%Y%m%d_%H%M%S", errors="coerce").dt.tz_localize("UTC")
-        event_id = df["event_id"]
-    else:
-        snapshot_file = df["source_file"]
-        updated = df.get("market_last_update", pd.Series(None, index=df.index))
-        updated = updated.fillna(df.get("bookmaker_last_update", pd.Series(None, index=df.index)))
-        snapshot_time = pd.to_datetime(updated, errors="coerce", utc=True)
-        event_id = None
-    return pd.DataFrame(
-        {
-            "game_date": commence.dt.tz_convert(GAME_TIMEZONE).dt.date,
-            "snapshot_time": snapshot_time,
-            "snapshot_file": snapshot_file,
-            "event_id": event_id,
-            "commence_time": commence,
-            "home_team_abbr": home,
-            "away_team_abbr": away,
-            "bookmaker": df["bookmaker"],
-            "market": df["market"],
-            "player_name": df["player"],
-            "line": df["line"],
-            "over_odds": df["over_odds"],
-            "under_odds": df["under_odds"],
-            "source_file": rel,
-        },
-        columns=PROP_COLUMNS,
-    )
-
-
-def _reshape(shape: Shape, df: pd.DataFrame, path: Path, rel: str) -> pd.DataFrame:
-    if shape.name == "nba_player_game_logs":
-        return _boxscores_nba_logs(df, path, rel)
-    if shape.name == "nba_boxscore_traditional":
-        return _boxscores_traditional(df, path, rel)
-    if shape.name == "nba_api_player_logs_lowercase":
-        return _boxscores_lowercase(df, path, rel)
-    if shape.kind == "team_games":
-        return _team_games(df, path, rel)
-    return _prop_lines(df, path, rel, shape)
+    ignored: list[str] = field(default_factory=list)  # files of no known shape
+    report: list[FileReport] = field(default_factory=list)
 
 
 def archive_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name.endswith((".csv", ".csv.gz")))
+    return sorted(p for p in root.rglob("*") if adapters.is_archive_file(p, root))
 
 
 def archive_fingerprint(root: Path) -> tuple:
@@ -417,30 +102,154 @@ def archive_fingerprint(root: Path) -> tuple:
     return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in archive_files(root))
 
 
+def read_file(path: Path, rel: str) -> tuple[FileReport, Reshaped | None, pd.DataFrame | None]:
+    """One file: its report, its reshaped rows (None for reference and unknown files) and, for the
+    player directory, its frame."""
+    opened = open_file(path)
+    adapter = opened.adapter
+    if adapter is None:
+        nearest, missing = adapters.nearest(opened.columns)
+        report = FileReport(rel, None, None, "no known shape", columns=opened.columns)
+        report.nearest_shape, report.nearest_missing = nearest.name, missing
+        return report, None, None
+    report = FileReport(rel, adapter.name, adapter.kind, adapter.description)
+    if adapter.reshape is None:
+        frame = adapters.read_csv_text(path) if adapter.name == "nba_api_static_players" else None
+        report.rows_read = len(frame) if frame is not None else 0
+        return report, None, frame
+    report.rows_read = len(opened.frame)
+    shaped = adapter.reshape(opened.frame, path, rel)
+    report.rejected = dict(shaped.rejected)
+    return report, shaped, None
+
+
 def read_archive(root: Path, fingerprint: tuple) -> Archive:
-    frames: dict[str, list[pd.DataFrame]] = {"boxscores": [], "team_games": [], "prop_lines": []}
-    files: dict[str, str] = {}
-    ignored: list[str] = []
-    for path_str, _, _ in fingerprint:
+    reports: list[FileReport] = []
+    shaped_by_kind: dict[str, list[tuple[FileReport, Reshaped]]] = {kind: [] for kind in KINDS}
+    directories: list[pd.DataFrame] = []
+    # The older file keeps the rows two files share (a re-downloaded copy's are its duplicates).
+    for path_str, _, _ in sorted(fingerprint, key=lambda f: (f[2], f[0])):
         path = Path(path_str)
-        rel = str(path.relative_to(root))
-        shape = classify(path, _read_header(path))
-        if shape is None:
-            ignored.append(rel)
+        report, shaped, directory = read_file(path, str(path.relative_to(root)))
+        reports.append(report)
+        if shaped is not None:
+            shaped_by_kind[report.kind].append((report, shaped))
+        if directory is not None:
+            directories.append(directory)
+    if shaped_by_kind["boxscores"]:
+        _resolve_player_ids(shaped_by_kind["boxscores"], directories)
+    combined = {kind: _combine(kind, parts) for kind, parts in shaped_by_kind.items()}
+    for report in reports:
+        if report.kind in combined:
+            frame = combined[report.kind]
+            report.rows_served = int((frame["source_file"] == report.file).sum())
+    reports.sort(key=lambda r: r.file)
+    files = {r.file: r.shape for r in reports if r.shape is not None}
+    ignored = [r.file for r in reports if r.shape is None]
+    return Archive(root=root, files=files, ignored=ignored, report=reports, **combined)
+
+
+def _combine(kind: str, parts: list[tuple[FileReport, Reshaped]]) -> pd.DataFrame:
+    """The kind's rows of every file: exact duplicates dropped (counted against their file),
+    conflicting keys an error."""
+    if not parts:
+        return pd.DataFrame(columns=KINDS[kind])
+    frame = pd.concat([shaped.rows for _, shaped in parts], ignore_index=True)
+    compared = [c for c in frame.columns if c not in NOT_COMPARED]
+    duplicate = frame.duplicated(compared, keep="first")
+    if duplicate.any():
+        dropped = frame.loc[duplicate, "source_file"].value_counts()
+        for report, _ in parts:
+            report.duplicates += int(dropped.get(report.file, 0))
+        frame = frame[~duplicate].reset_index(drop=True)
+    key = CONFLICT_KEYS.get(kind)
+    if key:
+        frame = _merge_or_fail(kind, frame, key, parts)
+    return frame
+
+
+def _merge_or_fail(kind: str, frame: pd.DataFrame, key: list[str], parts) -> pd.DataFrame:
+    """Rows sharing a key: one row when they differ only where one of them is empty (a less
+    complete copy, e.g. NBA.com's logs list a few play-in players twice, once without turnovers:
+    counted as duplicates of the first); an error when two of them hold different values."""
+    clash = frame.duplicated(key, keep=False) & frame[key].notna().all(axis=1)
+    if not clash.any():
+        return frame
+    rows = frame[clash]
+    compared = [c for c in frame.columns if c not in key and c not in NOT_COMPARED]
+    differing = rows.groupby(key, sort=False)[compared].nunique() > 1
+    conflicting = differing.any(axis=1)
+    if conflicting.any():
+        _fail_on_conflicts(kind, rows, key, conflicting[conflicting].index, differing)
+    merged = rows.groupby(key, sort=False, as_index=False).first()  # first non-empty value per column
+    later = rows[rows.duplicated(key, keep="first")]["source_file"].value_counts()
+    for report, _ in parts:
+        report.duplicates += int(later.get(report.file, 0))
+    return pd.concat([frame[~clash], merged[frame.columns]], ignore_index=True)
+
+
+def _fail_on_conflicts(kind: str, rows: pd.DataFrame, key: list[str], keys, differing: pd.DataFrame) -> None:
+    first_key = keys[0] if isinstance(keys[0], tuple) else (keys[0],)
+    first = rows[(rows[key] == pd.Series(first_key, index=key)).all(axis=1)]
+    columns = [c for c in differing.columns if differing.loc[keys[0], c]]
+    files = list(dict.fromkeys(first["source_file"]))
+    listed = pd.DataFrame(list(keys[:5]), columns=key) if len(key) > 1 else pd.DataFrame({key[0]: list(keys[:5])})
+    raise ArchiveError(
+        f"{len(keys)} keys of the {kind} files ({', '.join(key)}) have rows with different values ({', '.join(columns)}), "
+        f"first in {' and '.join(files)}; nothing is served until one of them is removed or corrected.\n"
+        f"First keys:\n{listed.to_string(index=False)}\nThe first key's rows:\n{first.to_string(index=False)}"
+    )
+
+
+def _player_directory(parts: list[tuple[FileReport, Reshaped]], directories: list[pd.DataFrame]) -> dict:
+    """player_lookup -> NBA.com player id: the archive's NBA.com box scores first (a name's most
+    frequent id), then nba_api's player directory; then the `player_aliases` seed's spellings."""
+    known: dict[str, str] = {}
+    for directory in directories:
+        names = directory["full_name"].fillna("").map(player_lookup)
+        known.update(zip(names, directory["player_id"]))
+    nba_rows = [s.rows[["player_name", "player_id"]] for _, s in parts if not s.resolve_player_ids]
+    if nba_rows:
+        rows = pd.concat(nba_rows).dropna()
+        rows = rows.assign(lookup=rows["player_name"].map(player_lookup))
+        counts = rows.groupby(["lookup", "player_id"]).size().reset_index(name="n").sort_values("n")
+        known.update(zip(counts["lookup"], counts["player_id"]))  # the most frequent id last: it wins
+    if ALIAS_SEED.exists():
+        aliases = pd.read_csv(ALIAS_SEED, dtype=str)
+        for alias, lookup in zip(aliases["alias_lookup"], aliases["player_lookup"]):
+            if lookup in known and alias not in known:
+                known[alias] = known[lookup]
+    return known
+
+
+def _resolve_player_ids(parts: list[tuple[FileReport, Reshaped]], directories: list[pd.DataFrame]) -> None:
+    """Player ids of the sources with their own numbering, from the player's name; a name that
+    matches no NBA.com player is rejected and listed."""
+    if not any(s.resolve_player_ids for _, s in parts):
+        return
+    known = _player_directory(parts, directories)
+    for report, shaped in parts:
+        if not shaped.resolve_player_ids:
             continue
-        frames[shape.kind].append(_reshape(shape, _read_text_csv(path), path, rel))
-        files[rel] = shape.name
-    empty = {"boxscores": BOX_COLUMNS, "team_games": TEAM_GAME_COLUMNS, "prop_lines": PROP_COLUMNS}
-    combined = {
-        kind: (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=empty[kind]))
-        for kind, parts in frames.items()
-    }
-    return Archive(root=root, files=files, ignored=ignored, **combined)
+        ids = shaped.rows["player_name"].fillna("").map(player_lookup).map(known)
+        shaped.rows = shaped.rows.assign(player_id=ids)
+        unmatched = ids.isna()
+        names = sorted(shaped.rows.loc[unmatched, "player_name"].dropna().unique())
+        listed = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+        shaped.reject(unmatched, f"player name matches no NBA.com player ({len(names)} names: {listed})")
+        report.rejected = dict(shaped.rejected)
 
 
 CACHE_FILES_KEPT = 4
-# The code that shapes the cached frames: this module, the team names and the raw column contract.
-READER_SOURCES = (Path(__file__), Path(__file__).parent.parent / "teams.py", Path(raw_tables.__file__))
+# What shapes the cached frames: this module, the adapters, the team names, the raw column contract
+# and the alias seed (player ids from names).
+READER_SOURCES = (
+    Path(__file__),
+    *sorted((Path(__file__).parent / "adapters").glob("*.py")),
+    Path(__file__).parent.parent / "teams.py",
+    Path(raw_tables.__file__),
+    ALIAS_SEED,
+)
 
 
 def cache_key(fingerprint: tuple, sources: tuple[Path, ...] = READER_SOURCES) -> str:

@@ -5,7 +5,7 @@ most of a one-date run's source time. Instead, per archive version and code vers
 the archive's fingerprint and the reader, index and cache code), a folder in the cache dir holds:
 
 - `catalogue.pickle`: which dates have schedule, box-score and prop-line rows, the archive's read
-  and ignored files, and the archive folder;
+  and ignored files, its per-file report, and the archive folder;
 - `<game date>.pickle`, one per date with any rows: that date's three frames exactly as the
   in-memory `ReplayIndex` serves them (schedule, box scores with game ids filled, prop lines).
 
@@ -119,6 +119,7 @@ class StoredIndex:
         self.root = Path(catalogue["root"])
         self.files: dict[str, str] = catalogue["files"]
         self.ignored: list[str] = catalogue["ignored"]
+        self.report: list = catalogue["report"]  # archive.py's FileReport per file
         self._build = build
         self._fallback: ReplayIndex | None = None
         self._days: dict[Any, dict] = {}
@@ -184,7 +185,13 @@ def _write_days(index: ReplayIndex, folder: Path) -> None:
 def _catalogue(index: ReplayIndex) -> dict:
     archive = index.archive
     dates = {kind: list(getattr(index, attribute)) for kind, attribute in KINDS.items()}
-    return {"root": str(archive.root), "files": archive.files, "ignored": archive.ignored, **dates}
+    return {
+        "root": str(archive.root),
+        "files": archive.files,
+        "ignored": archive.ignored,
+        "report": archive.report,
+        **dates,
+    }
 
 
 def replace_damaged(index: ReplayIndex, folder: Path) -> None:

@@ -11,8 +11,9 @@ Shapes of the shipped archive that shape the answers:
 - The schedule only lists games of the season types and dates the archive holds box scores for
   (regular season, play-in, playoffs inside each season's box-score date range): the 2024-25
   playoffs are in the schedule files but not in the partial 2024-25 logs, so replaying them would
-  only report what the archive lacks. The NBA Cup final (not counted in player statistics),
-  preseason and All-Star games are left out.
+  only report what the archive lacks. Likewise a season's types of games its box scores lack (the
+  2021-22 box scores have no play-in games). The NBA Cup final (not counted in player
+  statistics), preseason and All-Star games are left out.
 
 The replay clock (`now`, or NBA_REPLAY_NOW): answers as a live source would have at that moment,
 so schedules, freshness and late-data healing can be exercised on the archive. Before a date's
@@ -108,6 +109,7 @@ class ReplayIndex:
         self.schedule_by_date = RowsByDate(schedule)
         self.box_by_date = RowsByDate(self._boxscores(archive, schedule))
         self.props_by_date = RowsByDate(archive.prop_lines)
+        self.report = archive.report
 
     @staticmethod
     def _games_from_team_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -167,7 +169,9 @@ class ReplayIndex:
         )
         derived = self._games_from_boxscores(archive.boxscores)
         derived = derived[~derived["game_id"].isin(from_files["game_id"])]
-        games = pd.concat([from_files, derived], ignore_index=True)
+        # An empty part is left out: its object-typed columns would make the scores objects.
+        parts = [part for part in (from_files, derived) if len(part)]
+        games = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=SCHEDULE_COLUMNS)
         if games.empty:
             return pd.DataFrame(columns=SCHEDULE_COLUMNS)
         games["season_type"] = games["game_id"].str[2].map(SERVED_SEASON_TYPES)
@@ -178,6 +182,14 @@ class ReplayIndex:
         coverage = box_dates.groupby("season")["game_date"].agg(["min", "max"])
         games = games.join(coverage, on="season", how="inner")
         games = games[(games["game_date"] >= games["min"]) & (games["game_date"] <= games["max"])]
+        # And only the season types the season's box scores hold, when their game ids tell: the
+        # 2021-22 box scores have no play-in games, whose dates would only report missing games.
+        with_ids = box_dates[box_dates["game_id"].notna()]
+        types = set(zip(with_ids["season"], with_ids["game_id"].str[2].map(SERVED_SEASON_TYPES)))
+        known = games["season"].isin(with_ids["season"])
+        games = games[
+            ~known | pd.Series(list(zip(games["season"], games["season_type"])), index=games.index).isin(types)
+        ]
         return games[SCHEDULE_COLUMNS].reset_index(drop=True)
 
     @staticmethod
@@ -285,6 +297,9 @@ class ReplaySource(NbaSource):
     def describe(self) -> str:
         clock = f" at {self.now}" if self.now else ""
         return f"replay archive {Path(self.archive_dir).resolve()}{clock}"
+
+    def file_report(self) -> list:
+        return list(self._index().report)
 
     def schedule(self, game_date: dt.date) -> SourcePayload:
         rows = _or_empty(self._index().schedule_by_date.get(game_date), SCHEDULE_COLUMNS)
