@@ -412,7 +412,7 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
         assert len(failures) == 1 and failed[0].run_id[:8] in failures[0], slack.messages
 
 
-# Owners and heartbeats (resources/instance/run_owner.py): fast, on an ephemeral or SQLite instance.
+# Owners and heartbeats (resources/instance/run_owner.py): fast, on a SQLite instance in a temp folder.
 
 
 def started_run(instance, run_id: str, tags: dict | None = None):
@@ -424,7 +424,7 @@ def started_run(instance, run_id: str, tags: dict | None = None):
     return run
 
 
-def test_a_retry_owns_its_run_even_with_its_dead_parents_tags():
+def test_a_retry_owns_its_run_even_with_its_dead_parents_tags(tmp_path):
     """Dagster's run retries copy the parent's tags: the retry's worker must record itself, and the
     dead parent's owner must never make the live retry look dead."""
     from dagster import DagsterInstance, DagsterRunStatus
@@ -436,7 +436,7 @@ def test_a_retry_owns_its_run_even_with_its_dead_parents_tags():
     parent_owner = Owner.this_process(dead.pid)
     dead.kill()
     dead.wait()
-    with DagsterInstance.ephemeral() as instance:
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
         parent = started_run(instance, "parent00-0000-4000-8000-000000000000", owner_tags(parent_owner))
         record_owner(instance, parent.run_id, parent_owner)
         inherited = {**parent.tags, "dagster/parent_run_id": parent.run_id, "dagster/root_run_id": parent.run_id}
@@ -454,14 +454,14 @@ def test_a_retry_owns_its_run_even_with_its_dead_parents_tags():
             heartbeat.stop()
 
 
-def test_a_run_silent_past_its_timeout_on_another_host_is_closed_naming_host_and_heartbeat():
+def test_a_run_silent_past_its_timeout_on_another_host_is_closed_naming_host_and_heartbeat(tmp_path):
     from dagster import DagsterInstance, DagsterRunStatus
 
     from nba_assets.defs.operations.recovery import close_dead_runs
     from resources.instance.run_owner import CLOSED_KEY, Owner, record_owner
 
     now = time.time()
-    with DagsterInstance.ephemeral() as instance:
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
         silent = started_run(instance, "silent00-0000-4000-8000-000000000000")
         fresh = started_run(instance, "fresh000-0000-4000-8000-000000000000")
         record_owner(instance, silent.run_id, Owner("code-a", 4242, now - 600, now - 61, 5, 60))
@@ -469,7 +469,9 @@ def test_a_run_silent_past_its_timeout_on_another_host_is_closed_naming_host_and
         instance.event_log_storage.claim_concurrency_slot("warehouse", silent.run_id, "raw_schedule")
         closed = close_dead_runs(instance, "a checker on another host")
         assert len(closed) == 1 and silent.run_id in closed[0], closed
-        assert "process 4242 on code-a" in closed[0] and "no heartbeat for 61s (timeout 60s)" in closed[0]
+        assert (
+            "process 4242 on code-a" in closed[0] and "no heartbeat for 6" in closed[0] and "(timeout 60s)" in closed[0]
+        )
         assert "last heartbeat" in closed[0] and "1 pool slot(s) freed" in closed[0]
         assert instance.get_run_by_id(silent.run_id).status == DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(fresh.run_id).status == DagsterRunStatus.STARTED
@@ -477,17 +479,18 @@ def test_a_run_silent_past_its_timeout_on_another_host_is_closed_naming_host_and
         assert CLOSED_KEY + silent.run_id in instance.run_storage.get_cursor_values({CLOSED_KEY + silent.run_id})
 
 
-def test_the_heartbeat_stops_with_its_run_and_never_keeps_the_process_alive(monkeypatch):
+def test_the_heartbeat_stops_with_its_run_and_never_keeps_the_process_alive(monkeypatch, tmp_path):
     from dagster import DagsterInstance
 
     from resources.instance.run_owner import owners_of, start_heartbeat
 
     monkeypatch.setenv("NBA_RUN_HEARTBEAT_SECONDS", "0.1")
     monkeypatch.setenv("NBA_RUN_HEARTBEAT_TIMEOUT_SECONDS", "1")
-    with DagsterInstance.ephemeral() as instance:
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
         run = started_run(instance, "beating0-0000-4000-8000-000000000000")
         heartbeat = start_heartbeat(instance, run.run_id)
         assert heartbeat.daemon and start_heartbeat(instance, run.run_id) is heartbeat  # once per run
+        assert start_heartbeat(DagsterInstance.ephemeral(), run.run_id) is None  # nobody could read it
         first = owners_of(instance, [run.run_id])[run.run_id].beat
         wait_for(lambda: owners_of(instance, [run.run_id])[run.run_id].beat > first, "a beat", timeout=30, every=0.05)
         instance.report_run_failed(run, "the run ended")

@@ -241,7 +241,7 @@ def execute_guarded(
                     instance=instance,
                     run_id=run_id,
                     raise_on_error=False,
-                    tags={**tags, **owner_tags(heartbeat.owner)},
+                    tags={**tags, **(owner_tags(heartbeat.owner) if heartbeat else {})},
                     **execute_kwargs,
                 )
             finally:

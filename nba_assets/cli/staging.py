@@ -190,6 +190,8 @@ class PostgresServer:
                 )
             finally:
                 pwfile.unlink(missing_ok=True)
+        if self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0:
+            return  # already running (a second `make staging`)
         options = [
             f"-p {self.port}",
             f"-k {self.folder}",
@@ -268,9 +270,12 @@ class Layout:
     # --- where things are ---
 
     def _ports(self) -> dict[str, int]:
-        """Ports chosen once per folder (a restarted code server keeps its address)."""
+        """Free ports, chosen when nothing of the layout runs and kept while any piece does (a
+        restarted code server keeps its address)."""
         path = self.root / "run" / "ports.json"
-        if path.exists():
+        running = any((r := self.recorded(name)) and r.alive() for name in self.PROCESSES)
+        running = running or (self.root / "postgres" / "data" / "postmaster.pid").exists()
+        if path.exists() and running:
             return json.loads(path.read_text())
         ports = {"postgres": free_port(), "code_server": free_port(), "webserver": free_port()}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -293,7 +298,8 @@ class Layout:
     def code_server_address(self) -> str:
         return f"127.0.0.1:{self.ports['code_server']}"
 
-    def _emulators(self) -> dict[str, str]:
+    def emulators(self) -> dict[str, str]:
+        """The emulators' settings (NBA_ENV=prod), as every process gets them; {} otherwise."""
         path = self.run_dir / "emulators.json"
         return json.loads(path.read_text()) if path.exists() else {}
 
@@ -306,7 +312,7 @@ class Layout:
 
         from tests.emulators import BUCKET, FAKE_CREDENTIALS, PROJECT, start_bigquery, start_gcs
 
-        if self._emulators() and all((r := self.recorded(n)) and r.alive() for n in ("gcs", "bigquery")):
+        if self.emulators() and all((r := self.recorded(n)) and r.alive() for n in ("gcs", "bigquery")):
             return
         workdir = self.root / "emulators"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -353,7 +359,7 @@ class Layout:
         if s.nba_env == "local":
             env |= {"NBA_DATA_DIR": str(self.data), "NBA_DUCKDB_PATH": str(self.data / "warehouse.duckdb")}
         else:
-            env |= {"NBA_SOURCE": os.environ.get("NBA_SOURCE", "replay"), **self._emulators()}
+            env |= {"NBA_SOURCE": os.environ.get("NBA_SOURCE", "replay"), **self.emulators()}
         if s.archive is not None:
             env["NBA_REPLAY_ARCHIVE"] = str(s.archive)
         return env | s.extra_env
@@ -643,6 +649,14 @@ def main(argv: list[str] | None = None) -> int:
         "[staging] stop everything: make staging-stop",
         flush=True,
     )
+    if nba_env == "prod":
+        emulators = layout.emulators()
+        print(
+            f"[staging] NBA_ENV=prod: BigQuery emulator {emulators['BIGQUERY_EMULATOR_HOST']}, GCS emulator "
+            f"{emulators['STORAGE_EMULATOR_HOST']}, datasets and objects prefixed "
+            f"{emulators['NBA_DATASET_PREFIX']}, source {layout.env()['NBA_SOURCE']}",
+            flush=True,
+        )
     return 0
 
 

@@ -238,8 +238,9 @@ def start_heartbeat(instance, run_id: str, *, tag_run: bool = True) -> Heartbeat
     ends. Once per run and process: a later call (the warehouse's setup in the replay CLI, which
     started the heartbeat before creating the run) returns the running heartbeat. Always this
     process: a record or tags a retry inherited or found are overwritten. `tag_run=False` before
-    the run exists."""
-    if instance is None or not run_id:
+    the run exists. Not for an ephemeral instance (`execute_in_process` in tests, nothing else can
+    read it, so nothing could check the heartbeat)."""
+    if instance is None or not run_id or instance.is_ephemeral:
         return None
     with _LOCK:
         running = _HEARTBEATS.get(run_id)
