@@ -285,12 +285,16 @@ def test_code_server_killed_and_restarted_under_another_hostname(layout, clean):
 
 
 def test_the_operator_ui_launches_runs_and_staging_stop_stops_everything_idempotently(layout):
-    """Last (it stops the module's layout): the webserver is not read-only; `staging stop` stops
-    every recorded process and PostgreSQL, and a second stop finds nothing to do."""
+    """Last (it stops the module's layout): the webserver is not read-only; after the daemon and the
+    code server crashed (kill -9) under a running run, `staging stop` stops what still runs: the
+    webserver, the run worker the dead code server left behind, PostgreSQL; a second stop finds
+    nothing to do."""
     import json
     import subprocess
     import sys
     import urllib.request
+
+    import psutil
 
     query = json.dumps({"query": "{ permissions { permission value } }"}).encode()
     request = urllib.request.Request(
@@ -299,10 +303,6 @@ def test_the_operator_ui_launches_runs_and_staging_stop_stops_everything_idempot
     with urllib.request.urlopen(request, timeout=30) as response:
         permissions = {p["permission"]: p["value"] for p in json.load(response)["data"]["permissions"]}
     assert permissions["launch_pipeline_execution"] and permissions["launch_partition_backfill"]
-
-    recorded = [layout.recorded(name) for name in layout.PROCESSES]
-    postgres_pid = layout.postgres.pid()
-    assert all(r and r.alive() for r in recorded) and postgres_pid
 
     def staging(action: str) -> str:
         done = subprocess.run(
@@ -315,10 +315,19 @@ def test_the_operator_ui_launches_runs_and_staging_stop_stops_everything_idempot
         return done.stdout
 
     assert "code_server: pid" in staging("status")
+    orphan = first_step_started(layout, submit(layout, "staging-stop after a crash", *LATER))
+    kill_pid(orphan.pid, signal.SIGSTOP)  # held mid-run, so it is still there when the stop comes
+    layout.kill("daemon")  # no sensor closes (and kills) the frozen worker meanwhile
+    crashed = layout.kill("code_server")
+    recorded = [layout.recorded("webserver")]
+    postgres_pid = layout.postgres.pid()
+    assert all(r and r.alive() for r in recorded) and postgres_pid
     first = staging("stop")
     assert all(f"{r.name} (pid {r.pid})" in first for r in recorded) and f"postgres (pid {postgres_pid})" in first
+    assert f"what code_server (pid {crashed.pid}) left running" in first
     for r in recorded:
         layout.reap(r.name, timeout=5)
         assert not r.alive(), r
+    wait_for(lambda: not psutil.pid_exists(orphan.pid) or psutil.Process(orphan.pid).status() == "zombie", "the worker")
     assert layout.postgres.pid() is None
     assert "nothing was running" in staging("stop")

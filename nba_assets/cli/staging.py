@@ -124,18 +124,31 @@ class Recorded:
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             return False
 
+    def group(self) -> list:
+        """The processes of its process group (it leads one: start_new_session), itself included,
+        also after it died (a crashed code server's run workers): those started since it was."""
+        import psutil
+
+        members = []
+        for process in psutil.process_iter(["create_time"]):
+            try:
+                if os.getpgid(process.pid) == self.pid and process.info["create_time"] >= self.started - 0.05:
+                    members.append(process)
+            except (ProcessLookupError, psutil.Error):
+                continue
+        return members
+
     def signal_group(self, signum: int) -> None:
-        """The process and its children (it leads its own session: start_new_session)."""
-        if not self.alive():
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signum)
+        for process in self.group():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(process.pid, signum)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         self.signal_group(signal.SIGTERM)
+        self.signal_group(signal.SIGCONT)  # a stopped member acts on the SIGTERM
         deadline = time.monotonic() + timeout
-        while self.alive() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while self.group() and time.monotonic() < deadline:
+            time.sleep(0.2)
         self.signal_group(signal.SIGKILL)
 
 
@@ -519,6 +532,7 @@ class Layout:
         if reason:
             raise RuntimeError(f"the staging layout cannot start: {reason}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "settings.json").write_text(json.dumps({"nba_env": self.settings.nba_env}))
         self._write_config()
         if self.settings.nba_env == "prod":
             self._start_emulators()
@@ -579,6 +593,23 @@ class Layout:
         )
 
 
+def running_env(root: Path = DEFAULT_ROOT) -> str | None:
+    """The NBA_ENV a layout still running under `root` was started with, or None."""
+    layout_run = Path(root).resolve() / "run"
+    try:
+        nba_env = json.loads((layout_run / "settings.json").read_text())["nba_env"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for name in Layout.PROCESSES:
+        try:
+            value = json.loads((layout_run / f"{name}.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if Recorded(name, value["pid"], value["started"]).alive():
+            return nba_env
+    return None
+
+
 def stop(root: Path = DEFAULT_ROOT) -> list[str]:
     """Stops every process recorded under `root` (webserver, daemon, code server and its run
     workers, PostgreSQL). Idempotent: what is not running is skipped. Returns what was stopped."""
@@ -592,9 +623,12 @@ def stop(root: Path = DEFAULT_ROOT) -> list[str]:
         except (OSError, ValueError):
             continue
         recorded = Recorded(name, value["pid"], value["started"])
-        if recorded.alive():
+        if recorded.group():  # itself, or what it started and left behind when it crashed
+            alive = recorded.alive()
             recorded.stop()
-            stopped.append(f"{name} (pid {recorded.pid})")
+            stopped.append(
+                f"{name} (pid {recorded.pid})" if alive else f"what {name} (pid {recorded.pid}) left running"
+            )
         path.unlink(missing_ok=True)
     (layout_run / "emulators.json").unlink(missing_ok=True)
     postgres = PostgresServer(root / "postgres", 0, "")
@@ -615,7 +649,13 @@ def main(argv: list[str] | None = None) -> int:
         print("[staging] stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0
     nba_env = os.environ.get("NBA_ENV", "prod")
-    if nba_env == "prod" and args.action == "start":
+    started_as = running_env(args.root)
+    if started_as and args.action == "start":
+        print(f"[staging] already running in {args.root.resolve()}: starting only what is not running")
+        if started_as != nba_env:
+            print(f"[staging] already running with NBA_ENV={started_as}: kept (make staging-stop first to change it)")
+        nba_env = started_as
+    elif nba_env == "prod" and args.action == "start":
         from tests.emulators import unavailable_reason
 
         why = unavailable_reason()
