@@ -277,7 +277,6 @@ class Layout:
         self.postgres = PostgresServer(
             self.root / "postgres", self.ports["postgres"], self._password(), durable=self.settings.durable
         )
-        self.hostnames: dict[str, str | None] = {}
         self._popen: dict[str, subprocess.Popen] = {}  # the processes this object started, to reap
 
     # --- where things are ---
@@ -453,7 +452,6 @@ class Layout:
         ]
         if hostname:
             command = ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, *command]
-        self.hostnames["code_server"] = hostname
         recorded = self._spawn("code_server", command)
         _wait(lambda: self._serving(recorded), "the code server", log=self.run_dir / "code_server.log")
         return recorded
