@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from nba_assets.lib import box_scores, clock
+from nba_assets.lib.automation import sensor_interval
 from nba_assets.lib.partitions import daily_partitions
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
@@ -44,7 +45,7 @@ def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date
 
 @sensor(
     name="late_box_scores",
-    minimum_interval_seconds=3600,
+    minimum_interval_seconds=sensor_interval(3600),
     default_status=DefaultSensorStatus.RUNNING,
     asset_selection=[AssetKey("raw_player_boxscores")],
     description=f"Hourly: re-requests raw_player_boxscores for dates of the last {LOOKBACK_DAYS} "
