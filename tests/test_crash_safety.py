@@ -258,17 +258,14 @@ def test_a_waiting_replay_names_the_holder_and_closes_it_when_its_process_dies(h
 
     from dagster import DagsterRun
 
-    from resources.instance.run_owner import owner_tags
+    from resources.instance.run_owner import Owner, record_owner
 
     folder = history.copy_to(tmp_path / "folder")
     holder_process = subprocess.Popen(["sleep", str(REPLAY_TIMEOUT)])
-    holder = DagsterRun(
-        job_name="ingest_and_features",
-        run_id="deadbeef-0000-4000-8000-000000000000",
-        tags=owner_tags(holder_process.pid),
-    )
+    holder = DagsterRun(job_name="ingest_and_features", run_id="deadbeef-0000-4000-8000-000000000000")
     with folder.instance() as instance:
         instance.add_run(holder)
+        record_owner(instance, holder.run_id, Owner.this_process(holder_process.pid))
         instance.event_log_storage.claim_concurrency_slot("warehouse", holder.run_id, "raw_schedule")
     process = folder.start_replay(*WINDOW, "waiting.log")
     log = folder.root / "waiting.log"
@@ -413,3 +410,143 @@ def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):
             cursor = result.cursor if result.cursor is not None else context.cursor
         failures = [m for m in slack.messages if "Run failed" in m]
         assert len(failures) == 1 and failed[0].run_id[:8] in failures[0], slack.messages
+
+
+# Owners and heartbeats (resources/instance/run_owner.py): fast, on an ephemeral or SQLite instance.
+
+
+def started_run(instance, run_id: str, tags: dict | None = None):
+    from dagster import DagsterRun, DagsterRunStatus
+
+    run = DagsterRun(job_name="ingest_and_features", run_id=run_id, tags=tags or {}, status=DagsterRunStatus.STARTED)
+    instance.add_run(run)
+    instance.event_log_storage.set_concurrency_slots("warehouse", 1)
+    return run
+
+
+def test_a_retry_owns_its_run_even_with_its_dead_parents_tags():
+    """Dagster's run retries copy the parent's tags: the retry's worker must record itself, and the
+    dead parent's owner must never make the live retry look dead."""
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from nba_assets.defs.operations.recovery import close_dead_runs
+    from resources.instance.run_owner import PID_TAG, Owner, owner_tags, owners_of, record_owner, start_heartbeat
+
+    dead = subprocess.Popen(["sleep", "60"])
+    parent_owner = Owner.this_process(dead.pid)
+    dead.kill()
+    dead.wait()
+    with DagsterInstance.ephemeral() as instance:
+        parent = started_run(instance, "parent00-0000-4000-8000-000000000000", owner_tags(parent_owner))
+        record_owner(instance, parent.run_id, parent_owner)
+        inherited = {**parent.tags, "dagster/parent_run_id": parent.run_id, "dagster/root_run_id": parent.run_id}
+        retry = started_run(instance, "retry000-0000-4000-8000-000000000000", inherited)
+        heartbeat = start_heartbeat(instance, retry.run_id)
+        try:
+            closed = close_dead_runs(instance, "the test")
+            assert [parent.run_id in line for line in closed] == [True], closed
+            assert instance.get_run_by_id(parent.run_id).status == DagsterRunStatus.FAILURE
+            assert instance.get_run_by_id(retry.run_id).status == DagsterRunStatus.STARTED
+            assert owners_of(instance, [retry.run_id])[retry.run_id].pid == os.getpid()
+            assert instance.get_run_by_id(retry.run_id).tags[PID_TAG] == str(os.getpid())
+            assert close_dead_runs(instance, "the test") == []  # and stays so
+        finally:
+            heartbeat.stop()
+
+
+def test_a_run_silent_past_its_timeout_on_another_host_is_closed_naming_host_and_heartbeat():
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from nba_assets.defs.operations.recovery import close_dead_runs
+    from resources.instance.run_owner import CLOSED_KEY, Owner, record_owner
+
+    now = time.time()
+    with DagsterInstance.ephemeral() as instance:
+        silent = started_run(instance, "silent00-0000-4000-8000-000000000000")
+        fresh = started_run(instance, "fresh000-0000-4000-8000-000000000000")
+        record_owner(instance, silent.run_id, Owner("code-a", 4242, now - 600, now - 61, 5, 60))
+        record_owner(instance, fresh.run_id, Owner("code-a", 4343, now - 600, now - 30, 5, 60))
+        instance.event_log_storage.claim_concurrency_slot("warehouse", silent.run_id, "raw_schedule")
+        closed = close_dead_runs(instance, "a checker on another host")
+        assert len(closed) == 1 and silent.run_id in closed[0], closed
+        assert "process 4242 on code-a" in closed[0] and "no heartbeat for 61s (timeout 60s)" in closed[0]
+        assert "last heartbeat" in closed[0] and "1 pool slot(s) freed" in closed[0]
+        assert instance.get_run_by_id(silent.run_id).status == DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(fresh.run_id).status == DagsterRunStatus.STARTED
+        assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+        assert CLOSED_KEY + silent.run_id in instance.run_storage.get_cursor_values({CLOSED_KEY + silent.run_id})
+
+
+def test_the_heartbeat_stops_with_its_run_and_never_keeps_the_process_alive(monkeypatch):
+    from dagster import DagsterInstance
+
+    from resources.instance.run_owner import owners_of, start_heartbeat
+
+    monkeypatch.setenv("NBA_RUN_HEARTBEAT_SECONDS", "0.1")
+    monkeypatch.setenv("NBA_RUN_HEARTBEAT_TIMEOUT_SECONDS", "1")
+    with DagsterInstance.ephemeral() as instance:
+        run = started_run(instance, "beating0-0000-4000-8000-000000000000")
+        heartbeat = start_heartbeat(instance, run.run_id)
+        assert heartbeat.daemon and start_heartbeat(instance, run.run_id) is heartbeat  # once per run
+        first = owners_of(instance, [run.run_id])[run.run_id].beat
+        wait_for(lambda: owners_of(instance, [run.run_id])[run.run_id].beat > first, "a beat", timeout=30, every=0.05)
+        instance.report_run_failed(run, "the run ended")
+        heartbeat.join(timeout=30)
+        assert not heartbeat.is_alive()
+
+
+WORKER = """
+import sys, time
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+from resources.instance.run_owner import start_heartbeat
+instance = DagsterInstance.get()
+instance.add_run(DagsterRun(job_name="ingest_and_features", run_id=sys.argv[1], status=DagsterRunStatus.STARTED))
+start_heartbeat(instance, sys.argv[1])
+print("beating", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_frozen_worker_is_closed_by_timeout_and_a_fenced_one_exits(tmp_path):
+    """A worker stopped with SIGSTOP stops beating: closed after its timeout and killed (it holds
+    the DuckDB lock and would write again when woken). A worker that finds its run fenced exits."""
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from nba_assets.defs.operations.recovery import close_dead_runs
+    from nba_assets.lib.environment import environ
+    from resources.instance.run_owner import FENCED_EXIT_CODE, fence, owners_of
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    with environ(DAGSTER_HOME=str(home)):
+        instance = DagsterInstance.get()  # created here first: the workers open it, not race to create it
+    env = {**os.environ, "DAGSTER_HOME": str(home), "NBA_RUN_HEARTBEAT_SECONDS": "0.5"}
+    env["NBA_RUN_HEARTBEAT_TIMEOUT_SECONDS"] = "5"
+    frozen_id, fenced_id = "frozen00-0000-4000-8000-000000000000", "fenced00-0000-4000-8000-000000000000"
+    workers = {
+        run_id: subprocess.Popen(
+            [sys.executable, "-c", WORKER, run_id], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for run_id in (frozen_id, fenced_id)
+    }
+    try:
+        for worker in workers.values():
+            assert worker.stdout.readline().strip() == "beating"
+        os.kill(workers[frozen_id].pid, signal.SIGSTOP)
+        assert close_dead_runs(instance, "the test") == []  # alive, and beat within its timeout
+        closed = wait_for(lambda: close_dead_runs(instance, "the test"), "the frozen run closed", every=0.5)
+        assert len(closed) == 1 and frozen_id in closed[0] and "alive but frozen or hung" in closed[0], closed
+        assert "that process was killed" in closed[0]
+        assert workers[frozen_id].wait(timeout=STOP_TIMEOUT) == -signal.SIGKILL
+        assert instance.get_run_by_id(fenced_id).status == DagsterRunStatus.STARTED
+        assert owners_of(instance, [fenced_id])[fenced_id].dead_because() is None
+
+        fence(instance, fenced_id, "the test")
+        assert workers[fenced_id].wait(timeout=STOP_TIMEOUT) == FENCED_EXIT_CODE
+    finally:
+        instance.dispose()
+        for worker in workers.values():
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()

@@ -17,8 +17,8 @@ So while the run executes, a watcher thread:
 - notices the run being canceled or failed from outside and interrupts it the same way;
 - says, after a few seconds, which run holds the pool slot a step waits for, and closes that run if
   its process is gone (nba_assets/defs/operations/recovery.py).
-The run carries its owner (host, PID, process start) from the start, so a later process can tell
-it dead if this one is killed with SIGKILL.
+The run has its owner record and heartbeat (host, PID, process start, last beat) from the start,
+so another process can tell it dead if this one is killed with SIGKILL or frozen.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dagster import DagsterInstance, DagsterRunStatus
 
 from nba_assets.defs.operations.recovery import close_dead_runs, close_run, describe_run, waits_of
-from resources.instance.run_owner import owner_tags
+from resources.instance.run_owner import owner_tags, start_heartbeat, stop_heartbeat
 
 FORCE_AFTER_SECONDS = 10.0
 POLL_SECONDS = 0.5
@@ -228,6 +228,9 @@ def execute_guarded(
     """`job.execute_in_process` with the run's owner tagged, interrupts turned into a CANCELED run
     with its slots freed (raising `Interrupted`), and pool waits explained through `say`.
     `farewell`: said last when the process has to exit from the watcher (how to resume)."""
+    # The owner record and heartbeat exist before the run does (the warehouse's setup, in this
+    # process, finds them running); the tags show the owner in the UI.
+    heartbeat = start_heartbeat(instance, run_id, tag_run=False)
     with signal_pipe() as signals:
         watcher = Watcher(instance, run_id, signals, say, farewell)
         watcher.start()
@@ -238,7 +241,7 @@ def execute_guarded(
                     instance=instance,
                     run_id=run_id,
                     raise_on_error=False,
-                    tags={**tags, **owner_tags()},
+                    tags={**tags, **owner_tags(heartbeat.owner)},
                     **execute_kwargs,
                 )
             finally:
@@ -248,6 +251,7 @@ def execute_guarded(
             if watcher.reason is None:
                 watcher.reason, watcher.exit_code = "interrupted by SIGINT", 130
         finally:
+            stop_heartbeat(run_id)
             watcher.finished.set()
             watcher.join()
             # A signal the watcher had no time to read (the run ended within its poll) still counts.

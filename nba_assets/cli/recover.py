@@ -1,11 +1,11 @@
 """`make recover [RUN=<run id>]`: closes runs that no process will finish, and frees their slots.
 
-Without RUN: closes the runs of this host whose process is gone (as every `make replay` and the
-daemon's `recover_dead_runs` sensor do), frees slots of runs that ended, and lists the runs still
+Without RUN: closes the runs whose process is gone or silent past its heartbeat timeout (as every
+`make replay` and the daemon's `recover_dead_runs` sensor do), frees slots of runs that ended, and lists the runs still
 in flight with their owner and the pool slots they hold. With RUN: closes that run (FAILURE) and
-frees its slots — for a run without a recorded owner (started before owners were recorded, or by
-another tool) that nothing executes any more. A run whose owner process is alive is refused:
-stop it where it runs (Ctrl-C) or terminate it in the UI.
+frees its slots — for a run without a recorded owner (killed before it opened the warehouse, or
+started by another tool) that nothing executes any more. A run whose owner keeps its heartbeat is
+refused: stop it where it runs (Ctrl-C) or terminate it in the UI.
 """
 
 import argparse
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         describe_holder,
         free_slots_of_ended_runs,
     )
-    from resources.instance.run_owner import Owner
+    from resources.instance.run_owner import fence, owners_of
 
     instance = DagsterInstance.get()
     for line in close_dead_runs(instance, f"make recover (process {os.getpid()})") + free_slots_of_ended_runs(instance):
@@ -41,14 +41,15 @@ def main(argv: list[str] | None = None) -> int:
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             print(f"[recover] run {run.run_id} already ended ({run.status.value}); its slots are freed")
         else:
-            owner = Owner.of(run.tags)
-            if owner is not None and owner.alive():
+            owner = owners_of(instance, [run.run_id]).get(run.run_id)
+            if owner is not None and owner.dead_because() is None:
                 print(
                     f"[recover] run {run.run_id} is executed by {owner.describe()}: not closed. "
                     "Stop it where it runs (Ctrl-C) or terminate it in the UI.",
                     file=sys.stderr,
                 )
                 return 1
+            fence(instance, run.run_id, f"make recover RUN={run.run_id}")
             close_run(
                 instance,
                 run,

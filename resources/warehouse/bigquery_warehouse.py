@@ -18,8 +18,11 @@ import uuid
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
+from dagster import InitResourceContext
 from dagster_gcp import BigQueryResource
 from pydantic import Field
+
+from resources.instance.run_owner import start_heartbeat, stop_heartbeat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +47,14 @@ class BigQueryWarehouse(BigQueryResource):
     dataset_prefix: str = Field(
         default="", description="Prepended to every dataset (e.g. `test_`), as in dbt's schemas."
     )
+
+    # The process that opens the warehouse for a run owns it and keeps its heartbeat
+    # (resources/instance/run_owner.py), as with DuckDB: a dead or frozen run worker is found.
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        start_heartbeat(context.instance, context.run_id)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        stop_heartbeat(context.run_id)
 
     def dataset(self, schema: str) -> str:
         return f"{self.dataset_prefix}{schema}"

@@ -2,9 +2,10 @@
 
 Two additions to `DuckDBResource`: the connection is closed even when the work inside fails (the
 library's context manager skips `close()` on error, which keeps the file lock and blocks the next
-dbt call), `replace_window` writes a date window's rows in one transaction, and a run that opens
-the warehouse records its owner process (resources/instance/run_owner.py): a run killed while holding the
-`warehouse` pool slot can then be found dead and closed instead of blocking every later run. A
+dbt call), `replace_window` writes a date window's rows in one transaction, and the process that
+opens the warehouse for a run records itself as the run's owner and keeps a heartbeat
+(resources/instance/run_owner.py): a run killed or frozen while holding the `warehouse` pool slot is
+then found dead and closed instead of blocking every later run. A
 connection that meets another process's lock (the replay CLI's reads outside its steps while
 another replay writes) waits for it, saying so, instead of failing.
 """
@@ -21,7 +22,7 @@ from dagster import InitResourceContext
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from resources.instance.run_owner import register_run_owner
+from resources.instance.run_owner import start_heartbeat, stop_heartbeat
 
 if TYPE_CHECKING:
     import duckdb
@@ -39,7 +40,10 @@ class DuckDBWarehouse(DuckDBResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         # Resources are set up in the process that executes the run's steps, before they open the
         # warehouse: that process owns the run (the UI's and the schedules' runs too).
-        register_run_owner(context.instance, context.run_id)
+        start_heartbeat(context.instance, context.run_id)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        stop_heartbeat(context.run_id)
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

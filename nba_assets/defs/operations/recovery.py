@@ -1,14 +1,18 @@
 """Runs that died without a word, found and closed; who holds a pool slot another run waits for.
 
-A run whose process is killed keeps its status (STARTED) and its `warehouse` pool slot forever:
-every later run would wait for that slot in silence. Each run records its owner process
-(resources/instance/run_owner.py); here a run whose owner is gone is marked FAILURE (CANCELED when it was
-being canceled) with a message that names it, and its slots are freed. The failure goes through
-the `failure_alerts` sensor like any failed run: alerted once. Called by the replay CLI before it
-starts a run and while it waits for a slot, and by the `recover_dead_runs` sensor in the daemon.
+A run whose process is killed or frozen keeps its status (STARTED) and its `warehouse` pool slot
+forever: every later run would wait for that slot in silence. The process executing each run records
+itself and a heartbeat in the instance (resources/instance/run_owner.py); here a run whose owner is
+gone (same host: its pid, at once) or silent past its heartbeat timeout (any host) is fenced, marked
+FAILURE (CANCELED when it was being canceled) with a message naming its host and last heartbeat,
+and its slots are freed; a frozen owner on this host is killed. Dagster's run retries then start
+the retry, a new run with its own owner. The failure goes through the `failure_alerts` sensor like
+any failed run: alerted once. Called by the replay CLI before it starts a run and while it waits
+for a slot, by `make recover`, and by the `recover_dead_runs` sensor in the daemon (every
+NBA_RECOVERY_INTERVAL_SECONDS, 30 s by default), whatever host each runs on.
 
-Runs without an owner (started before owners were recorded, or killed before they opened the
-warehouse) are left to Dagster's run monitoring (dagster.yaml: max runtime, slots freed after a run
+Runs without an owner record (killed before they opened the warehouse, or still starting) are left
+to Dagster's run monitoring (dagster.yaml: start timeout, max runtime, slots freed after a run
 ends) or to `make recover RUN=<id>`.
 """
 
@@ -16,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from dataclasses import dataclass
 
 from dagster import (
@@ -29,7 +35,7 @@ from dagster import (
     sensor,
 )
 
-from resources.instance.run_owner import Owner
+from resources.instance.run_owner import fence, owners_of
 
 # Statuses of a run that may hold or wait for a slot and has a process behind it (a QUEUED run
 # waits in the daemon's queue, with no process yet).
@@ -63,17 +69,25 @@ def close_run(instance: DagsterInstance, run: DagsterRun, message: str) -> None:
 
 
 def close_dead_runs(instance: DagsterInstance, closer: str) -> list[str]:
-    """Closes every in-flight run of this host whose owner process is gone; one line per run."""
+    """Closes every in-flight run whose owner is gone or silent past its heartbeat timeout, on
+    any host; one line per run."""
     closed = []
-    for run in instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT)):
-        owner = Owner.of(run.tags)
-        if owner is None or owner.alive() is not False:
+    runs = instance.get_runs(filters=RunsFilter(statuses=IN_FLIGHT))
+    owners = owners_of(instance, [run.run_id for run in runs])
+    now = time.time()
+    for run in runs:
+        owner = owners.get(run.run_id)
+        why = owner.dead_because(now) if owner else None
+        if why is None:
             continue
+        # Fenced first: a worker that wakes up after this finds its run closed and exits.
+        fence(instance, run.run_id, closer)
+        killed = "; that process was killed" if owner.kill_if_frozen_here() else ""
         held = _slots_of(instance, run.run_id)
+        retries = " Dagster's run retries rerun it where enabled; else rerun the same dates."
         message = (
-            f"Run {describe_run(run)} was executed by {owner.describe()}: it ended without "
-            f"closing the run (killed, crashed or the machine stopped). Closed by {closer}; "
-            f"{held} pool slot(s) freed. Rerun the same dates to complete them."
+            f"Run {describe_run(run)} was executed by {owner.describe(now)}: {why}{killed}. "
+            f"Closed by {closer}; {held} pool slot(s) freed.{retries}"
         )
         close_run(instance, run, message)
         closed.append(message)
@@ -132,18 +146,18 @@ def describe_holder(instance: DagsterInstance, run_id: str) -> str:
         if record.start_time
         else "not started"
     )
-    owner = Owner.of(run.tags)
+    owner = owners_of(instance, [run_id]).get(run_id)
     if owner is None:
         how = (
             f"no owner process recorded: if nothing runs it any more, `make recover RUN={run_id}` "
             "(or terminate it in the UI) frees the slot"
         )
-    elif owner.alive() is False:
-        how = "its process is gone: it is closed automatically (or `make recover RUN=...`)"
-    elif owner.alive():
+    elif owner.dead_because() is not None:
+        how = f"{owner.dead_because()}: it is closed automatically (or `make recover RUN=...`)"
+    elif owner.process_alive():
         how = "it is running: wait for it, or terminate it in the UI (Runs) or with Ctrl-C where it runs"
     else:
-        how = f"run by a process on {owner.host}: check it there, or `make recover RUN={run_id}`"
+        how = f"run by a process on {owner.host} that keeps its heartbeat: check it there, or terminate it in the UI"
     owned = f"by {owner.describe()}" if owner else "owner unknown"
     return f"run {describe_run(run)}, {run.status.value} since {since}, {owned}; {how}"
 
@@ -164,12 +178,16 @@ def waits_of(instance: DagsterInstance, run_id: str) -> list[Wait]:
 WAIT_NOTICE_SECONDS = 5
 
 
+# How often the daemon looks for dead runs; the staging layout's fault tests check more often.
+RECOVERY_INTERVAL_SECONDS = int(os.environ.get("NBA_RECOVERY_INTERVAL_SECONDS", "30"))
+
+
 @sensor(
     name="recover_dead_runs",
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=RECOVERY_INTERVAL_SECONDS,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Closes runs whose process died (killed, crashed, machine stopped) and frees their "
-    "pool slots, so no later run waits for them; notes in a waiting run's log which run holds the "
+    description="Closes runs whose process died (killed, crashed, machine stopped) or stopped "
+    "heartbeating (frozen, or on a host that is gone) and frees their pool slots, so no later run waits for them; notes in a waiting run's log which run holds the "
     "slot it waits for. The closed runs are alerted once by failure_alerts.",
 )
 def recover_dead_runs(context: SensorEvaluationContext):
