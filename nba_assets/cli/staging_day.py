@@ -102,52 +102,37 @@ def run_requests(repository, schedule, tick: Tick) -> tuple[list, str | None]:
     return list(data.run_requests or []), data.skip_message
 
 
-# --- the layout the day runs on ----------------------------------------------------------------
+# --- the clock and the layout's webserver -------------------------------------------------------
 
 
 class SimulatedClock:
-    """The moment in NBA_CLOCK_FILE (nba_assets/lib/clock.py), written whole (renamed into place)."""
+    """The moment in NBA_CLOCK_FILE (nba_assets/lib/clock.py), written whole (renamed into place),
+    and the APIs' stand-in moved with it (`standin`: a StandinServer, or None)."""
 
-    def __init__(self, path: Path, also: Callable[[dt.datetime], None] | None = None):
-        self.path, self.also = Path(path), also
+    def __init__(self, path: Path, standin=None):
+        self.path, self.standin = Path(path), standin
 
     def set(self, moment: dt.datetime) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         scratch = self.path.with_suffix(f".{os.getpid()}.tmp")
         scratch.write_text(moment.isoformat())
         scratch.replace(self.path)
-        if self.also:
-            self.also(moment)
+        if self.standin is not None:
+            self.standin.clock.set(moment)
 
 
-@dataclass
-class Layout:
-    """What the driver needs of a running production layout: the webserver (GraphQL) and the
-    instance the daemon serves."""
+def graphql(webserver_url: str, query: str, variables: dict | None = None) -> dict:
+    import urllib.request
 
-    webserver_host: str
-    webserver_port: int
-    instance: object  # DagsterInstance
-
-    def client(self):
-        from dagster_graphql import DagsterGraphQLClient
-
-        return DagsterGraphQLClient(self.webserver_host, port_number=self.webserver_port, timeout=120)
-
-    def graphql(self, query: str, variables: dict | None = None) -> dict:
-        import urllib.request
-
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(
-            f"http://{self.webserver_host}:{self.webserver_port}/graphql",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.loads(response.read())
-        if answer.get("errors"):
-            raise RuntimeError(f"GraphQL errors: {answer['errors']}")
-        return answer["data"]
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(
+        f"{webserver_url}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read())
+    if answer.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {answer['errors']}")
+    return answer["data"]
 
 
 # --- submitting and waiting --------------------------------------------------------------------
@@ -163,7 +148,7 @@ def existing_run(instance, schedule_name: str, run_key: str | None):
     return runs[0] if runs else None
 
 
-def submit(layout: Layout, schedule, request, tick: Tick) -> str:
+def submit(layout, schedule, request, tick: Tick) -> str:
     """Queues the run request as the daemon would have: the schedule's job, config, partition and
     tags. Returns the run id."""
     tags = {
@@ -173,13 +158,8 @@ def submit(layout: Layout, schedule, request, tick: Tick) -> str:
         **({PARTITION_TAG: request.partition_key} if request.partition_key else {}),
         **({RUN_KEY_TAG: request.run_key} if request.run_key else {}),
     }
-    return layout.client().submit_job_execution(
-        schedule.job_name,
-        repository_location_name=LOCATION,
-        repository_name=REPOSITORY,
-        run_config=request.run_config or {},
-        tags=tags,
-    )
+    # The staging layout's submit: Dagster's GraphQL client through the webserver, as the UI.
+    return layout.submit(schedule.job_name, tags=tags, run_config=request.run_config or {})
 
 
 def describe(record) -> str:
@@ -212,15 +192,17 @@ def wait_for(
     timeout: float,
     what: str,
     say: Callable[[str], None] = say,
+    others: bool = True,
 ) -> dict[str, str]:
-    """Waits until the runs end (and any run in flight meanwhile, e.g. a sensor's), saying every
-    few seconds which runs it waits for and in which state. Returns run id -> final status."""
+    """Waits until the runs end (and, with `others`, every run in flight meanwhile, e.g. a
+    sensor's), saying every few seconds which runs it waits for and in which state. Returns run id
+    -> final status."""
     started = time.monotonic()
     last_said = -SAY_EVERY_SECONDS
     while True:
         records = {r.dagster_run.run_id: r for r in in_flight(instance)}
         pending = [run_id for run_id in run_ids if run_id in records] + [
-            run_id for run_id in records if run_id not in run_ids
+            run_id for run_id in records if others and run_id not in run_ids
         ]
         elapsed = time.monotonic() - started
         if not pending:
@@ -261,8 +243,9 @@ query Ticks($selector: SensorSelector!) {
 TICK_DONE = {"SUCCESS", "SKIPPED", "FAILURE"}
 
 
-def sensor_ticks(layout: Layout, name: str) -> tuple[int, list[dict]]:
-    answer = layout.graphql(
+def sensor_ticks(layout, name: str) -> tuple[int, list[dict]]:
+    answer = graphql(
+        layout.webserver_url,
         SENSOR_TICKS,
         {"selector": {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": name}},
     )["sensorOrError"]
@@ -271,13 +254,12 @@ def sensor_ticks(layout: Layout, name: str) -> tuple[int, list[dict]]:
     return answer["minIntervalSeconds"], answer["sensorState"]["ticks"]
 
 
-def settle(layout: Layout, what: str, timeout: float, say: Callable[[str], None] = say) -> list[str]:
+def settle(layout, instance, what: str, timeout: float, say: Callable[[str], None] = say) -> list[str]:
     """Until the daemon has nothing more to do about the current state: no run in flight, and each
     settling sensor has finished a tick that began after the last run ended without requesting a
     run. Returns the ids of the runs the sensors launched meanwhile."""
     from dagster import RunsFilter
 
-    instance = layout.instance
     deadline = time.monotonic() + timeout
     launched: list[str] = []
     while True:
@@ -325,7 +307,8 @@ class DayReport:
 
 
 def simulate(
-    layout: Layout,
+    layout,
+    instance,
     clock: SimulatedClock,
     first: dt.date,
     days: int = 3,
@@ -333,7 +316,8 @@ def simulate(
     run_timeout: float = 900,
     say: Callable[[str], None] = say,
 ) -> DayReport:
-    """Walks the ticks of first..first+days-1 (and the next morning) through the daemon."""
+    """Walks the ticks of first..first+days-1 (and the next morning) through the daemon of
+    `layout` (nba_assets/cli/staging.py's Layout, started), whose instance is `instance`."""
     if defs is None:
         from nba_assets.definitions import defs
     started = time.monotonic()
@@ -352,7 +336,7 @@ def simulate(
             continue
         run_ids = []
         for request in requests:
-            earlier = existing_run(layout.instance, schedule.name, request.run_key)
+            earlier = existing_run(instance, schedule.name, request.run_key)
             if earlier is not None:
                 say(
                     f"{tick}: run key {request.run_key} already has run {earlier.run_id[:8]} ({earlier.status.value}): not resubmitted"
@@ -363,18 +347,21 @@ def simulate(
             say(f"{tick}: queued {schedule.job_name} {request.partition_key} (run {run_id[:8]})")
             run_ids.append(run_id)
         before = time.time()
-        statuses = wait_for(layout.instance, run_ids, run_timeout, str(tick), say)
+        # After a morning run the clock moves on at once: waiting at 06:00 for the sensors' runs
+        # too would let late_box_scores retry a late game every few seconds of an hour that,
+        # simulated, has not passed. Other ticks wait for every run in flight.
+        statuses = wait_for(instance, run_ids, run_timeout, str(tick), say, others=tick.schedule_name != MORNING)
         report.runs.update(statuses)
         for run_id, status in statuses.items():
             say(f"{tick}: run {run_id[:8]} {status}")
-        _record_other_runs(layout.instance, before, report)
+        _record_other_runs(instance, before, report)
         if tick.schedule_name == MORNING:
             # The next hour: the late-data sensor looks again; a late game's date heals.
             hour_later = tick.moment + dt.timedelta(hours=1)
             clock.set(hour_later)
             what = f"{hour_later:%a %Y-%m-%d %H:%M} ET (an hour after the morning run)"
-            for run_id in settle(layout, what, run_timeout, say):
-                report.runs[run_id] = layout.instance.get_run_by_id(run_id).status.value
+            for run_id in settle(layout, instance, what, run_timeout, say):
+                report.runs[run_id] = instance.get_run_by_id(run_id).status.value
     report.seconds = time.monotonic() - started
     return report
 
@@ -506,3 +493,181 @@ def format_report(report: DayReport, warehouse, landing_dir: Path, instance) -> 
     lines += ["", summary or f"No health summary for {report.last}."]
     lines.append(f"\nWall time: {report.seconds:.0f}s for {(report.last - report.first).days + 1} simulated days.")
     return "\n".join(lines)
+
+
+# --- faults, history, the whole day ------------------------------------------------------------
+
+
+def inject_faults(standin, late_day: dt.date) -> list[str]:
+    """A 429 storm on The Odds API, a 5xx from balldontlie, and one game of `late_day` whose box
+    score is published an hour after the rest of its date's (after the morning run that loads it)."""
+    from resources.sources.standin.faults import FaultRule
+
+    standin.faults.add(FaultRule(kind="429", api="odds", times=3, retry_after=1))
+    standin.faults.add(FaultRule(kind="5xx", api="balldontlie", status=503, times=1))
+    far = dt.datetime.combine(late_day + dt.timedelta(days=30), dt.time(), GAME_TZ)
+    games = standin.apis.bdl_games([late_day], far, lambda _: 0.0)
+    if not games:
+        raise ValueError(f"no game on {late_day} in the archive to publish late")
+    late = games[-1]
+    late_id = f"{int(late['id']):010d}"
+    standin.faults.late_box_score(late_id, hours=1)
+    return [
+        "The Odds API: 3 answers 429 with Retry-After: 1",
+        "balldontlie: one answer 503",
+        f"game {late_id} of {late_day} ({late['visitor_team']['abbreviation']} @ {late['home_team']['abbreviation']}): "
+        "box score published an hour after its date's (07:00 ET)",
+    ]
+
+
+def has_history(duckdb_path: Path, before: dt.date) -> bool:
+    """Whether the warehouse has the box scores of the date before `before` (the history a day needs)."""
+    if not duckdb_path.exists():
+        return False
+    from resources.warehouse.duckdb_warehouse import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(database=str(duckdb_path))
+    if not warehouse.table_exists(*tables.PLAYER_GAME_SUMMARY):
+        return False
+    row = warehouse.query(
+        f"SELECT count(*) AS n FROM {warehouse.relation(*tables.PLAYER_GAME_SUMMARY)} WHERE game_date < ?", [before]
+    )
+    return bool(row["n"].iloc[0])
+
+
+def replay_history(data_dir: Path, archive: Path, start: dt.date, end: dt.date) -> None:
+    """The history before the simulated days, replayed from the archive (`make replay`'s run, in
+    this process, on an ephemeral instance) into the layout's warehouse and landing folder."""
+    from dagster import DagsterInstance
+
+    from nba_assets.cli.replay import run_window
+    from nba_assets.definitions import build_definitions
+    from nba_assets.lib.environment import environ
+    from resources.environments import local_resources
+
+    duckdb_path = data_dir / "warehouse.duckdb"
+    defs = build_definitions(local_resources(data_dir=data_dir, duckdb_path=duckdb_path, archive_dir=archive))
+    instance = DagsterInstance.ephemeral()
+    with environ(NBA_DUCKDB_PATH=str(duckdb_path)):  # dbt finds the file through it
+        results = run_window(instance, start, end, defs=defs)
+    if not all(result.success for result in results):
+        raise RuntimeError(f"the history replay {start}..{end} failed: see the steps above")
+
+
+@dataclass
+class StagingDay:
+    report: DayReport
+    text: str
+    runs: list  # every run record of the layout's instance
+    faults: list[str]
+
+
+def staging_environment(standin, clock_file: Path, last: dt.date, sensor_seconds: int) -> dict[str, str]:
+    """What the layout's processes need for a simulated day, on top of the layout's own."""
+    return {
+        **standin.live_source_env(),  # NBA_SOURCE=live, the stand-ins' URLs, their keys
+        "NBA_CLOCK_FILE": str(clock_file),
+        "NBA_SENSOR_SECONDS": str(sensor_seconds),
+        # The partitions end with the last simulated date: the healing condition's "latest time
+        # window" is the simulated days' (Dagster's evaluation time is the wall clock).
+        "NBA_PARTITIONS_END": (last + dt.timedelta(days=1)).isoformat(),
+    }
+
+
+def run_staging_day(
+    root: Path,
+    archive: Path,
+    first: dt.date,
+    days: int = 3,
+    *,
+    history_start: dt.date | None = None,
+    faults: bool = False,
+    sensor_seconds: int = 5,
+    extra_env: dict[str, str] | None = None,
+    durable: bool = True,
+    say: Callable[[str], None] = say,
+) -> StagingDay:
+    """The whole day: the stand-in, the layout (started here, stopped at the end), the history if
+    the warehouse lacks it, the ticks, the report."""
+    from nba_assets.cli.staging import Layout, Settings, stop
+    from resources.sources.standin.server import StandinServer
+    from resources.warehouse.duckdb_warehouse import DuckDBWarehouse
+
+    last = first + dt.timedelta(days=days - 1)
+    layout_root = Path(root).resolve()
+    data_dir = layout_root / "data"
+    duckdb_path = data_dir / "warehouse.duckdb"
+    if not has_history(duckdb_path, first):
+        start = history_start or dt.date.fromisoformat("2024-10-22")
+        say(f"the warehouse has no history before {first}: replaying {start}..{first - dt.timedelta(days=1)} first")
+        replay_history(data_dir, archive, start, first - dt.timedelta(days=1))
+    clock_file = layout_root / "clock"
+    with StandinServer(archive, dt.datetime.combine(first, dt.time(5), GAME_TZ)) as standin:
+        clock = SimulatedClock(clock_file, standin)
+        clock.set(dt.datetime.combine(first, dt.time(5), GAME_TZ))
+        injected = inject_faults(standin, first + dt.timedelta(days=1)) if faults else []
+        for line in injected:
+            say(f"fault: {line}")
+        env = {**staging_environment(standin, clock_file, last, sensor_seconds), **(extra_env or {})}
+        # A layout left running by an earlier day points at another stand-in: stopped first.
+        stop(layout_root)
+        layout = Layout(layout_root, Settings(archive=Path(archive), durable=durable, extra_env=env))
+        say(f"stand-in APIs on {standin.url}; starting the layout in {layout_root} ...")
+        try:
+            layout.start()
+            say(
+                f"layout up: PostgreSQL, code server, daemon, webserver {layout.webserver_url} (logs: {layout.run_dir})"
+            )
+            with layout.instance() as instance:
+                report = simulate(layout, instance, clock, first, days, say=say)
+                text = format_report(report, DuckDBWarehouse(database=str(duckdb_path)), data_dir, instance)
+                runs = list(instance.get_run_records())
+        finally:
+            say("stopping the layout: " + (", ".join(stop(layout_root)) or "nothing running"))
+    return StagingDay(report, text, runs, injected)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import warnings
+
+    from nba_assets.lib.paths import DEFAULT_ARCHIVE, PROJECT_ROOT
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--date", type=dt.date.fromisoformat, required=True, help="the first simulated date")
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT / ".data" / "staging-day")
+    parser.add_argument("--archive", type=Path, default=Path(DEFAULT_ARCHIVE))
+    parser.add_argument(
+        "--history-start",
+        type=dt.date.fromisoformat,
+        default=dt.date(2024, 10, 22),
+        help="first date of the history replayed when the warehouse has none before --date",
+    )
+    parser.add_argument("--faults", action="store_true", help="inject a 429 storm, a 5xx and one late box score")
+    parser.add_argument(
+        "--sensor-seconds", type=int, default=5, help="the healing and alert sensors' interval (NBA_SENSOR_SECONDS)"
+    )
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", module="dagster")
+    from nba_assets.cli.staging import missing
+
+    why = missing()
+    if why:
+        say(f"cannot start the staging layout: {why}")
+        return 1
+    day = run_staging_day(
+        args.root,
+        args.archive,
+        args.date,
+        args.days,
+        history_start=args.history_start,
+        faults=args.faults,
+        sensor_seconds=args.sensor_seconds,
+    )
+    print(day.text, flush=True)
+    return 1 if day.report.failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
