@@ -20,7 +20,7 @@ EMULATORS := .emulators
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay test ui install clean benchmark ml-benchmark recover staging-day
+.PHONY: run replay test ui install clean benchmark ml-benchmark recover staging staging-stop staging-day
 
 run: replay ui
 
@@ -33,6 +33,17 @@ replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 recover: $(VENV)/.bytecode $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)
 	$(BIN)/python -m nba_assets.cli.recover $(if $(RUN),--run $(RUN))
+
+# The production layout on this machine (docs/staging.md): PostgreSQL from the machine's binaries,
+# the code server (`dagster api grpc`), `dagster-daemon` and the webserver, each its own process,
+# under $(DATA)/staging. Prints the UI's address; `make staging-stop` stops it all (also after a crash:
+# the PIDs are in $(DATA)/staging/run/).
+staging: $(VENV)/.bytecode $(MANIFEST)
+	@$(COMPILE)
+	$(BIN)/python -m nba_assets.cli.staging start --root $(DATA)/staging
+
+staging-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m nba_assets.cli.staging stop --root $(DATA)/staging; fi
 
 ui: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)

@@ -10,8 +10,12 @@
 - `dagster-daemon run` (queue, schedules, sensors, run retries, run monitoring).
 - `dagster-webserver`, not read-only: the operator's UI launches backfills.
 
-`NBA_ENV` chooses the resources as everywhere: `local` (DuckDB + landing folder + the replay
-archive, under `<root>/data`). Every process gets the same environment (`Layout.env()`), including
+`NBA_ENV` chooses the resources as everywhere: `prod` (what `make staging` uses unless NBA_ENV says
+otherwise): BigQuery, GCS and dbt's bigquery target, pointed at the emulators the tests use
+(tests/emulators: local-bigquery and fake-gcs-server, two more processes of the layout), a
+`staging_` dataset prefix and the replay source (NBA_SOURCE=replay, unless set); where the BigQuery
+emulator cannot run, `local` instead, said once. `local`: DuckDB + landing folder + the replay
+archive, under `<root>/data`. Every process gets the same environment (`Layout.env()`), including
 short run heartbeats (2 s, dead after 20 s of silence) so a test sees a dead run closed quickly.
 
 Each process's PID and start time are kept in `<root>/run/<name>.pid`: `make staging-stop` (or
@@ -259,6 +263,7 @@ class Layout:
             self.root / "postgres", self.ports["postgres"], self._password(), durable=self.settings.durable
         )
         self.hostnames: dict[str, str | None] = {}
+        self._popen: dict[str, subprocess.Popen] = {}  # the processes this object started, to reap
 
     # --- where things are ---
 
@@ -288,6 +293,45 @@ class Layout:
     def code_server_address(self) -> str:
         return f"127.0.0.1:{self.ports['code_server']}"
 
+    def _emulators(self) -> dict[str, str]:
+        path = self.run_dir / "emulators.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _start_emulators(self) -> None:
+        """The BigQuery and GCS emulators the production-path tests use, as processes of the
+        layout (recorded like the others); their addresses kept for processes started later."""
+        # The emulators are test tooling (tests/emulators), importable from the project's root,
+        # where make runs.
+        import psutil
+
+        from tests.emulators import BUCKET, FAKE_CREDENTIALS, PROJECT, start_bigquery, start_gcs
+
+        if self._emulators() and all((r := self.recorded(n)) and r.alive() for n in ("gcs", "bigquery")):
+            return
+        workdir = self.root / "emulators"
+        workdir.mkdir(parents=True, exist_ok=True)
+        credentials = workdir / "fake-credentials.json"
+        credentials.write_text(json.dumps(FAKE_CREDENTIALS))
+        servers = {"gcs": start_gcs(workdir), "bigquery": start_bigquery(workdir)}
+        for name, server in servers.items():
+            started = psutil.Process(server.process.pid).create_time()
+            self._pid_file(name).write_text(json.dumps({"pid": server.process.pid, "started": started}))
+        env = {
+            "STORAGE_EMULATOR_HOST": servers["gcs"].url,
+            "BIGQUERY_EMULATOR_HOST": servers["bigquery"].url,
+            "GOOGLE_APPLICATION_CREDENTIALS": str(credentials),
+            "NBA_GCP_PROJECT": PROJECT,
+            "NBA_GCS_BUCKET": BUCKET,
+            "NBA_DATASET_PREFIX": "staging_",
+        }
+        from google.cloud import storage
+
+        from nba_assets.lib.environment import environ
+
+        with environ(STORAGE_EMULATOR_HOST=env["STORAGE_EMULATOR_HOST"]):
+            storage.Client(project=PROJECT).create_bucket(BUCKET)
+        (self.run_dir / "emulators.json").write_text(json.dumps(env))
+
     def env(self) -> dict[str, str]:
         """The environment of every process of the layout (and of a client of its instance)."""
         s = self.settings
@@ -308,6 +352,8 @@ class Layout:
         }
         if s.nba_env == "local":
             env |= {"NBA_DATA_DIR": str(self.data), "NBA_DUCKDB_PATH": str(self.data / "warehouse.duckdb")}
+        else:
+            env |= {"NBA_SOURCE": os.environ.get("NBA_SOURCE", "replay"), **self._emulators()}
         if s.archive is not None:
             env["NBA_REPLAY_ARCHIVE"] = str(s.archive)
         return env | s.extra_env
@@ -356,12 +402,11 @@ class Layout:
         log.close()
         recorded = Recorded(name, process.pid, psutil.Process(process.pid).create_time())
         self._pid_file(name).write_text(json.dumps({"pid": recorded.pid, "started": recorded.started}))
-        self._popen = getattr(self, "_popen", {})
-        self._popen[name] = process  # reaped by wait() below, so a killed child is no zombie
+        self._popen[name] = process  # reaped (reap, stop): a killed child is left no zombie
         return recorded
 
     def reap(self, name: str, timeout: float = STOP_TIMEOUT) -> int | None:
-        process = getattr(self, "_popen", {}).get(name)
+        process = self._popen.get(name)
         if process is None:
             return None
         try:
@@ -469,6 +514,8 @@ class Layout:
             raise RuntimeError(f"the staging layout cannot start: {reason}")
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
+        if self.settings.nba_env == "prod":
+            self._start_emulators()
         self.postgres.start()
         with self.instance() as instance:  # creates the schema once, before three processes race to
             instance.get_runs(limit=1)
@@ -490,8 +537,11 @@ class Layout:
         self.reap(name)
         return recorded
 
-    def stop(self) -> None:
-        stop(self.root)
+    def stop(self) -> list[str]:
+        stopped = stop(self.root)
+        for name in list(self._popen):
+            self.reap(name, timeout=5)
+        return stopped
 
     def __enter__(self) -> Layout:
         return self
@@ -529,7 +579,7 @@ def stop(root: Path = DEFAULT_ROOT) -> list[str]:
     root = Path(root).resolve()
     stopped = []
     layout_run = root / "run"
-    for name in ("webserver", "daemon", "code_server"):
+    for name in ("webserver", "daemon", "code_server", "bigquery", "gcs"):
         path = layout_run / f"{name}.pid"
         try:
             value = json.loads(path.read_text())
@@ -540,6 +590,7 @@ def stop(root: Path = DEFAULT_ROOT) -> list[str]:
             recorded.stop()
             stopped.append(f"{name} (pid {recorded.pid})")
         path.unlink(missing_ok=True)
+    (layout_run / "emulators.json").unlink(missing_ok=True)
     postgres = PostgresServer(root / "postgres", 0, "")
     if postgres.bin is not None and postgres.pid() is not None:
         pid = postgres.pid()
@@ -557,7 +608,15 @@ def main(argv: list[str] | None = None) -> int:
         stopped = stop(args.root)
         print("[staging] stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0
-    layout = Layout(args.root, Settings(nba_env=os.environ.get("NBA_ENV", "local"), durable=True))
+    nba_env = os.environ.get("NBA_ENV", "prod")
+    if nba_env == "prod" and args.action == "start":
+        from tests.emulators import unavailable_reason
+
+        why = unavailable_reason()
+        if why:
+            print(f"[staging] the BigQuery emulator cannot start here ({why}): NBA_ENV=local, DuckDB instead")
+            nba_env = "local"
+    layout = Layout(args.root, Settings(nba_env=nba_env, durable=True))
     if args.action == "status":
         for name in Layout.PROCESSES:
             recorded = layout.recorded(name)
