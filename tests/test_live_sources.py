@@ -453,6 +453,36 @@ def test_a_record_missing_a_documented_field_is_named(live, bdl_api, odds_api):
         live.prop_lines(DAY)
 
 
+def test_yes_no_markets_land_without_a_line(live, odds_api):
+    """Double/triple-double: Yes as over_odds, No as under_odds, no line; one row per player and book."""
+    odds = recorded(f"odds_api/event_odds_{OKC_EVENT}.json")
+    yes_no = {
+        "key": "player_double_double",
+        "last_update": "2025-11-02T16:58:41Z",
+        "outcomes": [
+            {"name": "Yes", "description": "Zion Williamson", "price": 240},
+            {"name": "No", "description": "Zion Williamson", "price": -330},
+            {"name": "Yes", "description": "Isaiah Hartenstein", "price": 105},
+        ],
+    }
+    odds["bookmakers"][0]["markets"].append(yes_no)
+    odds_api["odds"].side_effect = lambda request, event_id: httpx.Response(
+        200, json=odds if event_id == OKC_EVENT else recorded(f"odds_api/event_odds_{event_id}.json")
+    )
+    rows = window_validate(PROP_LINES, live.prop_lines(DAY).rows)
+    doubles = rows[rows["market"] == "player_double_double"].set_index("player_name")
+    assert len(doubles) == 2 and doubles["line"].isna().all()
+    assert (doubles.loc["Zion Williamson", "over_odds"], doubles.loc["Zion Williamson", "under_odds"]) == (240, -330)
+    assert pd.isna(doubles.loc["Isaiah Hartenstein", "under_odds"])
+
+    yes_no["outcomes"].append({"name": "Yes", "description": "Zion Williamson", "price": 250})
+    with pytest.raises(SourceError, match=r"outcome 3 of market 'player_double_double'.* repeats Yes"):
+        live.prop_lines(DAY)
+    yes_no["outcomes"][3] = {"name": "Maybe", "description": "Zion Williamson", "price": 250}
+    with pytest.raises(SourceError, match=r"is 'Maybe', expected Over/Under \(or Yes/No\)"):
+        live.prop_lines(DAY)
+
+
 def test_values_that_do_not_fit_are_named(live, bdl_api, odds_api):
     pages = [recorded("balldontlie/stats_2025-11-02_page1.json"), recorded("balldontlie/stats_2025-11-02_page2.json")]
     pages[0]["data"][0]["min"] = "thirty"

@@ -34,10 +34,16 @@ LINE_KEY = ["commence_time", "home_team_abbr", "away_team_abbr", "bookmaker", "m
 PRICES = ["over_odds", "under_odds"]
 
 
+@pytest.fixture(scope="module")
+def running():
+    with StandinServer(ARCHIVE, PREGAME) as server:
+        yield server
+
+
 @pytest.fixture
-def server():
-    with StandinServer(ARCHIVE, PREGAME) as running:
-        yield running
+def server(running):
+    running.reset(PREGAME)
+    return running
 
 
 @pytest.fixture
@@ -390,6 +396,21 @@ def test_the_budget_stops_before_any_billed_request_and_the_asset_writes_nothing
     assert landing.read_bytes() == landed
 
 
+def test_the_live_sources_can_follow_the_stand_ins_clock(server, monkeypatch):
+    """What staging's processes do: the environment from live_source_env(), no clock of their own."""
+    from resources.sources.live.source import live_source_from_env
+
+    for name, value in server.live_source_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NBA_REPLAY_NOW", raising=False)
+    live = live_source_from_env().process_config_and_initialize()
+    assert live.clock_url == f"{server.admin_url}/clock"
+    assert len(live.prop_lines(DAY).rows) == 5998  # 12:45 ET on the date, not the wall clock's today
+    server.clock.set(MORNING)
+    with pytest.raises(SourceError, match=r"lines of 2025-11-02 \(before today, 2025-11-03"):
+        live.prop_lines(DAY)
+
+
 def test_the_stand_in_runs_by_hand(tmp_path):
     env_file = tmp_path / "standin.env"
     process = subprocess.Popen(
@@ -412,7 +433,7 @@ def test_the_stand_in_runs_by_hand(tmp_path):
         first = process.stdout.readline()
         assert first.startswith("stand-in APIs on http://127.0.0.1:")
         url = first.split()[3]
-        exports = dict(process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(6))
+        exports = dict(process.stdout.readline().removeprefix("export ").strip().split("=", 1) for _ in range(7))
         assert exports["NBA_ODDS_API_URL"] == f"{url}/odds-api"
         assert exports["NBA_STANDIN_ADMIN_URL"] == f"{url}/_standin"
         assert dict(line.split("=", 1) for line in env_file.read_text().splitlines()) == exports

@@ -22,6 +22,7 @@ date is fetched.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +59,19 @@ def _utc_now() -> dt.datetime:
     return clock.now().astimezone(dt.UTC)
 
 
+def _clock_from(url: str, timeout: float) -> dt.datetime:
+    """Now, as the clock at `url` tells it (a stand-in's `/_standin/clock`: {"now_utc": ISO})."""
+    import httpx
+
+    from resources.sources.errors import SourceError
+
+    try:
+        value = httpx.get(url, timeout=timeout).raise_for_status().json()["now_utc"]
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as err:
+        raise SourceError(f"GET {url} (NBA_LIVE_CLOCK_URL) did not tell the time: {err}") from None
+
+
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -86,6 +100,11 @@ class LiveSource(NbaSource):
     odds_markets: str = Field(
         default=DEFAULT_ODDS_MARKETS,
         description="The Odds API player-prop market keys, comma-separated; one request per event asks for all.",
+    )
+    clock_url: str | None = Field(
+        default=None,
+        description="NBA_LIVE_CLOCK_URL: take now from this URL (a stand-in's /_standin/clock) instead "
+        "of the operations clock, so every process of a staging layout follows the simulated time.",
     )
     odds_daily_credit_budget: int | None = Field(
         default=1000,
@@ -197,7 +216,7 @@ class LiveSource(NbaSource):
             http=http,
             regions=regions,
             markets=markets,
-            now=self._now or _utc_now,
+            now=self._clock(),
             daily_credit_budget=self.odds_daily_credit_budget,
             credits_spent_before=int(self._credits_before.get(game_date, 0)),
         )
@@ -207,6 +226,13 @@ class LiveSource(NbaSource):
         finally:
             self._add_usage(source, http)
         return SourcePayload(_frame(rows, PROP_LINES.source_columns), source.notes)
+
+    def _clock(self) -> Callable[[], dt.datetime]:
+        if self._now is not None:
+            return self._now
+        if self.clock_url:
+            return functools.partial(_clock_from, self.clock_url, self.timeout_seconds)
+        return _utc_now
 
     def _add_usage(self, source, http) -> None:
         """Accumulates this run's Odds API use over its dates (the raw asset's metadata)."""
@@ -231,7 +257,8 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 def live_source_from_env() -> LiveSource:
     """The production live source: both keys from the environment, resolved when the run starts;
-    the base URLs from NBA_BALLDONTLIE_URL / NBA_ODDS_API_URL (the real APIs when unset) and the
+    the base URLs from NBA_BALLDONTLIE_URL / NBA_ODDS_API_URL (the real APIs when unset), the clock
+    from NBA_LIVE_CLOCK_URL when set (staging), and the
     daily credit budget from NBA_ODDS_DAILY_CREDIT_BUDGET (default 1000)."""
     budget = os.environ.get("NBA_ODDS_DAILY_CREDIT_BUDGET")
     return LiveSource(
@@ -239,5 +266,6 @@ def live_source_from_env() -> LiveSource:
         odds_api_key=EnvVar("ODDS_API_KEY"),
         balldontlie_base_url=os.environ.get("NBA_BALLDONTLIE_URL") or BALLDONTLIE_URL,
         odds_api_base_url=os.environ.get("NBA_ODDS_API_URL") or ODDS_API_URL,
+        clock_url=os.environ.get("NBA_LIVE_CLOCK_URL") or None,
         **({"odds_daily_credit_budget": int(budget)} if budget else {}),
     )

@@ -23,15 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = StandinServer(args.archive, args.now, port=args.port, publish_hour=args.publish_hour)
     server.clock.set(args.now, args.speed)
-    print(f"stand-in APIs on {server.url} (simulated now {server.clock.now().isoformat()})", flush=True)
     env = server.live_source_env() | {"NBA_STANDIN_ADMIN_URL": server.admin_url}
-    for name, value in env.items():
-        print(f"export {name}={value}", flush=True)
     if args.env_file:  # written whole, then renamed: a reader never sees half of it
         target = Path(args.env_file)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_text("".join(f"{name}={value}\n" for name, value in env.items()))
         temporary.replace(target)
+    # The env file exists before the first line is printed: a reader of stdout may read it then.
+    print(f"stand-in APIs on {server.url} (simulated now {server.clock.now().isoformat()})", flush=True)
+    for name, value in env.items():
+        print(f"export {name}={value}", flush=True)
     print(f"admin: {server.admin_url}/clock, {server.admin_url}/faults, {server.admin_url}/requests", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

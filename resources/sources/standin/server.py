@@ -114,6 +114,7 @@ class StandinServer:
             "NBA_ODDS_API_URL": self.odds_api_url,
             "BALLDONTLIE_API_KEY": self.keys["balldontlie"],
             "ODDS_API_KEY": self.keys["odds"],
+            "NBA_LIVE_CLOCK_URL": f"{self.admin_url}/clock",
         }
 
     def start(self) -> StandinServer:
@@ -139,6 +140,16 @@ class StandinServer:
             self._httpd.serve_forever()
         finally:
             self._httpd.server_close()
+
+    def reset(self, now: dt.datetime | str) -> None:
+        """Back to a fresh server at `now` (frozen): no faults, no request log, no credits used.
+        The archive's shaped dates are kept: a module-wide server reset per test is cheap."""
+        self.clock.set(now, speed=0.0)
+        self.faults.clear()
+        self.faults.applied.clear()
+        with self._lock:
+            self.requests.clear()
+            self.credits_used = 0
 
     # --- what tests read -----------------------------------------------------------------------
 
@@ -308,8 +319,7 @@ def _handler(server: StandinServer):
             entry["sim_time"] = server.clock.now().isoformat()
             fault = server.faults.take(api, sub) if method == "GET" else None
             if fault is not None:
-                entry["status"] = self._fault(fault, api)
-                server._record(entry)
+                self._fault(fault, api, entry)
                 return
             try:
                 if method != "GET":
@@ -324,22 +334,24 @@ def _handler(server: StandinServer):
             server._record(entry)
             self._send(status, body, headers)
 
-        def _fault(self, fault: FaultRule, api: str) -> int | str:
+        def _fault(self, fault: FaultRule, api: str, entry: dict) -> None:
             retry = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             if fault.kind == "timeout":
+                server._record({**entry, "status": "timeout"})  # logged now, not when the hold ends
                 server._stop.wait(fault.hold_seconds)  # longer than the client waits
                 self.close_connection = True
-                return "timeout"
+                return
             if fault.kind == "429":
+                status = 429
                 body = (
                     {"error": "Too many requests"}
                     if api == "balldontlie"
                     else {"message": "Too many requests", "error_code": "EXCEEDED_FREQ_LIMIT"}
                 )
-                self._send(429, body, retry)
-                return 429
-            self._send(fault.status, {"message": "stand-in server error"}, retry)
-            return fault.status
+            else:
+                status, body = fault.status, {"message": "stand-in server error"}
+            server._record({**entry, "status": status})
+            self._send(status, body, retry)
 
     return Handler
 
