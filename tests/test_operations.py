@@ -125,14 +125,16 @@ class GameDay:
         """One tick, as the daemon runs it: cursor kept; with `launch`, its run requests are run
         as that job."""
         sensor_def = self.pipeline.defs.get_sensor_def(name)
-        context = build_sensor_context(
+        # Opened as a context manager: a resource with a teardown (the DuckDB warehouse's) is
+        # initialized as a generator, which Dagster only allows inside one.
+        with build_sensor_context(
             instance=self.instance,
             cursor=self.cursors.get(name),
             resources=self.pipeline.resources,
             definitions=self.pipeline.defs,
-        )
-        result = sensor_def.evaluate_tick(context)
-        self.cursors[name] = result.cursor if result.cursor is not None else context.cursor
+        ) as context:
+            result = sensor_def.evaluate_tick(context)
+            self.cursors[name] = result.cursor if result.cursor is not None else context.cursor
         for request in (result.run_requests or []) if launch else []:
             self.run_job(launch, request)
         return result
