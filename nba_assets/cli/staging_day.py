@@ -435,8 +435,8 @@ def exported(landing_dir: Path, first: dt.date, last: dt.date) -> dict[str, int]
 
 
 def credits(instance, first: dt.date, last: dt.date) -> dict[str, float]:
-    """The Odds API credits per key of raw_prop_lines' metadata naming them, summed over the day's
-    materializations (the live source records the usage headers there)."""
+    """The Odds API credits of raw_prop_lines' metadata (the live source records the usage headers
+    there): `*_spent` summed over the days' materializations, the other counters as of the last."""
     from dagster import AssetKey, AssetRecordsFilter
 
     keys = [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
@@ -444,11 +444,12 @@ def credits(instance, first: dt.date, last: dt.date) -> dict[str, float]:
         AssetRecordsFilter(asset_key=AssetKey("raw_prop_lines"), asset_partitions=keys), limit=1000
     ).records
     totals: dict[str, float] = {}
-    for record in records:
+    for record in sorted(records, key=lambda r: r.storage_id):
         for key, value in record.asset_materialization.metadata.items():
             number = getattr(value, "value", None)
             if "credit" in key and isinstance(number, int | float) and not isinstance(number, bool):
-                totals[key] = totals.get(key, 0) + number
+                # Credits spent add up over the runs; the account's counters are as of the last run.
+                totals[key] = totals.get(key, 0) + number if key.endswith("_spent") else number
     return totals
 
 
