@@ -20,7 +20,7 @@ EMULATORS := .emulators
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay import test ui install clean benchmark ml-benchmark recover staging staging-stop
+.PHONY: run replay import test ui install clean benchmark ml-benchmark recover staging staging-stop staging-day
 
 run: replay ui
 
@@ -128,3 +128,13 @@ benchmark: $(VENV)/.bytecode $(MANIFEST)
 ml-benchmark: $(VENV)/.bytecode $(MANIFEST)
 	@$(COMPILE)
 	$(BIN)/python benchmarks/ml_backtest.py
+
+# Three simulated days of the schedules through the daemon of a staging layout of its own (PostgreSQL,
+# code server, daemon, webserver in .data/staging-day), the live sources over HTTP against the APIs'
+# stand-ins; started and stopped here (docs/staging-day.md). DATE: the first date; FAULTS=1 injects a
+# 429 storm, a 5xx and one late box score.
+DATE ?= 2025-11-12
+DAYS ?= 3
+staging-day: $(VENV)/.bytecode $(MANIFEST)
+	@$(COMPILE)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nba_assets.cli.staging_day --date $(DATE) --days $(DAYS) $(if $(FAULTS),--faults)

@@ -1,7 +1,8 @@
 """Resources per environment, chosen by one variable: NBA_ENV (hooli's pattern).
 
 `local` (default): DuckDB file + local landing folder + the replay archive, all under the project's
-git-ignored `.data/` (override with NBA_DATA_DIR, NBA_DUCKDB_PATH, NBA_REPLAY_ARCHIVE).
+git-ignored `.data/` (override with NBA_DATA_DIR, NBA_DUCKDB_PATH, NBA_REPLAY_ARCHIVE); NBA_SOURCE
+set chooses the source as in `prod` (`live`: the HTTP APIs, e.g. their stand-ins in a staging day).
 
 `prod`: BigQuery (`BigQueryWarehouse`, on dagster-gcp's `BigQueryResource`) + GCS
 (`GCSObjectStore`, on `GCSResource`) + the source chosen by NBA_SOURCE (`live`, the default: the
@@ -40,13 +41,18 @@ def _dbt(target: str, **variables: str):
 
 
 def alert_channel():
-    """Slack when SLACK_BOT_TOKEN is set (read through EnvVar, never stored), else the Dagster log."""
+    """Slack when SLACK_BOT_TOKEN is set (read through EnvVar, never stored), else the Dagster log.
+    SLACK_API_URL points the Slack client elsewhere (the staging day's local Slack stand-in)."""
     from dagster import EnvVar
 
-    from resources.alerts import AlertChannel
+    from resources.alerts import SLACK_API, AlertChannel
 
     token = EnvVar("SLACK_BOT_TOKEN") if os.environ.get("SLACK_BOT_TOKEN") else None
-    return AlertChannel(token=token, channel=os.environ.get("SLACK_CHANNEL", "#nba-props-alerts"))
+    return AlertChannel(
+        token=token,
+        channel=os.environ.get("SLACK_CHANNEL", "#nba-props-alerts"),
+        base_url=os.environ.get("SLACK_API_URL", SLACK_API),
+    )
 
 
 def local_resources(
@@ -68,7 +74,9 @@ def local_resources(
         "nba_source": (
             ReplaySource(archive_dir=str(archive_dir), now=os.environ.get("NBA_REPLAY_NOW") or None)
             if archive_dir
-            else ReplaySource.from_env()
+            # NBA_SOURCE=live: the HTTP APIs into the local warehouse (the staging day, against the
+            # APIs' stand-ins); unset, the replay archive.
+            else (prod_source() if os.environ.get("NBA_SOURCE") else ReplaySource.from_env())
         ),
         # dbt reads the file's path from NBA_DUCKDB_PATH (profiles.yml): one file for both.
         "dbt": _dbt("duckdb", NBA_DUCKDB_PATH=str(duckdb_path)),

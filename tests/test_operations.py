@@ -125,14 +125,16 @@ class GameDay:
         """One tick, as the daemon runs it: cursor kept; with `launch`, its run requests are run
         as that job."""
         sensor_def = self.pipeline.defs.get_sensor_def(name)
-        context = build_sensor_context(
+        # Opened as a context manager: a resource with a teardown (the DuckDB warehouse's) is
+        # initialized as a generator, which Dagster only allows inside one.
+        with build_sensor_context(
             instance=self.instance,
             cursor=self.cursors.get(name),
             resources=self.pipeline.resources,
             definitions=self.pipeline.defs,
-        )
-        result = sensor_def.evaluate_tick(context)
-        self.cursors[name] = result.cursor if result.cursor is not None else context.cursor
+        ) as context:
+            result = sensor_def.evaluate_tick(context)
+            self.cursors[name] = result.cursor if result.cursor is not None else context.cursor
         for request in (result.run_requests or []) if launch else []:
             self.run_job(launch, request)
         return result
@@ -288,3 +290,22 @@ def test_retries_stop_and_report_permanent_failure_once(game_day):
     assert len(permanent) == 1 and "Permanently failed" in permanent[0] and LATE_GAME in permanent[0]
     day.at("2025-11-03T08:00").sensor("late_box_scores")
     assert len(day.slack.messages) == before + 1  # reported once, not retried
+
+
+def test_a_date_whose_run_is_in_flight_is_looked_at_next_tick(game_day):
+    """A tick while a run of the date is in flight (the 06:00 run has loaded the final schedule but
+    not yet the box scores) does not re-request it, nor count an attempt; once the run ended it does."""
+    from dagster import DagsterRunStatus
+
+    day = game_day.at("2025-11-03T06:00")
+    day.schedule("morning_results_schedule", "morning_results", "2025-11-03T06:00")
+    run = day.instance.create_run_for_job(
+        job_def=day.pipeline.defs.resolve_job_def("morning_results"),
+        tags={"dagster/partition": DATE},
+        status=DagsterRunStatus.STARTED,
+    )
+    waiting = day.at("2025-11-03T07:00").sensor("late_box_scores")
+    assert not waiting.run_requests and f"a run of {DATE} is in flight" in waiting.skip_message
+    day.instance.report_run_failed(run)
+    (request,) = day.sensor("late_box_scores").run_requests
+    assert request.partition_key == DATE and request.tags["nba/late_box_scores_attempt"] == "1"

@@ -17,10 +17,22 @@ The sensor that evaluates it is defs/operations/automation.py.
 """
 
 import datetime as dt
+import os
 
 from dagster import AutomationCondition
 
 HEAL_LOOKBACK = dt.timedelta(days=3)
+# The simulated day (nba_assets/cli/staging_day.py) passes an hour of its clock in seconds: the
+# sensors that heal and alert (late_box_scores hourly, heal_late_data and failure_alerts every minute)
+# tick at most every NBA_SENSOR_SECONDS there. Read when the code location loads, like the partitions' end.
+SENSOR_SECONDS_VARIABLE = "NBA_SENSOR_SECONDS"
+
+
+def sensor_interval(default_seconds: int) -> int:
+    """A sensor's minimum interval: `default_seconds`, or NBA_SENSOR_SECONDS when that is shorter."""
+    configured = os.environ.get(SENSOR_SECONDS_VARIABLE)
+    return min(default_seconds, int(configured)) if configured else default_seconds
+
 
 # The results side of a date: what a late box score changes.
 HEALED_ASSETS = frozenset(

@@ -20,6 +20,7 @@ from dagster import (
     sensor,
 )
 
+from nba_assets.lib.automation import sensor_interval
 from resources.alerts import AlertChannel
 
 # Records read per check and runs per tick: more than a season backfill's partitions of one check.
@@ -96,7 +97,7 @@ def _run_failures(context: SensorEvaluationContext, cursor: dict) -> list[str]:
 
 @sensor(
     name="failure_alerts",
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval(60),
     default_status=DefaultSensorStatus.RUNNING,
     description="Sends every failed asset check (WARN and ERROR, blocking or not) and every failed "
     "run to Slack (SLACK_BOT_TOKEN set) or to the Dagster log, each exactly once.",

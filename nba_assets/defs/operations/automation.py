@@ -5,11 +5,13 @@ decorator, the dbt translator)."""
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus
 
-# Evaluates the assets' conditions every minute.
+from nba_assets.lib.automation import sensor_interval
+
+# Evaluates the assets' conditions every minute (NBA_SENSOR_SECONDS: the simulated day's interval).
 heal_late_data_sensor = AutomationConditionSensorDefinition(
     "heal_late_data",
     target=AssetSelection.all(),
     default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval(60),
     description="Evaluates the assets' automation conditions: a late box score re-grades its date.",
 )

@@ -15,19 +15,40 @@ from dagster import (
     AssetKey,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
 
+from nba_assets.defs.operations.health import UNFINISHED
 from nba_assets.lib import box_scores, clock
+from nba_assets.lib.automation import sensor_interval
 from nba_assets.lib.partitions import daily_partitions
 from resources.alerts import AlertChannel
 from resources.interfaces import Warehouse
 
 LOOKBACK_DAYS = 3
 MAX_ATTEMPTS = 12
+
+
+def dates_in_flight(instance) -> set[str]:
+    """Dates (partition keys) of the runs not finished: their partition, or every date of their range.
+    Such a date is looked at again next tick: the 06:00 run loads the final schedule a step before
+    the box scores, and a tick in between saw every game missing and re-requested the date while
+    its own run was loading it."""
+    busy: set[str] = set()
+    for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED)):
+        first = run.tags.get("dagster/asset_partition_range_start") or run.tags.get("dagster/partition")
+        last = run.tags.get("dagster/asset_partition_range_end") or first
+        if not first:
+            continue
+        day, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+        while day <= end:
+            busy.add(day.isoformat())
+            day += dt.timedelta(days=1)
+    return busy
 
 
 def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date) -> dict[str, list[str]]:
@@ -44,7 +65,7 @@ def games_missing_box_scores(warehouse: Warehouse, first: dt.date, last: dt.date
 
 @sensor(
     name="late_box_scores",
-    minimum_interval_seconds=3600,
+    minimum_interval_seconds=sensor_interval(3600),
     default_status=DefaultSensorStatus.RUNNING,
     asset_selection=[AssetKey("raw_player_boxscores")],
     description=f"Hourly: re-requests raw_player_boxscores for dates of the last {LOOKBACK_DAYS} "
@@ -61,9 +82,10 @@ def late_box_scores(context: SensorEvaluationContext, warehouse: Warehouse, aler
     state = json.loads(context.cursor) if context.cursor else {}
     attempts, given_up = state.get("attempts", {}), set(state.get("given_up", []))
     known = set(daily_partitions.get_partition_keys())
+    busy = dates_in_flight(context.instance) if missing else set()
     requests = []
     for date, games in missing.items():
-        if date in given_up or date not in known:
+        if date in given_up or date not in known or date in busy:
             continue
         if attempts.get(date, 0) >= MAX_ATTEMPTS:
             alerts.send(
@@ -87,7 +109,10 @@ def late_box_scores(context: SensorEvaluationContext, warehouse: Warehouse, aler
     cursor = json.dumps({"attempts": attempts, "given_up": sorted(given_up & set(missing))})
     if not requests:
         context.update_cursor(cursor)
+        waiting = sorted(set(missing) & busy)
         return SkipReason(
-            f"No late box scores to retry ({len(missing)} dates missing games, {len(given_up)} given up)."
+            f"No late box scores to retry ({len(missing)} dates missing games, {len(given_up)} given up"
+            + (f"; a run of {', '.join(waiting)} is in flight: looked at again next tick" if waiting else "")
+            + ")."
         )
     return SensorResult(run_requests=requests, cursor=cursor)
