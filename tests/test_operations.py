@@ -69,16 +69,23 @@ def test_schedules_request_the_right_partitions():
     pregame_keys = defs.resolve_job_def("pregame_predictions").asset_layer.selected_asset_keys
     assert {
         AssetKey("raw_player_boxscores"),
-        AssetKey("prediction_accuracy"),
+        AssetKey("market_prop_accuracy"),
+        AssetKey("grading_coverage_daily"),
         AssetKey("daily_health_summary"),
     } <= morning_keys
-    assert AssetKey("player_prop_predictions") not in morning_keys
+    assert AssetKey("market_prop_predictions") not in morning_keys
     assert {
         AssetKey("raw_prop_lines"),
-        AssetKey("ml_feature_store"),
-        AssetKey("player_prop_predictions"),
+        AssetKey("market_lines_consensus"),
+        AssetKey("player_market_features"),
+        AssetKey("market_models"),
+        AssetKey("market_prop_predictions"),
+        AssetKey("best_bets"),
     } <= pregame_keys
-    assert AssetKey("raw_player_boxscores") not in pregame_keys
+    # Pre-game: nothing of the results side (no box scores, no grading of a day not yet played).
+    assert not pregame_keys & {
+        AssetKey(name) for name in ("raw_player_boxscores", "player_game_summary", "market_prop_accuracy")
+    }
 
 
 class GameDay:
@@ -166,7 +173,7 @@ class GameDay:
         frame = self.pipeline.query(
             # Players without a known team (no earlier game in this short history) stay PENDING.
             "SELECT team_abbr IN ('MIA', 'LAL') AS late_game, result, count(*) AS n "
-            f"FROM nba_grading.prediction_accuracy WHERE game_date = DATE '{DATE}' AND line IS NOT NULL "
+            f"FROM nba_grading.market_prop_accuracy WHERE game_date = DATE '{DATE}' AND line IS NOT NULL "
             "AND team_abbr IS NOT NULL GROUP BY ALL"
         )
         return {(bool(r.late_game), r.result): int(r.n) for r in frame.itertuples()}
@@ -197,7 +204,7 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     day.at(f"{DATE}T13:10").schedule("pregame_schedule", "pregame_predictions", f"{DATE}T12:45")
     lines = day.pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")
     predictions = day.pipeline.query(
-        f"SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = DATE '{DATE}'"
+        f"SELECT count(*) AS n FROM nba_predictions.market_prop_predictions WHERE game_date = DATE '{DATE}'"
     )
     assert lines["n"].iloc[0] > 1000 and predictions["n"].iloc[0] > 100
     assert (
@@ -237,7 +244,7 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     assert request.partition_key == DATE and LATE_GAME in request.tags["nba/missing_games"]
     day.run_job("daily_pipeline", request, selection=[AssetKey("raw_player_boxscores")])
     # The retry re-materialized the date (without the game): the results side re-ran, unchanged.
-    assert "prediction_accuracy" in day.automation("2025-11-03T07:05")
+    assert "market_prop_accuracy" in day.automation("2025-11-03T07:05")
     assert day.grading().get((True, "PENDING"), 0) > 0
 
     # 08:00: the game has arrived in the source. The next retry loads it, and the automation
@@ -252,7 +259,6 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
         name: [DATE]
         for name in (
             "player_game_summary",
-            "prediction_accuracy",
             "market_prop_accuracy",
             "grading_coverage_daily",
             "export_results",

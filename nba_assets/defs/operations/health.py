@@ -1,7 +1,7 @@
 """daily_health_summary: the seed's morning health report, as an asset.
 
 For the 3 game dates ending at the partition: box-score coverage (final games with box scores for
-both teams), feature availability (points lines whose player has a feature row), grading coverage,
+both teams), feature availability (lines of every market whose player has a feature row), grading coverage,
 and the failed checks and late assets recorded in the last 72 hours. Shown as Markdown metadata in
 the UI and sent to Slack when a bot token is configured.
 """
@@ -54,9 +54,9 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
     features = warehouse.query(
         f"""
         SELECT l.game_date, count(*) AS players_with_lines, count(f.player_lookup) AS players_with_features
-        FROM {rel(*tables.PROP_LINES_CONSENSUS)} l
-        LEFT JOIN {rel(*tables.ML_FEATURE_STORE)} f
-            ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup
+        FROM {rel(*tables.MARKET_LINES_CONSENSUS)} l
+        LEFT JOIN {rel(*tables.PLAYER_MARKET_FEATURES)} f
+            ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup AND f.market = l.market
         WHERE l.game_date >= ? AND l.game_date <= ?
         GROUP BY l.game_date
         """,
@@ -146,7 +146,7 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
 
 
 @asset(
-    deps=["raw_player_boxscores", "ml_feature_store", "grading_coverage_daily"],
+    deps=["raw_player_boxscores", "player_market_features", "grading_coverage_daily"],
     description=f"Markdown health report for the {DAYS} dates ending at the partition: box-score, "
     "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
     **partitioned("operations", {"duckdb", "slack"}),
