@@ -40,9 +40,18 @@ SLOW_MODULES = {
 }
 
 
+# Parametrized fixtures whose parameter starts an emulator (`request.getfixturevalue`).
+SLOW_PARAMETERS = {"bigquery", "gcs"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
+        params = set(map(str, getattr(getattr(item, "callspec", None), "params", {}).values()))
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.path.name in SLOW_MODULES
+            or SLOW_PARAMETERS & params
+        ):
             item.add_marker(pytest.mark.slow)
 
 
