@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DAYS = 3
+# grading_coverage_daily's statuses, worst first.
+COVERAGE_STATUSES = ("POOR", "ACCEPTABLE", "GOOD", "EXCELLENT")
 CHECK_HOURS = 72
 FRESHNESS_CHECKS = {d.check_name for d in DEADLINES}
 
@@ -62,11 +64,20 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
         """,
         [first, last],
     )
-    grading = warehouse.query(
-        f"SELECT game_date, gradable, graded, coverage_pct AS grading_coverage_pct, "
-        f"status AS grading_status FROM {rel(*tables.GRADING_COVERAGE_DAILY)} WHERE {window}",
+    per_market = warehouse.query(
+        f"SELECT game_date, gradable, graded, status FROM {rel(*tables.GRADING_COVERAGE_DAILY)} WHERE {window}",
         [first, last],
     )
+    # Per date over its markets: the totals, and the status of its worst market.
+    rank = {status: i for i, status in enumerate(COVERAGE_STATUSES)}
+    grading = (
+        per_market.assign(rank=per_market["status"].map(rank))
+        .groupby("game_date", as_index=False)
+        .agg(gradable=("gradable", "sum"), graded=("graded", "sum"), rank=("rank", "min"))
+    )
+    grading["grading_coverage_pct"] = (100.0 * grading["graded"] / grading["gradable"]).round(1)
+    grading["grading_status"] = [COVERAGE_STATUSES[int(i)] for i in grading["rank"]]
+    grading = grading.drop(columns="rank")
     days = pd.DataFrame({"game_date": pd.date_range(first, last, freq="D")})
     for part in (finals, features, grading):
         part["game_date"] = pd.to_datetime(part["game_date"])
