@@ -20,7 +20,7 @@ EMULATORS := .emulators
 PYTHON313 ?= $(firstword $(foreach p,$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null),$(shell $(p) -c 'import sys; print("$(p)" if sys.version_info[:2] == (3, 13) else "")' 2>/dev/null)))
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run replay import test ui install clean benchmark ml-benchmark recover staging staging-stop staging-day
+.PHONY: run replay import test test-fast ui install clean benchmark ml-benchmark recover staging staging-stop staging-day
 
 run: replay ui
 
@@ -61,6 +61,13 @@ test: $(VENV)/.bytecode $(MANIFEST) $(EMULATORS)/.installed
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest
+
+# The quick tier: every test not marked slow (tests/conftest.py), under 90 s; `make test` is the
+# whole suite and what CI runs.
+test-fast: $(VENV)/.bytecode $(MANIFEST)
+	@$(COMPILE)
+	$(BIN)/ruff check
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -m "not slow" -q
 
 install: $(VENV)/.bytecode
 
@@ -112,9 +119,10 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	mv dbt_project/target/$$scratch/manifest.json $@; \
 	rm -rf dbt_project/target/$$scratch
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+# The project's settings (dagster.yaml) plus the pooled storage in DAGSTER_HOME
+# (resources/instance/local_storage.yaml), composed by nba_assets/lib/instance_config.py.
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml resources/instance/local_storage.yaml $(VENV)/.installed
+	$(BIN)/python -m nba_assets.lib.instance_config $(DAGSTER_HOME)
 
 clean:
 	rm -rf $(DATA) dbt_project/target dbt_project/logs $(EMULATORS)

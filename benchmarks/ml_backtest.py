@@ -29,14 +29,16 @@ START, END = "2024-10-22", "2025-11-23"
 
 
 def main() -> None:
-    from nba_assets.defs.grading.backtest import systems_table
+    from nba_assets.defs.grading.edge_report import systems_table
     from nba_assets.defs.grading.market_backtest import table as market_table
 
     scratch = Path(tempfile.mkdtemp(prefix="nba-ml-bench-"))
     try:
         home = scratch / "dagster_home"
         home.mkdir()
-        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+        from nba_assets.lib.instance_config import write_instance_config
+
+        write_instance_config(home)
         env = dict(
             os.environ,
             DAGSTER_HOME=str(home),
@@ -52,8 +54,8 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         elapsed = time.monotonic() - started
-        result = json.loads((scratch / "data" / "backtest" / f"{END}.json").read_text())  # as of END
-        markets = json.loads((scratch / "data" / "backtest" / "markets" / f"{END}.json").read_text())
+        markets = json.loads((scratch / "data" / "backtest" / "markets" / f"{END}.json").read_text())  # as of END
+        result = markets["points_edge"]  # the points market's systems by |edge| bucket
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     dates = result["graded_dates"]
@@ -62,6 +64,7 @@ def main() -> None:
         f"with real lines ({dates['first']}..{dates['last']}); consensus line MAE "
         f"{result['line']['mae']:.3f}; run time {elapsed:.0f}s (whole replay, fresh folder)."
     )
+    print("Points market, by |edge| bucket:")
     print(systems_table(result))
     print(
         "\nEvery market against the de-vigged market (probabilities scored on P(over | no push); "

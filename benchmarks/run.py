@@ -101,7 +101,9 @@ def fresh_env(folder: Path, existing: bool = False) -> dict:
     home = folder / "dagster_home"
     if not existing:
         home.mkdir(parents=True)
-        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+        from nba_assets.lib.instance_config import write_instance_config
+
+        write_instance_config(home)
     env = dict(os.environ)
     env.update(
         {

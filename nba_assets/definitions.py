@@ -1,36 +1,17 @@
 """The code location: one `Definitions` for the whole graph (workspace.yaml, `dg list defs`).
 
-raw (Python) -> analytics + features (dbt) -> points model -> predictions in seven markets, best
-bets (Python) -> grading (dbt) -> exports (JSON) and the backtest reports. Every asset is
-partitioned by US-Eastern game date (the model of a date is its week's model): a range is one run.
-
-Dagster's project layout: every asset, check, job, schedule and sensor is a module-level object
-under `nba_assets/defs/` (one folder per phase, plus operations/ and jobs.py), collected by
-Dagster's defs-folder loader ([tool.dg] in pyproject.toml; `dg check defs`). Added here: the
-resources chosen by NBA_ENV and the in-process executor (the healing automation conditions are on
-the assets themselves: nba_assets/lib/automation.py). See docs/architecture.md.
+Every asset, check, job, schedule and sensor is a module-level object under `nba_assets/defs/`,
+collected by Dagster's defs-folder loader ([tool.dg] in pyproject.toml); added here: the resources
+NBA_ENV picks and the in-process executor. Importing this module changes nothing of the process.
+The graph and the layout: docs/architecture.md.
 """
 
-import gc
+import os
+import warnings
 
-# The cyclic collector is paused while the code location loads (dagster, dagster-dbt and dbt:
-# ~1M long-lived objects, almost none garbage; its passes were ~15% of the load) and restored as it
-# was at the end of this module: the process is left as it was found (nothing frozen).
-_collecting = gc.isenabled()
-gc.disable()
+from dagster import BetaWarning, ComponentTree, Definitions, PreviewWarning, in_process_executor
 
-import os  # noqa: E402
-import warnings  # noqa: E402
-
-from dagster import BetaWarning, ComponentTree, Definitions, PreviewWarning, in_process_executor  # noqa: E402
-
-# Used knowingly: single-run backfill policies, partitioned asset checks, partition mappings that
-# allow missing upstream weeks (beta/preview in Dagster 1.13). Their notices would print at every
-# load of the code location.
-warnings.filterwarnings("ignore", category=BetaWarning)
-warnings.filterwarnings("ignore", category=PreviewWarning)
-
-from nba_assets.lib.paths import PROJECT_ROOT  # noqa: E402
+from nba_assets.lib.paths import PROJECT_ROOT
 
 DEFS_FOLDER = PROJECT_ROOT / "nba_assets" / "defs"
 
@@ -39,8 +20,14 @@ def load_defs_folder() -> Definitions:
     """What `load_from_defs_folder(project_root=PROJECT_ROOT)` loads, without the library metadata
     its root adds (the JSON of every installed component type, for the UI's component browser):
     building that imports dagster-gcp's components, hence BigQuery's client and pandas, +1 s of
-    CPU at every load (docs/architecture.md, "Load time")."""
-    return ComponentTree.for_project(path_within_project=PROJECT_ROOT).build_defs(DEFS_FOLDER)
+    CPU at every load (docs/architecture.md, "Load time").
+
+    Used knowingly: single-run backfill policies, partitioned asset checks (beta/preview in Dagster
+    1.13); their notices are silenced while the modules load, not for the whole process."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        warnings.simplefilter("ignore", PreviewWarning)
+        return ComponentTree.for_project(path_within_project=PROJECT_ROOT).build_defs(DEFS_FOLDER)
 
 
 def build_definitions(resources: dict) -> Definitions:
@@ -60,6 +47,3 @@ def _resources() -> dict:
 
 
 defs = build_definitions(_resources())
-
-if _collecting:
-    gc.enable()

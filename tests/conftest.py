@@ -24,6 +24,37 @@ if not MANIFEST.exists():  # `make test` prepares it; plain `pytest` may not hav
         check=True,
     )
 
+# The quick tier (`make test-fast`: pytest -m "not slow") leaves out every test marked `slow`: the
+# ones that use a replayed pipeline or an emulator (found from their fixtures, so a new test that
+# uses them is slow by itself), the modules whose tests build and run pipelines or processes of
+# their own, and tests marked by hand (`@pytest.mark.slow`). A new module is in the quick tier
+# unless one of these applies: mark it when its tests run the pipeline.
+SLOW_FIXTURES = {"replayed", "bigquery_emulator", "gcs_emulator", "game_day", "ui_and_replay"}
+SLOW_MODULES = {
+    "test_bad_input.py",  # pipelines on archive slices of their own
+    "test_crash_safety.py",  # processes killed mid-run
+    "test_ui_backfill.py",  # dagster dev and the daemon
+    "test_operations.py",  # a game day walked through the sensors
+    "test_architecture.py",  # import-linter on copies of the tree
+    "test_bigquery_sql.py",  # dbt compile for the BigQuery target
+}
+
+
+# Parametrized fixtures whose parameter starts an emulator (`request.getfixturevalue`).
+SLOW_PARAMETERS = {"bigquery", "gcs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = set(map(str, getattr(getattr(item, "callspec", None), "params", {}).values()))
+        if (
+            SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.path.name in SLOW_MODULES
+            or SLOW_PARAMETERS & params
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 BOX_FILE = "boxscores/player_game_logs_2025_26.csv.gz"
 CALENDAR_FILE = "schedule/calendar_2025_26_partial.csv.gz"
 PROPS_FILE = "props/oddsapi_player_props_2025-10-21_to_2025-11-23.csv.gz"

@@ -125,7 +125,7 @@ def test_one_missing_game_warns_and_leaves_its_predictions_pending(tmp_path):
     # The other games are graded; MIA and LAL players wait for their box score, not VOID.
     results = pipeline.query(
         "SELECT team_abbr IN ('MIA', 'LAL') AS late, result, count(*) AS n "
-        f"FROM nba_grading.prediction_accuracy WHERE line IS NOT NULL AND game_date = DATE '{DATE}' "
+        f"FROM nba_grading.market_prop_accuracy WHERE line IS NOT NULL AND game_date = DATE '{DATE}' "
         "GROUP BY ALL"
     )
     late = results[results["late"]]
@@ -150,9 +150,9 @@ def test_circuit_breaker_halts_downstream_and_names_the_games(tmp_path):
     assert "raw_player_boxscores" in materialized
     assert not materialized & {
         "player_game_summary",
-        "ml_feature_store",
-        "player_prop_predictions",
-        "prediction_accuracy",
+        "player_market_features",
+        "market_prop_predictions",
+        "market_prop_accuracy",
     }
 
     # The alert names the games; the failed run is alerted too; each once.

@@ -29,17 +29,13 @@ TABLES = [
     *[(RAW_SCHEMA, raw.name, list(raw.key)) for raw in RAW_TABLES],  # keys: the raw contract
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
-    ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),
     ("nba_analytics", "market_lines_consensus", ["game_date", "player_lookup", "market"]),
-    ("nba_features", "ml_feature_store", ["game_date", "player_lookup"]),
     ("nba_features", "player_market_features", ["game_date", "player_lookup", "market"]),
-    ("nba_predictions", "player_prop_predictions", ["game_date", "player_lookup", "system_id"]),
     ("nba_predictions", "market_prop_predictions", ["game_date", "player_lookup", "market", "system_id"]),
     ("nba_predictions", "best_bets", ["game_date", "rank"]),
     ("nba_predictions", "best_bets_gate", ["game_date", "system_id", "market"]),
-    ("nba_grading", "prediction_accuracy", ["game_date", "player_lookup", "system_id"]),
     ("nba_grading", "market_prop_accuracy", ["game_date", "player_lookup", "market", "system_id"]),
-    ("nba_grading", "grading_coverage_daily", ["game_date"]),
+    ("nba_grading", "grading_coverage_daily", ["game_date", "market"]),
 ]
 
 
@@ -96,10 +92,10 @@ def test_every_bigquery_job_carries_labels_and_a_byte_limit(on_bigquery):
     dbt = [job for job in jobs if "dbt_invocation_id" in job["labels"]]
     python = [job for job in jobs if "dbt_invocation_id" not in job["labels"]]
     # dbt's jobs name the model they build; Python's the asset (or check) of their step.
-    assert {"player_game_summary", "ml_feature_store", "prediction_accuracy"} <= {
+    assert {"player_game_summary", "player_market_features", "market_prop_accuracy"} <= {
         job["labels"]["dagster_asset"] for job in dbt
     }
-    assert {label_value("raw_prop_lines"), "points_model"} <= {job["labels"]["dagster_asset"] for job in python}
+    assert {label_value("raw_prop_lines"), "market_models"} <= {job["labels"]["dagster_asset"] for job in python}
     assert {job["kind"] for job in python} == {"query", "load"}
     assert len(dbt) > 20 and len(python) > 20
     # A data test's job is labelled with the model it tests.
@@ -132,9 +128,8 @@ def test_every_phase_ran_and_every_check_passed(on_bigquery):
         "unique_keys",
         "line_match_rate",
         "grading_coverage",
-        "features_before_game_date",
         "market_features_before_game_date",
-        "training_before_week",
+        "market_training_before_week",
     ):
         assert evaluations[name].passed, (name, evaluations[name].description)
     materialized = {
@@ -142,16 +137,13 @@ def test_every_phase_ran_and_every_check_passed(on_bigquery):
     }
     assert {
         "raw_prop_lines",
-        "ml_feature_store",
         "player_market_features",
         "market_prop_predictions",
         "market_prop_accuracy",
-        "points_model",
-        "player_prop_predictions",
+        "market_models",
         "best_bets",
-        "prediction_accuracy",
         "export_results",
-        "backtest_report",
+        "market_backtest_report",
     } <= materialized
 
 
@@ -172,16 +164,17 @@ def test_known_values_on_bigquery(on_bigquery):
     w = on_bigquery.warehouse
     sga = on_bigquery.query(
         f"SELECT g.game_date, g.points, c.consensus_line FROM {w.relation('nba_analytics', 'player_game_summary')} g "
-        f"JOIN {w.relation('nba_analytics', 'prop_lines_consensus')} c USING (game_date, player_lookup) "
-        "WHERE g.player_lookup = ? AND g.game_date BETWEEN ? AND ? ORDER BY 1",
+        f"JOIN {w.relation('nba_analytics', 'market_lines_consensus')} c USING (game_date, player_lookup) "
+        "WHERE c.market = 'points' AND g.player_lookup = ? AND g.game_date BETWEEN ? AND ? ORDER BY 1",
         ["shaigilgeousalexander", pd.Timestamp("2025-11-02").date(), pd.Timestamp("2025-11-04").date()],
     )
     assert sga["points"].tolist() == [30, 30] and sga["consensus_line"].tolist() == [31.5, 31.5]
     jokic = on_bigquery.query(
-        f"SELECT actual_points, line, result FROM {w.relation('nba_grading', 'prediction_accuracy')} "
-        "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' AND system_id = 'moving_average_v1'"
+        f"SELECT actual_value, line, result FROM {w.relation('nba_grading', 'market_prop_accuracy')} "
+        "WHERE player_lookup = 'nikolajokic' AND game_date = DATE '2025-11-03' AND system_id = 'moving_average_v1' "
+        "AND market = 'points'"
     )
-    assert jokic["actual_points"].tolist() == [34] and jokic["line"].tolist() == [24.5]
+    assert jokic["actual_value"].tolist() == [34] and jokic["line"].tolist() == [24.5]
     assert jokic["result"].iloc[0] in ("WIN", "LOSS")
 
 
@@ -225,11 +218,13 @@ def test_objects_in_gcs_equal_the_local_files(on_bigquery, replayed):
         else:
             assert store.get_bytes(key) == (local / key).read_bytes(), key
     for week in ("2025-10-27", "2025-11-03"):
-        assert store.exists(f"models/points_model/{week}.pkl")
+        assert store.exists(f"models/market_models/{week}.pkl")
     performance = json.loads(store.get_bytes("v1/systems/performance.json"))
-    # Graded dates where every system predicted: the ML system starts with the week of 10-27.
-    assert performance["graded_dates"] == {"first": "2025-10-27", "last": LAST, "count": 9}
-    assert {s["system_id"] for s in performance["systems"]} == {"moving_average_v1", "ml_points_v1"}
+    # Graded dates where every points system predicted, as on DuckDB.
+    local_performance = json.loads((local / "v1/systems/performance.json").read_bytes())
+    assert performance["graded_dates"] == local_performance["graded_dates"]
+    assert performance["graded_dates"]["last"] == LAST and performance["graded_dates"]["count"] > 3
+    assert {s["system_id"] for s in performance["systems"]} == {"moving_average_v1", "ml_market_v1"}
 
 
 def test_bigquery_tables_are_partitioned_by_date_and_clustered(on_bigquery):

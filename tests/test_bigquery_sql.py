@@ -88,9 +88,6 @@ def test_every_compiled_model_and_test_parses_as_bigquery(compiled):
     assert {n["name"] for n in models} == {
         "player_game_summary",
         "team_game_summary",
-        "prop_lines_consensus",
-        "ml_feature_store",
-        "prediction_accuracy",
         "grading_coverage_daily",
         "market_lines_consensus",
         "player_market_features",

@@ -33,8 +33,8 @@ WINDOW = ("2025-11-08", "2025-11-14")
 PHASES = {
     "raw load": "raw_player_boxscores",
     "dbt analytics and features": "dbt_analytics_and_features",
-    "model training": "points_model",
-    "predictions": "player_prop_predictions",
+    "model training": "market_models",
+    "predictions": "market_prop_predictions",
     "dbt grading": "dbt_grading",
     "exports": "export_predictions",
 }
@@ -43,9 +43,9 @@ KEYS = {
     "nba_raw.player_boxscores": ["game_id", "player_lookup"],
     "nba_raw.schedule": ["game_id"],
     "nba_analytics.player_game_summary": ["game_date", "player_lookup"],
-    "nba_features.ml_feature_store": ["game_date", "player_lookup"],
-    "nba_predictions.player_prop_predictions": ["game_date", "player_lookup", "system_id"],
-    "nba_grading.prediction_accuracy": ["game_date", "player_lookup", "system_id"],
+    "nba_features.player_market_features": ["game_date", "player_lookup", "market"],
+    "nba_predictions.market_prop_predictions": ["game_date", "player_lookup", "market", "system_id"],
+    "nba_grading.market_prop_accuracy": ["game_date", "player_lookup", "market", "system_id"],
 }
 IN_FLIGHT = {"NOT_STARTED", "QUEUED", "STARTING", "STARTED", "CANCELING"}
 # Liveness bounds (not performance figures): a replay of 7 dates takes ~15 s on 2 busy cores.
@@ -63,7 +63,9 @@ class Folder:
 
     def prepare(self):
         self.home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / "dagster.yaml", self.home / "dagster.yaml")
+        from nba_assets.lib.instance_config import write_instance_config
+
+        write_instance_config(self.home)
         return self
 
     def copy_to(self, root: Path) -> "Folder":

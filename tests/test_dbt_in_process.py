@@ -12,9 +12,9 @@ WINDOW_SQL = "game_date BETWEEN DATE '2025-11-02' AND DATE '2025-11-04'"
 
 def _grading_rows(pipeline):
     return pipeline.query(
-        "SELECT game_date, player_lookup, system_id, result, absolute_error "
-        f"FROM nba_grading.prediction_accuracy WHERE {WINDOW_SQL} "
-        "ORDER BY game_date, player_lookup, system_id"
+        "SELECT game_date, player_lookup, market, system_id, result, absolute_error "
+        f"FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} "
+        "ORDER BY game_date, player_lookup, market, system_id"
     )
 
 
@@ -39,7 +39,7 @@ def test_subprocess_dbt_builds_the_same_rows(replayed):
     replayed._point_dbt_here()
     result = defs.resolve_job_def("daily_pipeline").execute_in_process(
         instance=replayed.instance,
-        asset_selection=_keys("prediction_accuracy", "grading_coverage_daily"),
+        asset_selection=_keys("market_prop_accuracy", "grading_coverage_daily"),
         tags={"dagster/asset_partition_range_start": "2025-11-02", "dagster/asset_partition_range_end": "2025-11-04"},
     )
     assert result.success
@@ -60,12 +60,12 @@ def test_a_failing_model_fails_the_step_naming_it_and_keeps_the_rows(replayed, m
     result = replayed.defs.resolve_job_def("daily_pipeline").execute_in_process(
         instance=replayed.instance,
         raise_on_error=False,
-        asset_selection=_keys("prediction_accuracy", "grading_coverage_daily"),
+        asset_selection=_keys("market_prop_accuracy", "grading_coverage_daily"),
         tags={"dagster/asset_partition_range_start": "2025-11-04", "dagster/asset_partition_range_end": "2025-11-04"},
     )
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error.to_string()
-    assert "prediction_accuracy" in failure and "not-a-date" in failure
+    assert "market_prop_accuracy" in failure and "not-a-date" in failure
     assert _grading_rows(replayed).equals(before)
 
 

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, BackfillPolicy
 
 from nba_assets.definitions import defs
@@ -79,7 +80,6 @@ def test_operations_are_listed_and_running_by_default():
     assert healed == {
         "player_game_summary",
         "team_game_summary",
-        "prediction_accuracy",
         "market_prop_accuracy",
         "grading_coverage_daily",
         "export_results",
@@ -88,11 +88,11 @@ def test_operations_are_listed_and_running_by_default():
 
 def test_lineage_runs_raw_to_grading():
     graph = defs.resolve_asset_graph()
-    upstream_of_grading = graph.upstream_key_iterator(AssetKey("prediction_accuracy"))
-    assert {AssetKey("player_prop_predictions"), AssetKey("player_game_summary")} <= set(upstream_of_grading)
-    assert AssetKey("ml_feature_store") in graph.get(AssetKey("player_prop_predictions")).parent_keys
+    upstream_of_grading = graph.upstream_key_iterator(AssetKey("market_prop_accuracy"))
+    assert {AssetKey("market_prop_predictions"), AssetKey("player_game_summary")} <= set(upstream_of_grading)
+    assert AssetKey("market_models") in graph.get(AssetKey("market_prop_predictions")).parent_keys
     assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("player_game_summary")).parent_keys
-    assert AssetKey("player_aliases") in graph.get(AssetKey("prop_lines_consensus")).parent_keys
+    assert AssetKey("player_aliases") in graph.get(AssetKey("market_lines_consensus")).parent_keys
     # Every market: lines -> features -> predictions -> grading -> the gated best bets.
     assert AssetKey("player_market_features") in graph.get(AssetKey("market_prop_predictions")).parent_keys
     assert {AssetKey("market_prop_predictions"), AssetKey("market_prop_accuracy")} <= graph.get(
@@ -130,34 +130,115 @@ def test_sources_retry_with_backoff_and_jitter_and_runs_retry_on_crashes():
     assert config["run_retries"] == {"enabled": True, "max_retries": 2, "retry_on_asset_or_op_failure": False}
 
 
-def test_dg_checks_and_lists_the_definitions(tmp_path):
-    """The project loads the way Dagster's own tools load it: `dg check defs` validates the defs
-    folder and the code location ([tool.dg] in pyproject.toml), `dg list defs` lists what it holds."""
-    import json
-    import os
-    import subprocess
+def clean_environment(home: Path) -> dict:
+    """What a user's shell has after `make run`'s install, nothing exported by us: the venv's bin on
+    PATH (an activated venv), a home folder; no DAGSTER_HOME, no NBA_* variable."""
     import sys
 
     bin_dir = Path(sys.executable).parent
-    (tmp_path / "dagster.yaml").write_text("")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(tmp_path),
-        "VIRTUAL_ENV": str(bin_dir.parent),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
+    return {"PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "NO_COLOR": "1", "LANG": "C.UTF-8"}
+
+
+@pytest.mark.slow
+def test_dg_checks_and_lists_the_definitions(tmp_path):
+    """The project loads the way Dagster's own tools load it, typed in the project folder with no
+    variable exported: `dg check defs` validates the defs folder and the code location ([tool.dg]
+    in pyproject.toml), `dg list defs` lists what it holds (dagster.yaml reads no environment)."""
+    import json
+    import subprocess
+
+    env = clean_environment(tmp_path)
     root = Path(__file__).resolve().parent.parent
-    checked = subprocess.run([str(bin_dir / "dg"), "check", "defs"], cwd=root, env=env, capture_output=True, text=True)
+    checked = subprocess.run(["dg", "check", "defs"], cwd=root, env=env, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     assert "All definitions loaded successfully" in checked.stdout + checked.stderr
-    listed = subprocess.run(
-        [str(bin_dir / "dg"), "list", "defs", "--json"], cwd=root, env=env, capture_output=True, text=True
-    )
+    listed = subprocess.run(["dg", "list", "defs", "--json"], cwd=root, env=env, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr[-3000:]
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()
-    assert counts["assets"] == 25 == len(graph.materializable_asset_keys)
-    assert counts["asset_checks"] == 63 == len(graph.asset_check_keys)
+    assert counts["assets"] == 19 == len(graph.materializable_asset_keys)
+    assert counts["asset_checks"] == 50 == len(graph.asset_check_keys)
     assert counts["jobs"] == 8 and counts["schedules"] == 3 and counts["sensors"] == 5
     assert counts["resources"] == 5
+
+
+@pytest.mark.slow
+def test_dg_dev_serves_the_project_with_no_variable_exported(tmp_path):
+    """`dg dev` typed in the project folder, nothing exported: Dagster's temporary instance (with the
+    project's dagster.yaml) starts, the webserver answers and the code location loads."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:  # a free port, asked of the OS
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    log = (tmp_path / "dg-dev.log").open("w")
+    process = subprocess.Popen(
+        ["dg", "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=root,
+        env=clean_environment(tmp_path),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its webserver, daemon and code server: one process group to stop
+    )
+    query = json.dumps(
+        {
+            "query": "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus "
+            "locationOrLoadError { __typename } } } } }"
+        }
+    ).encode()
+    entries = None
+    try:
+        deadline = time.monotonic() + 600  # a liveness bound on a busy 2-core machine, not a figure
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    entries = json.loads(response.read())["data"]["workspaceOrError"]["locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    break
+            except OSError:
+                pass
+            time.sleep(2)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C: dagster dev removes its temporary home
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+    output = (tmp_path / "dg-dev.log").read_text()
+    assert entries, output[-3000:]
+    assert [(e["name"], e["locationOrLoadError"]["__typename"]) for e in entries] == [
+        ("nba_assets", "RepositoryLocation")
+    ], output[-3000:]
+    assert "is not set" not in output, output[-3000:]  # no variable was needed
+
+
+def test_importing_the_code_location_leaves_the_process_as_it_was():
+    """Nothing changes the process at import (the collector, its thresholds and frozen objects, our
+    warning filters): where a process starts decides those (the replay CLI pauses the collector
+    while it loads the code location). Checked in a new interpreter, as a code server starts."""
+    import subprocess
+    import sys
+
+    code = (
+        "import gc, warnings, dagster\n"
+        "state = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())\n"
+        "filters = list(warnings.filters)\n"
+        "import nba_assets.definitions\n"
+        "added = [f for f in warnings.filters if f not in filters and 'dagster' in repr(f[2])]\n"
+        "assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == state, state\n"
+        "assert not added, added\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]

@@ -1,7 +1,6 @@
 """The instance storage of dagster.yaml (resources/instance/storage.py) records what Dagster's default
 SQLite storage records: the same scenario runs on both and every answer the UI relies on is compared."""
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -69,7 +68,9 @@ def instance_at(home: Path, project_config: bool) -> DagsterInstance:
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     if project_config:
-        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+        from nba_assets.lib.instance_config import write_instance_config
+
+        write_instance_config(home)
     else:
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return DagsterInstance.from_config(str(home))
@@ -109,7 +110,7 @@ def scenario(instance: DagsterInstance) -> dict:
 def test_project_instance_uses_the_pooled_event_log(tmp_path):
     instance = instance_at(tmp_path / "home", project_config=True)
     assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
-    assert yaml.safe_load((ROOT / "dagster.yaml").read_text())["storage"]["custom"]["class"] == (
+    assert yaml.safe_load((tmp_path / "home" / "dagster.yaml").read_text())["storage"]["custom"]["class"] == (
         LocalSqliteStorage.__name__
     )
 

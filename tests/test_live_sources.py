@@ -622,6 +622,6 @@ def test_live_rows_flow_through_the_raw_assets_and_dbt_like_replayed_rows(
     pd.testing.assert_frame_equal(warehouse.query(sql), replayed.query(sql), check_dtype=False)
 
     # Lines name the same players as the replayed lines do (aliases applied alike).
-    sql = "SELECT player_lookup FROM nba_analytics.prop_lines_consensus WHERE game_date = '2025-11-02'"
+    sql = "SELECT DISTINCT player_lookup FROM nba_analytics.market_lines_consensus WHERE game_date = '2025-11-02'"
     live_lined = set(warehouse.query(sql)["player_lookup"])
     assert len(live_lined) > 100 and live_lined <= set(replayed.query(sql)["player_lookup"])

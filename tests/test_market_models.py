@@ -45,6 +45,13 @@ def test_models_of_a_week_use_no_row_of_the_week(replayed):
     record = market_models.ARTIFACTS.record(replayed.resources["landing"], WEEK)
     assert record["training_last_date"] < WEEK.isoformat()
     assert set(record["markets"]) == set(MARKET_KEYS)
+    evaluations = [
+        e
+        for result in replayed.window_results
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == "market_training_before_week"
+    ]
+    assert evaluations and all(e.passed for e in evaluations)
 
 
 def test_a_training_row_on_or_after_the_monday_is_blocked(replayed, monkeypatch):

@@ -40,16 +40,6 @@ def test_line_counts_per_market_equal_the_archive(replayed):
     assert set(expected) == set(MARKET_KEYS) and expected["rebounds"] > 300
 
 
-def test_points_rows_equal_the_points_consensus(replayed):
-    columns = "game_date, player_lookup, consensus_line, n_books, min_line, max_line, over_odds, under_odds"
-    points = replayed.query(f"SELECT {columns} FROM nba_analytics.prop_lines_consensus ORDER BY 1, 2")
-    market = replayed.query(
-        f"SELECT {columns} FROM nba_analytics.market_lines_consensus WHERE market = 'points' ORDER BY 1, 2"
-    )
-    assert len(points) > 1000
-    pd.testing.assert_frame_equal(points, market)
-
-
 def test_known_players_rebounds_and_assists_lines(replayed):
     # Facts of the shipped archive. Nikola Jokic, 2025-11-03: every book's main rebounds line was
     # 12.5 and assists line 9.5 (7 books; Bovada's alternates 10.5/11.5/13.5 and 8.5/10.5/11.5 are
@@ -137,16 +127,6 @@ def test_every_line_in_every_market_is_predicted_and_graded(replayed):
     picks = rows[rows["recommendation"] != "PASS"]
     assert (picks["ev"] > 0).all() and picks["price"].notna().all()
     assert ((picks["stake"] > 0) & (picks["stake"] <= 0.02)).all()
-
-
-def test_points_baseline_means_equal_the_points_system(replayed):
-    both = replayed.query(
-        "SELECT m.predicted_value, p.predicted_points FROM nba_predictions.market_prop_predictions m "
-        "JOIN nba_predictions.player_prop_predictions p USING (game_date, player_lookup, system_id) "
-        f"WHERE m.market = 'points' AND m.{WINDOW_SQL}"
-    )
-    assert len(both) > 300
-    assert np.allclose(both["predicted_value"].astype(float), both["predicted_points"].astype(float), equal_nan=True)
 
 
 def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):

@@ -6,40 +6,24 @@ import json
 import pandas as pd
 import pytest
 
-from nba_assets.defs.grading.backtest import bucket_stats, profit, wilson
+from nba_assets.defs.grading.edge_report import bucket_stats, profit, wilson
 from nba_assets.defs.predictions.best_bets import select_best_bets
 from nba_assets.lib import export_schemas as schemas
-from tests.conftest import Pipeline, write_archive_slice
-
-
-def test_models_are_trained_before_their_week(replayed):
-    # The slice starts 2025-10-21: the week of 2025-11-03 has a model, trained on earlier days only.
-    assert replayed.resources["landing"].exists("models/points_model/2025-11-03.pkl")
-    evaluations = [
-        e
-        for result in replayed.window_results
-        for e in result.get_asset_check_evaluations()
-        if e.check_name == "training_before_week"
-    ]
-    assert evaluations and all(e.passed for e in evaluations)
-    materialization = replayed.instance.get_latest_materialization_event(
-        __import__("dagster").AssetKey("points_model")
-    ).asset_materialization
-    assert materialization.metadata["training_last_date"].value < "2025-11-03"
-    assert materialization.metadata["training_rows"].value >= 500
-    assert materialization.metadata["validation_mae"].value > 0
 
 
 def test_ml_predictions_only_for_complete_features(replayed):
     rows = replayed.query(
-        "SELECT system_id, count(*) AS n, count(predicted_points) AS predicted, "
-        "bool_and(features_complete) AS complete FROM nba_predictions.player_prop_predictions "
-        "WHERE game_date BETWEEN DATE '2025-11-03' AND DATE '2025-11-04' GROUP BY 1"
+        "SELECT p.system_id, count(*) AS n, count(p.predicted_value) AS predicted, "
+        "bool_and(f.stat_avg_last_10 IS NOT NULL AND f.stat_avg_season IS NOT NULL "
+        "AND f.minutes_avg_last_10 IS NOT NULL) AS complete "
+        "FROM nba_predictions.market_prop_predictions p JOIN nba_features.player_market_features f "
+        "USING (game_date, player_lookup, market) "
+        "WHERE market = 'points' AND game_date BETWEEN DATE '2025-11-03' AND DATE '2025-11-04' GROUP BY 1"
     ).set_index("system_id")
-    assert rows.loc["ml_points_v1", "n"] > 300
-    assert rows.loc["ml_points_v1", "predicted"] == rows.loc["ml_points_v1", "n"]
-    assert rows.loc["ml_points_v1", "complete"]
-    assert rows.loc["ml_points_v1", "n"] < rows.loc["moving_average_v1", "n"]
+    assert rows.loc["ml_market_v1", "n"] > 200
+    assert rows.loc["ml_market_v1", "predicted"] == rows.loc["ml_market_v1", "n"]
+    assert rows.loc["ml_market_v1", "complete"]
+    assert rows.loc["ml_market_v1", "n"] < rows.loc["moving_average_v1", "n"]
 
 
 def test_exports_validate_against_their_schemas(replayed):
@@ -66,7 +50,8 @@ def test_exports_validate_against_their_schemas(replayed):
     priced = [p for p in predictions.predictions if p.p_over is not None]
     assert priced and all(abs(p.p_over + p.p_under + p.p_push - 1) < 1e-3 for p in priced)
     performance = schemas.PerformanceFile.model_validate_json((root / "systems" / "performance.json").read_text())
-    assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_points_v1"}
+    # The points market by edge bucket (v1 `systems`): the two systems of the points market.
+    assert {s.system_id for s in performance.systems} == {"moving_average_v1", "ml_market_v1"}
     # Scored against the market per market: the baseline in every market, on real rows.
     overall = {m.market: m for m in performance.markets if m.segment == "all"}
     assert {(m.system_id, m.segment) for m in performance.markets} >= {
@@ -84,29 +69,6 @@ def test_exports_validate_against_their_schemas(replayed):
     assert (root / "systems" / "plots" / "calibration.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_a_planted_feature_leak_blocks_the_predictions(replayed):
-    before = replayed.query("SELECT count(*) AS n FROM nba_predictions.player_prop_predictions")["n"].iloc[0]
-    replayed.query(  # plant: a feature row claims to have used a game of its own date
-        "UPDATE nba_features.ml_feature_store SET last_feature_game_date = game_date "
-        "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1"
-    )
-    try:
-        result = _run_check_and_predictions(replayed)
-        leak = [e for e in result.get_asset_check_evaluations() if e.check_name == "features_before_game_date"]
-        assert leak and not leak[0].passed
-        assert "shaigilgeousalexander" in leak[0].description
-        materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert "player_prop_predictions" not in materialized
-        after = replayed.query("SELECT count(*) AS n FROM nba_predictions.player_prop_predictions")["n"].iloc[0]
-        assert after == before
-    finally:
-        replayed.query(
-            "UPDATE nba_features.ml_feature_store SET last_feature_game_date = NULL "
-            "WHERE last_feature_game_date = game_date RETURNING 1"
-        )
-        assert replayed.replay("2025-11-04", "2025-11-04")[0].success
-
-
 def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, monkeypatch):
     """Inside the one run of the whole graph (`make replay`'s, the UI backfill's): the feature store
     is built, then a leak appears in it (planted right after dbt's build), and the blocking check
@@ -115,70 +77,32 @@ def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, 
 
     import nba_assets.defs.transform.dbt_models as dbt_models
 
-    sql = "SELECT * FROM nba_predictions.player_prop_predictions ORDER BY game_date, player_lookup, system_id"
+    sql = "SELECT * FROM nba_predictions.market_prop_predictions ORDER BY game_date, player_lookup, market, system_id"
     before = replayed.query(sql)
     original = dbt_models.run_dbt
 
     def build_then_plant(context, dbt, warehouse, partitioned):
         yield from original(context, dbt, warehouse, partitioned)
-        if AssetKey("ml_feature_store") in context.selected_asset_keys:
+        if AssetKey("player_market_features") in context.selected_asset_keys:
             warehouse.query(
-                "UPDATE nba_features.ml_feature_store SET last_feature_game_date = game_date "
-                "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' RETURNING 1"
+                "UPDATE nba_features.player_market_features SET last_feature_game_date = game_date "
+                "WHERE game_date = DATE '2025-11-04' AND player_lookup = 'shaigilgeousalexander' "
+                "AND market = 'points' RETURNING 1"
             )
 
     monkeypatch.setattr(dbt_models, "run_dbt", build_then_plant)
     try:
         [result] = replayed.replay("2025-11-04", "2025-11-04")
         assert result.job_def.name == "daily_pipeline" and not result.success
-        leak = [e for e in result.get_asset_check_evaluations() if e.check_name == "features_before_game_date"]
+        leak = [e for e in result.get_asset_check_evaluations() if e.check_name == "market_features_before_game_date"]
         assert leak and not leak[0].passed and "shaigilgeousalexander" in leak[0].description
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert "ml_feature_store" in materialized
-        assert not materialized & {"points_model", "player_prop_predictions", "best_bets", "export_predictions"}
+        assert "player_market_features" in materialized
+        assert not materialized & {"market_models", "market_prop_predictions", "best_bets", "export_predictions"}
         pd.testing.assert_frame_equal(replayed.query(sql), before)
     finally:
         monkeypatch.setattr(dbt_models, "run_dbt", original)
         assert replayed.replay("2025-11-04", "2025-11-04")[0].success  # dbt rebuilds the row
-
-
-def _run_check_and_predictions(pipeline):
-    """The leakage check of ml_feature_store and the predictions, in one run for 2025-11-04."""
-    from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
-
-    selection = AssetSelection.checks(
-        AssetCheckKey(AssetKey("ml_feature_store"), "features_before_game_date")
-    ) | AssetSelection.assets("player_prop_predictions")
-    pipeline._point_dbt_here()
-    return materialize(
-        [*pipeline.defs.assets, *pipeline.defs.asset_checks],
-        selection=selection,
-        partition_key="2025-11-04",
-        resources=pipeline.resources,
-        instance=pipeline.instance,
-        raise_on_error=False,
-    )
-
-
-def test_a_model_whose_training_reaches_into_its_week_is_blocked(tmp_path, monkeypatch):
-    import nba_assets.defs.model.points_model as points_model
-
-    archive = write_archive_slice(tmp_path / "archive", "2025-10-27", "2025-11-05")
-    pipeline = Pipeline(tmp_path, archive)
-    pipeline.replay("2025-10-27", "2025-11-05")
-    original = points_model.training_rows_by_week
-
-    def leaky(warehouse, weeks):  # plant: the query forgets the week's end
-        late = original(warehouse, [week + dt.timedelta(days=3) for week in weeks])
-        return {week: late[week + dt.timedelta(days=3)] for week in weeks}
-
-    monkeypatch.setattr(points_model, "training_rows_by_week", leaky)
-    job = pipeline.defs.resolve_job_def("weekly_points_model")
-    result = job.execute_in_process(instance=pipeline.instance, raise_on_error=False, partition_key="2025-11-03")
-    assert not result.success
-    check = [e for e in result.get_asset_check_evaluations() if e.check_name == "training_before_week"]
-    assert check and not check[0].passed and "2025-11-03" in check[0].description
-    assert "rows_in_or_after_week" in check[0].metadata
 
 
 def test_best_bets_rules():
@@ -290,8 +214,9 @@ def test_a_dropped_in_snapshot_file_gets_graded_ml_predictions(replayed):
 
     assert all(result.success for result in replayed.replay(day, day))
     graded = replayed.query(
-        "SELECT result, count(*) AS n FROM nba_grading.prediction_accuracy "
-        f"WHERE game_date = DATE '{day}' AND system_id = 'ml_points_v1' AND line IS NOT NULL GROUP BY 1"
+        "SELECT result, count(*) AS n FROM nba_grading.market_prop_accuracy "
+        f"WHERE game_date = DATE '{day}' AND system_id = 'ml_market_v1' AND market = 'points' "
+        "AND line IS NOT NULL GROUP BY 1"
     )
     assert graded["n"].sum() > 50 and "PENDING" not in set(graded["result"])
     report = json.loads((replayed.root / "data" / "v1" / "systems" / "performance.json").read_text())

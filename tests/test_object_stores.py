@@ -32,8 +32,8 @@ def test_put_get_exists_overwrite(store):
 
 
 def test_missing_object_names_the_key(store):
-    with pytest.raises(FileNotFoundError, match="models/points_model/2025-11-03.pkl"):
-        store.get_bytes("models/points_model/2025-11-03.pkl")
+    with pytest.raises(FileNotFoundError, match="models/market_models/2025-11-03.pkl"):
+        store.get_bytes("models/market_models/2025-11-03.pkl")
 
 
 @pytest.mark.parametrize("key", ["../outside.txt", "a/../../outside.txt"])
@@ -60,7 +60,7 @@ def test_a_write_that_dies_midway_leaves_the_previous_file_whole(tmp_path, monke
     from pathlib import Path
 
     store = LocalObjectStore(base_dir=str(tmp_path))
-    key = "models/points_model/2025-11-03.pkl"
+    key = "models/market_models/2025-11-03.pkl"
     store.put_bytes(key, b"the whole first model")
     real_write = Path.write_bytes
 
@@ -73,4 +73,4 @@ def test_a_write_that_dies_midway_leaves_the_previous_file_whole(tmp_path, monke
         store.put_bytes(key, b"a second model that never fully lands")
     monkeypatch.undo()
     assert store.get_bytes(key) == b"the whole first model"
-    assert [p.name for p in (tmp_path / "models" / "points_model").iterdir()] == ["2025-11-03.pkl"]
+    assert [p.name for p in (tmp_path / "models" / "market_models").iterdir()] == ["2025-11-03.pkl"]

@@ -44,8 +44,8 @@ def test_known_player_points_and_consensus_line(replayed):
     rows = replayed.query(
         "SELECT g.game_date, g.points, g.team_abbr, c.consensus_line, c.n_books "
         "FROM nba_analytics.player_game_summary g "
-        "JOIN nba_analytics.prop_lines_consensus c USING (game_date, player_lookup) "
-        f"WHERE g.player_lookup = 'shaigilgeousalexander' AND g.{WINDOW_SQL} ORDER BY 1"
+        "JOIN nba_analytics.market_lines_consensus c USING (game_date, player_lookup) "
+        f"WHERE c.market = 'points' AND g.player_lookup = 'shaigilgeousalexander' AND g.{WINDOW_SQL} ORDER BY 1"
     )
     assert rows["points"].tolist() == [30, 30]
     assert rows["team_abbr"].tolist() == ["OKC", "OKC"]
@@ -53,24 +53,27 @@ def test_known_player_points_and_consensus_line(replayed):
     assert (rows["n_books"] >= 7).all()
     # Nikola Jokic, DEN vs SAC on 2025-11-03: 34 points, consensus 24.5 over 7 books.
     jokic = replayed.query(
-        "SELECT a.actual_points, a.line, a.result, a.recommendation, p.predicted_points "
-        "FROM nba_grading.prediction_accuracy a JOIN nba_predictions.player_prop_predictions p "
-        "USING (game_date, player_lookup, system_id) "
-        "WHERE a.player_lookup = 'nikolajokic' AND a.game_date = DATE '2025-11-03'"
+        "SELECT a.actual_value, a.line, a.result, a.recommendation, p.predicted_value "
+        "FROM nba_grading.market_prop_accuracy a JOIN nba_predictions.market_prop_predictions p "
+        "USING (game_date, player_lookup, market, system_id) "
+        "WHERE a.player_lookup = 'nikolajokic' AND a.game_date = DATE '2025-11-03' AND a.market = 'points'"
     ).iloc[0]
-    assert jokic["actual_points"] == 34 and jokic["line"] == 24.5
+    assert jokic["actual_value"] == 34 and jokic["line"] == 24.5
 
 
 def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
-    lines = per_date(replayed, "nba_analytics.prop_lines_consensus")
+    lines = per_date(replayed, "nba_analytics.market_lines_consensus", "AND market = 'points'")
     predicted = per_date(
-        replayed, "nba_predictions.player_prop_predictions", "AND line IS NOT NULL AND system_id = 'moving_average_v1'"
+        replayed,
+        "nba_predictions.market_prop_predictions",
+        "AND line IS NOT NULL AND system_id = 'moving_average_v1' AND market = 'points'",
     )
     assert lines == predicted and sum(lines.values()) > 300
+    # Coverage per date and market: all seven markets, every date of the window.
     coverage = replayed.query(
-        f"SELECT game_date, coverage_pct, status FROM nba_grading.grading_coverage_daily WHERE {WINDOW_SQL}"
+        f"SELECT game_date, market, coverage_pct, status FROM nba_grading.grading_coverage_daily WHERE {WINDOW_SQL}"
     )
-    assert len(coverage) == 3
+    assert len(coverage) == 3 * 7 and coverage["market"].nunique() == 7
     assert (coverage["coverage_pct"] >= 90).all()
 
 
@@ -81,16 +84,17 @@ def test_checks_pass_on_real_data(replayed):
         "unique_keys",
         "line_match_rate",
         "grading_coverage",
-        "features_before_game_date",
         "market_features_before_game_date",
-        "training_before_week",
+        "market_training_before_week",
     ):
         assert evaluations[name].passed, (name, evaluations[name].description)
     assert evaluations["line_match_rate"].metadata["match_rate_pct"].value >= 99.0
 
 
 def test_feature_store_uses_only_earlier_games(replayed):
-    features = replayed.query(f"SELECT * FROM nba_features.ml_feature_store WHERE {WINDOW_SQL}")
+    features = replayed.query(
+        f"SELECT * FROM nba_features.player_market_features WHERE market = 'points' AND {WINDOW_SQL}"
+    )
     assert (
         features["last_feature_game_date"].dropna() < features["game_date"][features["last_feature_game_date"].notna()]
     ).all()
@@ -99,11 +103,11 @@ def test_feature_store_uses_only_earlier_games(replayed):
     )
     # Recompute L5 / L10 averages from the played games strictly before each date.
     checked = 0
-    for row in features.dropna(subset=["points_avg_last_5"]).itertuples():
+    for row in features.dropna(subset=["stat_avg_last_5"]).itertuples():
         earlier = games[(games["player_lookup"] == row.player_lookup) & (games["game_date"] < row.game_date)]
         earlier = earlier.sort_values("game_date", ascending=False)
-        assert row.points_avg_last_5 == pytest.approx(earlier["points"].head(5).mean())
-        assert row.points_avg_last_10 == pytest.approx(earlier["points"].head(10).mean())
+        assert row.stat_avg_last_5 == pytest.approx(earlier["points"].head(5).mean())
+        assert row.stat_avg_last_10 == pytest.approx(earlier["points"].head(10).mean())
         checked += 1
     assert checked > 300
 
@@ -114,16 +118,16 @@ def test_rerunning_the_window_is_idempotent(replayed):
         "nba_raw.player_boxscores",
         "nba_raw.prop_lines",
         "nba_analytics.player_game_summary",
-        "nba_features.ml_feature_store",
-        "nba_predictions.player_prop_predictions",
-        "nba_grading.prediction_accuracy",
+        "nba_features.player_market_features",
+        "nba_predictions.market_prop_predictions",
+        "nba_grading.market_prop_accuracy",
     ]
     before = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
     assert all(result.success for result in replayed.replay(*WINDOW))
     after = {t: replayed.query(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0] for t in tables}
     assert after == before
     duplicates = replayed.query(
-        "SELECT game_date, player_lookup, system_id, count(*) FROM nba_predictions.player_prop_predictions "
+        "SELECT game_date, player_lookup, market, system_id, count(*) FROM nba_predictions.market_prop_predictions "
         "GROUP BY ALL HAVING count(*) > 1"
     )
     assert duplicates.empty

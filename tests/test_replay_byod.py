@@ -156,7 +156,7 @@ def test_a_mixed_folder_replays_with_every_file_accounted_for(tmp_path, capsys):
     assert loaded["mine/api_nba_players_statistics_2025-11-02.json"] == game.sum()
     assert loaded["mine/odds_mem_tor_normalized.csv"] == priced
     graded = pipeline.query(
-        "SELECT result, count(*) AS n FROM nba_grading.prediction_accuracy "
-        f"WHERE game_date = DATE '{DATE}' AND team_abbr IN ('MEM', 'TOR') AND line IS NOT NULL GROUP BY ALL"
+        "SELECT result, count(*) AS n FROM nba_grading.market_prop_accuracy "
+        f"WHERE market = 'points' AND game_date = DATE '{DATE}' AND team_abbr IN ('MEM', 'TOR') AND line IS NOT NULL GROUP BY ALL"
     ).set_index("result")["n"]
     assert graded.get("WIN", 0) + graded.get("LOSS", 0) > 0 and "PENDING" not in graded

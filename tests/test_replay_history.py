@@ -27,7 +27,7 @@ def test_a_replay_starts_in_2021_22(tmp_path):
     assert played["points"].tolist() == [32]
     # MIL and GSW play again on 2021-10-21: their players' features use the opening night's games.
     features = pipeline.query(
-        "SELECT team_abbr, max(last_feature_game_date) AS last FROM nba_features.ml_feature_store "
+        "SELECT team_abbr, max(last_feature_game_date) AS last FROM nba_features.player_market_features "
         "WHERE game_date = DATE '2021-10-21' AND last_feature_game_date IS NOT NULL GROUP BY ALL"
     )
     assert set(features["team_abbr"]) == {"MIL", "GSW"}

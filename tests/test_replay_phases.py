@@ -3,12 +3,14 @@ when the run touches their training data or they are missing (other weeks keep t
 
 import datetime as dt
 
-from nba_assets.defs.model.points_model import model_key, weeks_to_fit
+import pytest
+
+from nba_assets.defs.model.market_models import ARTIFACTS, weeks_to_fit
 
 
 class Store:
     def __init__(self, *weeks: str):
-        self.keys = {model_key(dt.date.fromisoformat(week)) for week in weeks}
+        self.keys = {ARTIFACTS.model_key(dt.date.fromisoformat(week)) for week in weeks}
 
     def exists(self, key: str) -> bool:
         return key in self.keys
@@ -51,8 +53,8 @@ def test_retrain_also_fits_the_first_weeks_model():
 def test_replaying_one_date_of_a_replayed_window_is_one_run_and_changes_nothing(replayed):
     # 2025-11-04: its week's model (2025-11-03) was trained by the fixture's replay.
     sql = (
-        "SELECT game_date, player_lookup, system_id, predicted_points, result "
-        "FROM nba_grading.prediction_accuracy WHERE game_date = DATE '2025-11-04' ORDER BY 2, 3"
+        "SELECT game_date, player_lookup, market, system_id, predicted_value, result "
+        "FROM nba_grading.market_prop_accuracy WHERE game_date = DATE '2025-11-04' ORDER BY 2, 3, 4"
     )
     before = replayed.query(sql)
     results = replayed.replay("2025-11-04", "2025-11-04")
@@ -64,11 +66,12 @@ def test_replaying_one_date_of_a_replayed_window_is_one_run_and_changes_nothing(
         "2025-11-04",
     )
     materialized = {e.asset_key.to_user_string() for e in results[0].get_asset_materialization_events()}
-    assert {"raw_schedule", "points_model", "player_prop_predictions", "export_system_performance"} <= materialized
+    assert {"raw_schedule", "market_models", "market_prop_predictions", "export_system_performance"} <= materialized
     assert len(before) > 0
     assert replayed.query(sql).equals(before)
 
 
+@pytest.mark.slow
 def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predictions_side(tmp_path):
     """`make replay ... REPLAY_ARGS=--downstream`: the window's run, then `retrain_and_repredict`
     over the later dates that have predictions (models and what derives from them, no raw data)."""
@@ -78,8 +81,8 @@ def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predict
     pipeline = Pipeline(tmp_path, write_archive_slice(tmp_path / "archive", "2025-10-27", "2025-11-04"))
     assert all(r.success for r in pipeline.replay("2025-10-27", "2025-11-04"))
     sql = (
-        "SELECT game_date, player_lookup, system_id, predicted_points FROM nba_predictions.player_prop_predictions "
-        "WHERE game_date > DATE '2025-11-02' ORDER BY 1, 2, 3"
+        "SELECT game_date, player_lookup, market, system_id, predicted_value "
+        "FROM nba_predictions.market_prop_predictions WHERE game_date > DATE '2025-11-02' ORDER BY 1, 2, 3, 4"
     )
     before = pipeline.query(sql)
     results = run_window(pipeline.instance, day("2025-11-02"), day("2025-11-02"), defs=pipeline.defs, downstream=True)
@@ -91,9 +94,11 @@ def test_downstream_refits_and_repredicts_the_later_dates_and_only_their_predict
         "2025-11-04",
     )
     later = {e.asset_key.to_user_string() for e in results[1].get_asset_materialization_events()}
-    assert {"points_model", "player_prop_predictions", "prediction_accuracy", "export_predictions"} <= later
-    assert not later & {"raw_schedule", "raw_player_boxscores", "ml_feature_store", "player_game_summary"}
+    assert {"market_models", "market_prop_predictions", "market_prop_accuracy", "export_predictions"} <= later
+    assert not later & {"raw_schedule", "raw_player_boxscores", "player_market_features", "player_game_summary"}
     # The week of 2025-11-03 trains on days up to 11-02, replayed unchanged: the same fit is kept.
-    model = [e for e in results[1].get_asset_materialization_events() if e.asset_key.to_user_string() == "points_model"]
+    model = [
+        e for e in results[1].get_asset_materialization_events() if e.asset_key.to_user_string() == "market_models"
+    ]
     assert model[0].materialization.metadata["fit"].value == "kept (same rows and code)"
     assert len(before) > 0 and pipeline.query(sql).equals(before)

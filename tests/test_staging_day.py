@@ -144,10 +144,7 @@ def test_faults_were_served_and_alerts_reached_slack(staging_day):
 # box score spells them (the live day: as the sportsbook does). The live day's rows are compared with
 # the replay's rows of players with a line, on what was knowable at 12:45.
 PREGAME_BUILT = {
-    "ml_feature_store",
     "player_market_features",
-    "player_prop_predictions",
-    "prediction_accuracy",
     "market_prop_predictions",
     "market_prop_accuracy",
     "best_bets_gate",
@@ -162,7 +159,7 @@ def lined(replay, frame: pd.DataFrame) -> pd.Series:
         return frame["has_line"].astype(bool)
     if "line" in frame.columns:
         return frame["line"].notna()
-    lines = normalized(replay.query, "nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"])
+    lines = normalized(replay.query, "nba_analytics", "market_lines_consensus", ["game_date", "player_lookup"])
     keys = set(zip(lines["game_date"], lines["player_lookup"]))
     return pd.Series([k in keys for k in zip(frame["game_date"], frame["player_lookup"])], index=frame.index)
 

@@ -20,7 +20,7 @@ from dagster import AssetKey, DagsterInstance
 from nba_assets.definitions import defs
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.raw_tables import RAW_SCHEMA, RAW_TABLES
-from tests.conftest import ROOT, Pipeline, write_archive_slice
+from tests.conftest import Pipeline, write_archive_slice
 
 HISTORY = ("2025-10-21", "2025-10-28")
 # Wednesday to Tuesday: the model of the week of 2025-10-27 exists (fitted by the history, kept), the
@@ -32,16 +32,13 @@ TABLES = [
     *[(RAW_SCHEMA, raw.name, list(raw.key)) for raw in RAW_TABLES],  # keys: the raw contract
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
-    ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),
-    ("nba_features", "ml_feature_store", ["game_date", "player_lookup"]),
-    ("nba_predictions", "player_prop_predictions", ["game_date", "player_lookup", "system_id"]),
+    ("nba_analytics", "market_lines_consensus", ["game_date", "player_lookup", "market"]),
     # Best bets are empty on the archive (no system's record earns a pick); the gate says why, per date.
     ("nba_predictions", "best_bets_gate", ["game_date", "system_id", "market"]),
     ("nba_predictions", "market_prop_predictions", ["game_date", "player_lookup", "system_id", "market"]),
     ("nba_grading", "market_prop_accuracy", ["game_date", "player_lookup", "system_id", "market"]),
     ("nba_features", "player_market_features", ["game_date", "player_lookup", "market"]),
-    ("nba_grading", "prediction_accuracy", ["game_date", "player_lookup", "system_id"]),
-    ("nba_grading", "grading_coverage_daily", ["game_date"]),
+    ("nba_grading", "grading_coverage_daily", ["game_date", "market"]),
 ]
 
 
@@ -117,7 +114,9 @@ def ui_and_replay(tmp_path_factory):
 
     home = root / "ui" / "dagster_home"
     home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    from nba_assets.lib.instance_config import write_instance_config
+
+    write_instance_config(home)
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -157,7 +156,7 @@ def test_every_asset_partition_once_in_the_window_and_nothing_else(ui_and_replay
         records = instance.fetch_materializations(key, limit=1000).records
         assert Counter(r.partition_key for r in records) == Counter(DATES), key
     # The models the dates use: the history's week kept, the window's new week fitted; none later.
-    models = sorted(p.name for p in (ui.root / "data" / "models" / "points_model").glob("*.pkl"))
+    models = sorted(p.name for p in (ui.root / "data" / "models" / "market_models").glob("*.pkl"))
     assert models == ["2025-10-27.pkl", "2025-11-03.pkl"]
 
 
@@ -175,7 +174,7 @@ def test_steps_ran_in_dependency_order(ui_and_replay, monkeypatch):
         for parent in graph.get(key).parent_keys:
             if parent in order:
                 assert order[parent][1] < order[key][0], f"{key.to_user_string()} before {parent.to_user_string()}"
-    assert order[AssetKey("points_model")][1] < order[AssetKey("player_prop_predictions")][0]
+    assert order[AssetKey("market_models")][1] < order[AssetKey("market_prop_predictions")][0]
 
 
 def normalized(pipeline, schema: str, name: str, key: list[str]) -> pd.DataFrame:
@@ -199,10 +198,9 @@ def test_exports_and_models_equal_the_replays(ui_and_replay):
     keys = [f"v1/{kind}/{day}.json" for kind in ("predictions", "best-bets", "results") for day in DATES]
     keys += [
         "v1/systems/performance.json",
-        f"backtest/{WINDOW[1]}.json",
         f"backtest/markets/{WINDOW[1]}.json",
-        "models/points_model/2025-11-03.json",
-        "models/points_model/2025-10-27.json",
+        "models/market_models/2025-11-03.json",
+        "models/market_models/2025-10-27.json",
     ]
     for key in keys:
         assert json.loads((ui.root / "data" / key).read_bytes()) == json.loads(

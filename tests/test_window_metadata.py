@@ -25,7 +25,7 @@ def test_each_date_has_its_row_count_and_only_the_last_a_preview(replayed):
     for asset, table in [
         ("player_game_summary", "nba_analytics.player_game_summary"),
         ("raw_player_boxscores", "nba_raw.player_boxscores"),
-        ("player_prop_predictions", "nba_predictions.player_prop_predictions"),
+        ("market_prop_predictions", "nba_predictions.market_prop_predictions"),
     ]:
         metadata = _materializations(replayed, asset)
         expected = _rows_per_date(replayed, table)

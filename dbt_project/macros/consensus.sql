@@ -1,13 +1,11 @@
-{#- The consensus line per player, date and market (shared by prop_lines_consensus, points only,
-    and market_lines_consensus, every predicted market).
+{#- The consensus line per player, date and market (market_lines_consensus).
     Per book: its latest snapshot for the date, and of that snapshot its main line (the one whose
     over and under prices are closest to even; Bovada posts alternate lines too). Across books: the
     median main line (exact, portable SQL), the number of books, and the average prices (averaged
     as decimal odds, shown as American) of the books whose main line equals the consensus (null
     when the median falls between two lines).
-    `raw_markets`: the sportsbook market keys to include; `with_market`: add the short `market`
-    column (prop_lines_consensus keeps its points-only columns). -#}
-{% macro consensus_lines(raw_markets, with_market) -%}
+    `raw_markets`: the sportsbook market keys to include. -#}
+{% macro consensus_lines(raw_markets) -%}
 with market_lines as (
     select *, {{ market_key('market') }} as market_key
     from ({{ stg_prop_lines() }}) as staged
@@ -66,9 +64,7 @@ consensus as (
 select
     b.game_date,
     b.player_lookup,
-    {%- if with_market %}
     b.market_key as market,
-    {%- endif %}
     max(b.player_name) as player_name,
     max(b.home_team_abbr) as home_team_abbr,
     max(b.away_team_abbr) as away_team_abbr,

@@ -1,5 +1,4 @@
-{#- The feature rules, one copy for ml_feature_store (points) and player_market_features (every
-    market). A feature of game date D uses only games strictly before D (before_feature_date), so a
+{#- The feature rules of player_market_features (every market). A feature of game date D uses only games strictly before D (before_feature_date), so a
     prediction made before tip-off sees the same values; the leakage guards (defs/checks.py, the
     no_feature_leakage dbt test) check it on every row through last_feature_game_date.
 
@@ -163,7 +162,7 @@ opponent_allowed as (
 )
 {%- endmacro %}
 
-{#- A feature row's player and game, from with_game (alias `w`), as both feature tables name them. -#}
+{#- A feature row's player and game, from with_game (alias `w`), as the feature table names them. -#}
 {% macro player_game_columns() -%}
     w.player_name,
     w.game_id,

@@ -1,12 +1,11 @@
-{#- The grading rules, one copy for prediction_accuracy (points) and market_prop_accuracy (every
-    market): what happened to a predicted player, and what that makes of his pick.
+{#- The grading rules of market_prop_accuracy (every market): what happened to a predicted player, and what that makes of his pick.
 
     A grading model starts
         with {{ grading_inputs(predictions relation, box-score stat columns) }}, ...
     (the window's predictions and actuals, and what the rules read), selects
         {{ player_outcome() }}            the player's outcome,
         {{ player_outcome_joins() }}      from this from clause (aliases p, a, g, b, d),
-    and grades those rows with pick_result / pick_hit / played_abs_error.
+    and grades those rows with pick_result / played_abs_error.
 
     player_outcome:
       PLAYED        in the box score with minutes > 0;
@@ -102,14 +101,6 @@ dates_complete as (
         when (recommendation = 'OVER' and {{ actual }} > line)
           or (recommendation = 'UNDER' and {{ actual }} < line) then 'WIN'
         else 'LOSS'
-    end
-{%- endmacro %}
-
-{#- true for a WIN, false for a LOSS, null for every other result (no hit or miss). -#}
-{% macro pick_hit(actual) -%}
-    case {{ pick_result(actual) }}
-        when 'WIN' then true
-        when 'LOSS' then false
     end
 {%- endmacro %}
 

@@ -43,7 +43,7 @@ graded AS (
         game_date,
         sum(CASE WHEN line IS NOT NULL THEN 1 ELSE 0 END) AS lines,
         sum(CASE WHEN line IS NOT NULL THEN 1 ELSE 0 END) AS predictions,
-        sum(CASE WHEN line IS NOT NULL AND predicted_points IS NULL THEN 1 ELSE 0 END) AS no_history,
+        sum(CASE WHEN line IS NOT NULL AND predicted_value IS NULL THEN 1 ELSE 0 END) AS no_history,
         sum(CASE WHEN line IS NOT NULL AND is_graded THEN 1 ELSE 0 END) AS graded,
         sum(CASE WHEN result = 'WIN' THEN 1 ELSE 0 END) AS wins,
         sum(CASE WHEN result = 'LOSS' THEN 1 ELSE 0 END) AS losses,
@@ -51,7 +51,7 @@ graded AS (
         sum(CASE WHEN line_absolute_error IS NOT NULL THEN absolute_error END) AS prediction_error,
         sum(CASE WHEN absolute_error IS NOT NULL THEN line_absolute_error END) AS line_error
     FROM {accuracy}
-    WHERE game_date BETWEEN ? AND ? AND system_id = 'moving_average_v1'
+    WHERE game_date BETWEEN ? AND ? AND system_id = 'moving_average_v1' AND market = 'points'
     GROUP BY game_date
 )
 SELECT g.game_date, g.games, coalesce(p.player_rows, 0) AS player_rows,
@@ -87,9 +87,9 @@ COUNTS = [
 EMPTY_RELATIONS = {
     tables.SCHEDULE: "(SELECT CAST(NULL AS DATE) AS game_date LIMIT 0)",
     tables.PLAYER_BOXSCORES: "(SELECT CAST(NULL AS DATE) AS game_date LIMIT 0)",
-    tables.PREDICTION_ACCURACY: (
-        "(SELECT CAST(NULL AS DATE) AS game_date, 0.0 AS line, 0.0 AS predicted_points, FALSE AS is_graded, "
-        "'' AS result, 0.0 AS absolute_error, 0.0 AS line_absolute_error, '' AS system_id LIMIT 0)"
+    tables.MARKET_PROP_ACCURACY: (
+        "(SELECT CAST(NULL AS DATE) AS game_date, 0.0 AS line, 0.0 AS predicted_value, FALSE AS is_graded, "
+        "'' AS result, 0.0 AS absolute_error, 0.0 AS line_absolute_error, '' AS system_id, '' AS market LIMIT 0)"
     ),
 }
 
@@ -102,7 +102,7 @@ def summary(warehouse, start: dt.date, end: dt.date):
     sql = SUMMARY_SQL.format(
         schedule=relations[tables.SCHEDULE],
         boxscores=relations[tables.PLAYER_BOXSCORES],
-        accuracy=relations[tables.PREDICTION_ACCURACY],
+        accuracy=relations[tables.MARKET_PROP_ACCURACY],
     )
     return warehouse.query(sql, [start, end] * 3)
 
@@ -129,7 +129,7 @@ def format_summary(table) -> str:
     )
     if table.empty:
         return "Nothing of the window is in the warehouse (no schedule rows landed)."
-    out = ["Per date, baseline system moving_average_v1:", header, "-" * len(header)]
+    out = ["Per date, points market, baseline system moving_average_v1:", header, "-" * len(header)]
     for _, r in with_lines.iterrows():
         out.append(_row(f"{r['game_date']:%Y-%m-%d}", r))
     if len(with_lines):
@@ -287,11 +287,11 @@ def later_predicted_dates(warehouse, end: dt.date) -> tuple[dt.date, dt.date] | 
     """(first, last) dates after `end` that have predictions, or None."""
     import pandas as pd
 
-    if not warehouse.table_exists(*tables.PLAYER_PROP_PREDICTIONS):
+    if not warehouse.table_exists(*tables.MARKET_PROP_PREDICTIONS):
         return None
     row = warehouse.query(
         f"SELECT min(game_date) AS first, max(game_date) AS last FROM "
-        f"{warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} WHERE game_date > ?",
+        f"{warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} WHERE game_date > ?",
         [end],
     ).iloc[0]
     if row["first"] is None or pd.isna(row["first"]):
@@ -364,8 +364,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import DagsterInstance
 
-    from nba_assets.definitions import defs
-
+    # The collector is paused while the code location loads (dagster, dagster-dbt and dbt: ~1M
+    # long-lived objects, almost none garbage; its passes were ~15% of the load), here where the
+    # process starts: importing the code location changes nothing of a process (`dg`, the UI).
+    gc.disable()
+    try:
+        from nba_assets.definitions import defs
+    finally:
+        gc.enable()
     quiet_garbage_collector()
     started = time.monotonic()
     instance = DagsterInstance.get()
@@ -466,16 +472,16 @@ def _replay(args, instance, defs, started: float) -> int:
         if files:
             print(files)
         print(format_summary(summary(warehouse, args.start, args.end)))
-        if warehouse.table_exists(*tables.PREDICTION_ACCURACY):
-            from nba_assets.defs.grading.backtest import graded_rows, report, systems_table
-
-            rows = graded_rows(warehouse, args.start, args.end)
-            print("\nSystems on the same graded rows of the window (every system predicted, player played, real line):")
-            print(systems_table(report(rows)))
         if warehouse.table_exists(*tables.MARKET_PROP_ACCURACY):
+            from nba_assets.defs.grading.edge_report import points_rows, report, systems_table
             from nba_assets.defs.predictions.system_health import graded_market_rows
 
-            scores = market_scores(graded_market_rows(warehouse, args.start, args.end))
+            graded = graded_market_rows(warehouse, args.start, args.end)
+            print(
+                "\nPoints systems on the same graded rows of the window (every system predicted, player played, real line):"
+            )
+            print(systems_table(report(points_rows(graded))))
+            scores = market_scores(graded)
             if scores:
                 print()
                 print(format_market_summary(scores))

@@ -1,11 +1,12 @@
 """Asset checks that read the warehouse over the run's window (dbt tests cover keys and values).
 
-- `line_match_rate` (prop_lines_consensus): share of the window's points lines (player and date)
-  whose player is a known box-score player (any game up to that date); WARN below 99%, unmatched
-  sportsbook names listed (add them to the `player_aliases` seed). A known player absent from the
-  date's box score (ruled out before tip-off) is matched: his prediction is graded VOID.
-- `grading_coverage` (grading_coverage_daily): graded / gradable per date; WARN below 90%, ERROR
-  below 70%, naming the dates.
+- `market_features_before_game_date` (player_market_features): the leakage guard, blocking.
+- `line_match_rate` (market_lines_consensus): share of the window's players with a line in any
+  market (player and date) who are known box-score players (any game up to that date); WARN below
+  99%, unmatched sportsbook names listed (add them to the `player_aliases` seed). A known player
+  absent from the date's box score (ruled out before tip-off) is matched: his prediction is graded VOID.
+- `grading_coverage` (grading_coverage_daily): graded / gradable per date and market; WARN below
+  90%, ERROR below 70%, naming the dates and markets.
 """
 
 from dagster import (
@@ -52,19 +53,6 @@ def _leaked_rows(warehouse: Warehouse, table: tuple[str, str], start, end, key: 
 
 
 @asset_check(
-    asset="ml_feature_store",
-    partitions_def=daily_partitions,
-    blocking=True,
-    pool="warehouse",
-    description="Leakage guard: no feature row uses a game on or after its own date "
-    "(last_feature_game_date < game_date). Blocking: predictions do not run on leaked features.",
-)
-def features_before_game_date(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
-    start, end = window_bounds(context)
-    return _leaked_rows(warehouse, tables.ML_FEATURE_STORE, start, end, "player_lookup")
-
-
-@asset_check(
     asset="player_market_features",
     partitions_def=daily_partitions,
     blocking=True,
@@ -82,20 +70,21 @@ COVERAGE_ERROR_BELOW = 70.0
 
 
 @asset_check(
-    asset="prop_lines_consensus",
+    asset="market_lines_consensus",
     partitions_def=daily_partitions,
     additional_deps=["player_game_summary"],
     pool="warehouse",
-    description="At least 99% of the window's points lines name a known box-score player; lists the unmatched names.",
+    description="At least 99% of the window's players with a line (any market) are known box-score players; lists the unmatched names.",
 )
 def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     lines = warehouse.query(
         f"""
-        WITH points_lines AS (
-            SELECT game_date, player_lookup, player_name
-            FROM {warehouse.relation(*tables.PROP_LINES_CONSENSUS)}
+        WITH line_players AS (
+            SELECT game_date, player_lookup, max(player_name) AS player_name
+            FROM {warehouse.relation(*tables.MARKET_LINES_CONSENSUS)}
             WHERE game_date >= ? AND game_date < ?
+            GROUP BY game_date, player_lookup
         ),
         known_players AS (
             SELECT player_lookup, min(game_date) AS first_game_date
@@ -105,7 +94,7 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
         )
         SELECT l.game_date, l.player_lookup, l.player_name,
                k.player_lookup IS NOT NULL AS matched
-        FROM points_lines l
+        FROM line_players l
         LEFT JOIN known_players k
             ON k.player_lookup = l.player_lookup AND k.first_game_date <= l.game_date
         """,
@@ -122,7 +111,7 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
     return AssetCheckResult(
         passed=rate >= MATCH_RATE_WARN_BELOW,
         severity=AssetCheckSeverity.WARN,
-        description=f"{matched} of {total} player-date points lines match a box-score player ({rate:.2f}%).",
+        description=f"{matched} of {total} players with a line (per date) match a box-score player ({rate:.2f}%).",
         metadata={
             "match_rate_pct": round(rate, 2),
             "lines": total,
@@ -136,35 +125,38 @@ def line_match_rate(context: AssetCheckExecutionContext, warehouse: Warehouse) -
     asset="grading_coverage_daily",
     partitions_def=daily_partitions,
     pool="warehouse",
-    description="Graded / gradable predictions per date: WARN below 90%, ERROR below 70%.",
+    description="Graded / gradable predictions per date and market (every system): WARN below 90%, ERROR below 70%.",
 )
 def grading_coverage(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
     start, end = window_bounds(context)
     daily = warehouse.query(
-        f"SELECT game_date, gradable, graded, coverage_pct, status "
+        f"SELECT game_date, market, gradable, graded, coverage_pct, status "
         f"FROM {warehouse.relation(*tables.GRADING_COVERAGE_DAILY)} "
-        "WHERE game_date >= ? AND game_date < ? ORDER BY game_date",
+        "WHERE game_date >= ? AND game_date < ? ORDER BY game_date, market",
         [start, end],
     )
     low = daily[daily["coverage_pct"] < COVERAGE_WARN_BELOW]
     very_low = daily[daily["coverage_pct"] < COVERAGE_ERROR_BELOW]
     severity = AssetCheckSeverity.ERROR if len(very_low) else AssetCheckSeverity.WARN
     listing = "\n".join(
-        f"- {r.game_date:%Y-%m-%d}: {r.graded}/{r.gradable} ({r.coverage_pct}%, {r.status})"
+        f"- {r.game_date:%Y-%m-%d} {r.market}: {r.graded}/{r.gradable} ({r.coverage_pct}%, {r.status})"
         for r in low.head(50).itertuples()
     )
     overall = 100.0 * daily["graded"].sum() / daily["gradable"].sum() if len(daily) else None
+    markets = sorted(daily["market"].unique()) if len(daily) else []
     return AssetCheckResult(
         passed=low.empty,
         severity=severity,
         description=(
-            f"{len(daily)} dates, all at or above {COVERAGE_WARN_BELOW:.0f}%."
+            f"{daily['game_date'].nunique()} dates x {len(markets)} markets, all at or above {COVERAGE_WARN_BELOW:.0f}%."
             if low.empty
-            else f"{len(low)} of {len(daily)} dates below {COVERAGE_WARN_BELOW:.0f}% "
+            else f"{len(low)} of {len(daily)} date-markets below {COVERAGE_WARN_BELOW:.0f}% "
             f"({len(very_low)} below {COVERAGE_ERROR_BELOW:.0f}%)."
         ),
         metadata={
-            "dates": len(daily),
+            "dates": int(daily["game_date"].nunique()) if len(daily) else 0,
+            "markets": MetadataValue.json(markets),
+            "date_markets": len(daily),
             "dates_below_90": len(low),
             "dates_below_70": len(very_low),
             "overall_coverage_pct": round(float(overall), 2) if overall is not None else None,

@@ -11,11 +11,11 @@ every module-level Dagster object under nba_assets/defs, sees each asset once.
 from dagster import AssetSelection, define_asset_job
 
 from nba_assets.defs.exports import exports
-from nba_assets.defs.grading import backtest, dbt_grading, market_backtest
+from nba_assets.defs.grading import dbt_grading, market_backtest
 from nba_assets.defs.ingest import raw
-from nba_assets.defs.model import market_models, points_model
+from nba_assets.defs.model import market_models
 from nba_assets.defs.operations import health, schedules
-from nba_assets.defs.predictions import best_bets, market_predictions, predictions
+from nba_assets.defs.predictions import best_bets, market_predictions
 from nba_assets.defs.transform import dbt_models
 from nba_assets.lib.partitions import daily_partitions
 
@@ -27,7 +27,6 @@ INGEST_AND_FEATURES = (
     dbt_models.dbt_analytics_and_features,
 )
 PREDICT_GRADE_EXPORT = (
-    predictions.player_prop_predictions,
     market_predictions.market_prop_predictions,
     best_bets.best_bets,
     dbt_grading.dbt_grading,
@@ -36,8 +35,8 @@ PREDICT_GRADE_EXPORT = (
     exports.export_results,
     health.daily_health_summary,
 )
-REPORTS = (backtest.backtest_report, market_backtest.market_backtest_report, exports.export_system_performance)
-MODELS = (points_model.points_model, market_models.market_models)
+REPORTS = (market_backtest.market_backtest_report, exports.export_system_performance)
+MODELS = (market_models.market_models,)
 ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
 
 # The whole graph: what the UI's Materialize all over a range runs, and what `make replay` executes
@@ -47,7 +46,7 @@ daily_pipeline = define_asset_job(
     selection=AssetSelection.assets(*ALL_ASSETS),
     partitions_def=daily_partitions,
     description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
-    "sources, analytics, features, the models the dates use (points, markets), predictions, best bets, grading, "
+    "sources, analytics, features, the market models the dates use, predictions, best bets, grading, "
     "JSON exports and the backtest report as of the last date.",
 )
 ingest_and_features = define_asset_job(
@@ -58,13 +57,13 @@ ingest_and_features = define_asset_job(
 )
 # Mondays' schedule: the week's models are fitted (or their fit records confirmed) before the
 # pre-game run needs them; `retrain` so a Monday whose artifacts exist still checks them.
-RETRAIN = {"ops": {"points_model": {"config": {"retrain": True}}, "market_models": {"config": {"retrain": True}}}}
-weekly_points_model = define_asset_job(
-    "weekly_points_model",
+RETRAIN = {"ops": {"market_models": {"config": {"retrain": True}}}}
+weekly_model = define_asset_job(
+    "weekly_model",
     selection=AssetSelection.assets(*MODELS),
     partitions_def=daily_partitions,
     config=RETRAIN,
-    description="Fit the points model and the market models of the weeks of a date or a range of "
+    description="Fit the market models of the weeks of a date or a range of "
     "dates (kept when a fit record shows the same training rows and code).",
 )
 # Deliberate, never implied by a backfill: after history changed (a re-graded or re-ingested range),
@@ -86,4 +85,4 @@ reports = define_asset_job(
 )
 
 # The weekly schedule targets the job defined here (schedules.py builds it from the job).
-weekly_model_schedule = schedules.weekly_model_schedule_for(weekly_points_model)
+weekly_model_schedule = schedules.weekly_model_schedule_for(weekly_model)

@@ -2,7 +2,7 @@
 
 When `raw_player_boxscores` of a recent date is materialized again (a late game arrived: the
 late_box_scores sensor re-requested it), the results side of that date follows in one tick:
-player/team game summaries -> grading -> grading coverage -> results export. Gated on upstream
+player/team game summaries -> grading (market_prop_accuracy) -> grading coverage -> results export. Gated on upstream
 blocking checks (the circuit breaker): a date that trips it does not propagate.
 
 Predictions, best bets and the feature store are NOT automated: they belong to the pre-game run
@@ -13,7 +13,8 @@ the previous days, hence `in_latest_time_window(lookback)`.
 The condition is set on the assets themselves (`healing_condition`: the results export's
 decorator, the dbt translator's `get_automation_condition`), not mapped over the resolved asset
 specs when the code location loads (that resolved the whole graph at every load: +0.15 s).
-The sensor that evaluates it is defs/operations/automation.py.
+The sensor that evaluates it is defs/operations/automation.py; the morning job's selection
+(defs/operations/schedules.py) is built from HEALED_ASSETS.
 """
 
 import datetime as dt
@@ -39,7 +40,6 @@ HEALED_ASSETS = frozenset(
     {
         "player_game_summary",
         "team_game_summary",
-        "prediction_accuracy",
         "market_prop_accuracy",
         "grading_coverage_daily",
         "export_results",

@@ -46,8 +46,3 @@ def _clock_file_moment() -> str | None:
 def game_date(moment: dt.datetime) -> dt.date:
     """The US-Eastern calendar date of a moment (the partition key of that day's games)."""
     return moment.astimezone(GAME_TZ).date()
-
-
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of `day`'s week: a week's points model is trained on games before it."""
-    return day - dt.timedelta(days=day.weekday())

@@ -1,7 +1,7 @@
 """Object store on Google Cloud Storage: the interface of `LocalObjectStore`, on dagster-gcp's resource.
 
 Keys are slash-separated paths under `prefix` in `bucket` (`landing/schedule/2025-11-02.csv.gz`,
-`models/points_model/2025-11-03.pkl`, `v1/...`). An object upload is atomic: readers see the old
+`models/market_models/2025-11-03.pkl`, `v1/...`). An object upload is atomic: readers see the old
 object or the new one, never part of one. The bucket is infrastructure: it must exist.
 """
 

@@ -1,6 +1,5 @@
 -- One row per player, game date and market (points, rebounds, assists, threes, pra, steals,
 -- blocks): the consensus line across books, number of books, average prices (macros/consensus.sql).
--- Its points rows equal prop_lines_consensus.
 {%- set raw_markets = [] -%}
 {%- for m in prop_markets() -%}{%- do raw_markets.append(m.raw_market) -%}{%- endfor %}
-{{ consensus_lines(raw_markets, with_market=true) }}
+{{ consensus_lines(raw_markets) }}

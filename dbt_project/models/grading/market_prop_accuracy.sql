@@ -1,5 +1,6 @@
--- Every market prediction graded against what happened, by market: the rules of
--- prediction_accuracy (macros/grading.sql) on the market's stat (PRA: points + rebounds + assists).
+-- Every market prediction graded against what happened, by market: the rules of macros/grading.sql
+-- on the market's stat (PRA: points + rebounds + assists). absolute_error is set for every
+-- prediction whose player played; line_absolute_error is the line's own error on the same row.
 -- line_outcome is the side the result fell on (OVER / UNDER / PUSH) for every played row with a
 -- line, pick or not: probabilities are scored on it (Brier, log loss), the system's and the
 -- market's alike, on the same rows.

@@ -2,12 +2,12 @@
 `export_schemas.py`, validated before writing).
 
 - `export_predictions`  v1/predictions/{date}.json  every prediction with a line: every market of
-                        the systems with probabilities (moving_average_v1, ml_market_v1),
-                        and the points-only ML system (ml_points_v1)
+                        every system (moving_average_v1, ml_market_v1)
 - `export_best_bets`    v1/best-bets/{date}.json    the day's best bets, each system's gate, and
                         why a day has no picks
 - `export_results`      v1/results/{date}.json      the best bets graded, with a summary
-- `export_system_performance`  v1/systems/performance.json  the latest backtest report
+- `export_system_performance`  v1/systems/performance.json  the latest backtest report (the points
+                        market by edge bucket, and every market against the market)
 
 All are partitioned by game date (one partitions definition for the graph: a backfill is one run).
 """
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.defs.grading.backtest import report_key
+from nba_assets.defs.grading.market_backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
@@ -99,32 +99,10 @@ def _market_prediction(r) -> "schemas.Prediction":
     )
 
 
-def _points_only_prediction(r) -> "schemas.Prediction":
-    """A points system without a predictive distribution (ml_points_v1): no probabilities, no EV."""
-    return schemas.Prediction(
-        **_pick_fields(r),
-        market="points",
-        predicted_value=_none(r.predicted_points),
-        p_over=None,
-        p_under=None,
-        p_push=None,
-        price=None,
-        ev=None,
-        stake=None,
-        predicted_points=_none(r.predicted_points),
-        line=r.line,
-        edge=_none(r.edge),
-        recommendation=r.recommendation,
-        confidence=_none(r.confidence),
-        market_p_over=None,
-    )
-
-
 @asset(
-    deps=["player_prop_predictions", "market_prop_predictions"],
-    description="v1/predictions/{date}.json: every prediction with a line - every market of the "
-    "systems with probabilities (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake) and "
-    "the points-only ML system.",
+    deps=["market_prop_predictions"],
+    description="v1/predictions/{date}.json: every prediction with a line - every market of every "
+    "system (moving_average_v1, ml_market_v1: P(over/under/push), EV, stake).",
     **DAILY,
 )
 @warehouse_session
@@ -136,20 +114,9 @@ def export_predictions(context: AssetExecutionContext, warehouse: Warehouse, lan
         "ORDER BY game_date, market, player_lookup, system_id",
         [days[0], days[-1]],
     )
-    # Points systems not in the market table (no distribution yet) keep their own rows.
-    points_only = warehouse.query(
-        f"SELECT * FROM {warehouse.relation(*tables.PLAYER_PROP_PREDICTIONS)} p "
-        "WHERE game_date >= ? AND game_date <= ? AND line IS NOT NULL AND NOT EXISTS ("
-        f"  SELECT 1 FROM {warehouse.relation(*tables.MARKET_PROP_PREDICTIONS)} m "
-        "  WHERE m.game_date = p.game_date AND m.system_id = p.system_id AND m.market = 'points') "
-        "ORDER BY game_date, player_lookup, system_id",
-        [days[0], days[-1]],
-    )
-    by_market, by_points, written = _by_date(markets), _by_date(points_only), []
+    by_market, written = _by_date(markets), []
     for day in days:
-        items = [_market_prediction(r) for r in _rows_of(by_market, day)] + [
-            _points_only_prediction(r) for r in _rows_of(by_points, day)
-        ]
+        items = [_market_prediction(r) for r in _rows_of(by_market, day)]
         written.append(
             _write(landing, f"v1/predictions/{day}.json", schemas.PredictionsFile(game_date=day, predictions=items))
         )
@@ -299,16 +266,16 @@ def export_results(context: AssetExecutionContext, warehouse: Warehouse, landing
 def last_graded_date(warehouse: Warehouse) -> "dt.date | None":
     import pandas as pd
 
-    last = warehouse.query(f"SELECT max(game_date) AS last FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)}")[
+    last = warehouse.query(f"SELECT max(game_date) AS last FROM {warehouse.relation(*tables.MARKET_PROP_ACCURACY)}")[
         "last"
     ].iloc[0]
     return None if last is None or pd.isna(last) else pd.Timestamp(last).date()
 
 
 @asset(
-    deps=["backtest_report", "market_backtest_report"],
+    deps=["market_backtest_report"],
     description="v1/systems/performance.json: "
-    "each system's backtest on the same graded rows, and per market every system against the "
+    "the points market's systems by edge bucket on the same graded rows, and per market every system against the "
     "de-vigged market, as of the latest graded date (a run over an older range does not replace "
     "it with an older report).",
     **DAILY,
@@ -327,17 +294,14 @@ def export_system_performance(
                 "reason": f"a later graded date ({latest}) exists: v1/systems/performance.json is left as is",
             }
         )
-    from nba_assets.defs.grading.market_backtest import report_key as market_report_key
-
     report = json.loads(landing.get_bytes(report_key(as_of)))
-    market_key = market_report_key(as_of)
-    markets = json.loads(landing.get_bytes(market_key))["entries"] if landing.exists(market_key) else []
-    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets))
+    performance = schemas.PerformanceFile(**report["points_edge"], markets=report["entries"])
+    uri = _write(landing, "v1/systems/performance.json", performance)
     return MaterializeResult(
         metadata={
             "published": True,
             "as_of": as_of.isoformat(),
             "file": MetadataValue.url(uri),
-            "systems": len(report["systems"]),
+            "systems": len(performance.systems),
         }
     )

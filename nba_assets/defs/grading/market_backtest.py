@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.defs.grading.backtest import PLOT_CACHE, as_of_metadata
+from nba_assets.defs.grading import edge_report
+from nba_assets.defs.grading.edge_report import PLOT_CACHE
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import figures
 from nba_assets.lib import probability as prob
@@ -309,13 +310,27 @@ def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: b
     )
 
 
+def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: dict) -> dict:
+    """A range's report is computed once, as of its last date: that date's event carries it, the
+    earlier dates' say which date it was computed as of (not 538 copies of the plots)."""
+    keys = context.partition_keys
+    if len(keys) == 1:
+        return {"as_of": as_of.isoformat(), **metadata}
+    for key in keys[:-1]:
+        context.add_asset_metadata({"computed_as_of": as_of.isoformat()}, partition_key=key)
+    context.add_asset_metadata({"as_of": as_of.isoformat(), **metadata}, partition_key=keys[-1])
+    return {}
+
+
 @asset(
     **partitioned("grading", {"python", "pandas"}),
     deps=["market_prop_accuracy"],
-    description="Every system against the market, per market, over the graded dates up to the date: "
+    description="The backtest as of the date, every system against the market, per market, over the "
+    "graded dates up to the date: "
     "Brier and log loss of the system and of the de-vigged market, skill with a date-clustered 95% "
     "interval, calibration slope/intercept, reliability PNG per market, MAE vs line MAE, hit rate and "
-    "ROI at real prices by EV bucket; per season when there are several (2024-25 threes on its own). "
+    "ROI at real prices by EV bucket; per season when there are several (2024-25 threes on its own); "
+    "for the points market also MAE and hit rate/ROI by |edge| bucket (performance.json `systems`). "
     "A range's run computes the report as of its last date.",
 )
 def market_backtest_report(
@@ -330,8 +345,13 @@ def market_backtest_report(
     digest = rows_digest(rows)
     result = cached_json(landing, REPORT_CACHE, digest, lambda: report(rows))
     images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
+    # The points market by |edge| bucket, on the same graded rows (edge_report.py).
+    points = edge_report.points_rows(rows)
+    edges = edge_report.report(points)
+    if edges["same_rows"]:
+        images = {**edge_report.cached_backtest_plots(landing, edges, points), **images}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
-    landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
+    landing.put_bytes(report_key(as_of), json.dumps({**result, "points_edge": edges}, indent=1).encode())
     embedded = "\n\n".join(
         f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})" for name, data in images.items()
     )
@@ -342,6 +362,9 @@ def market_backtest_report(
             as_of,
             {
                 "report": MetadataValue.md(markdown(result) if result["entries"] else "no graded rows"),
+                "points_by_edge": MetadataValue.md(edge_report.markdown(edges)),
+                **{f"{s['system_id']}_points_mae": s["mae"] for s in edges["systems"]},
+                "points_line_mae": edges["line"]["mae"],
                 "reliability": MetadataValue.md(embedded or "no graded rows"),
                 **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
                 **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},

@@ -5,9 +5,15 @@ Monday), fitted once per week on player_market_features rows with a known outcom
 player_game_summary) from the 52 weeks strictly before the Monday, never from the week itself (the
 blocking check `market_training_before_week` names any row that is). One artifact per week holds the
 seven markets' models, `models/market_models/<week>.pkl`, with its fit record `<week>.json`; the
-week-of, reuse (same rows and code: kept), worker-pool and leakage-guard machinery is shared with the
-points model (weekly.py), and so are the identity dependencies (model D <- features D: see
-points_model.py for why not "the 52 weeks before").
+week-of, which weeks a run fits, reuse (same rows and code: kept), worker-pool and leakage-guard
+machinery is weekly.py's.
+
+Its dependencies on the features and the game summaries are identity mappings (models D <- features
+D), not "the 52 weeks before": a mapping with negative offsets would make every backfill of features
+A..B reach the models of later dates (Dagster walks downstream through the mapping), retraining and
+re-predicting dates outside the range. In a run over A..B the features of A..B are built before the
+model step, so the rows the models read (before each Monday) are current; rows before A are history
+the run does not touch. Which weeks a run fits: weekly.weeks_to_fit.
 
 What a market's model is, in three parts, each learned only from rows before the Monday:
 1. The mean: a Poisson GLM (log link) of the market's stat on the logs of the player's averages
@@ -392,6 +398,12 @@ def train_weeks(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]", 
     return {week: trained[same_as[week]] for week in slices}
 
 
+def weeks_to_fit(store: ObjectStore, days: "list[dt.date]", retrain: bool = False) -> "list[dt.date]":
+    """The weeks whose training rows the run reads (weekly.weeks_to_fit): all weeks of the run's
+    dates but one that starts on or before the first date and already has an artifact."""
+    return weekly.weeks_to_fit(lambda week: ARTIFACTS.exists(store, week), days, retrain)
+
+
 def load_models(store: ObjectStore, week: dt.date) -> "dict[str, MarketModel | None] | None":
     return ARTIFACTS.load(store, week)
 
@@ -428,7 +440,7 @@ def _week_line(week: dt.date, record: dict, fit: str, uri: str | None) -> str:
 
 @asset(
     **partitioned("predictions", {"scikitlearn", "python"}),
-    # Identity mappings (models D <- features D), as the points model's: see points_model.py.
+    # Identity mappings (models D <- features D): see the module docstring.
     deps=["player_market_features", "player_game_summary"],
     check_specs=[
         AssetCheckSpec(
@@ -447,7 +459,7 @@ def market_models(
     context: AssetExecutionContext, config: MarketModelsConfig, warehouse: Warehouse, landing: ObjectStore
 ):
     days = window_dates(context)
-    to_fit = weekly.weeks_to_fit(lambda week: ARTIFACTS.exists(landing, week), days, config.retrain)
+    to_fit = weeks_to_fit(landing, days, config.retrain)
     rows, slices = training_rows(warehouse, to_fit) if to_fit else (None, {})
     # The guard first: nothing is trained or stored if any week's rows reach into the week.
     for week, (low, high) in slices.items():

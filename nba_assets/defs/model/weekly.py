@@ -1,7 +1,7 @@
 """What every weekly model needs, once: the week of a date, which weeks a run fits, the fit key
 (training rows + code), the artifact and fit-record store with reuse, and the worker pool.
 
-A weekly model (points_model.py, market_models.py) is fitted once per week on rows strictly before
+A weekly model (market_models.py) is fitted once per week on rows strictly before
 the week's Monday. Its artifact `<prefix>/<week>.pkl` and its fit record `<prefix>/<week>.json`
 (what it was fitted on: `fit_key`, plus the model's own figures) live in the object store. A week
 whose record shows the same training rows and code keeps its artifact: the fit would be identical

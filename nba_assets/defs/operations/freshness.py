@@ -57,7 +57,7 @@ DEADLINES = (
         "raw_player_boxscores", "box_scores_by_10am_et", 10, 1, "Yesterday's box scores are loaded by 10:00 US Eastern."
     ),
     Deadline(
-        "player_prop_predictions",
+        "market_prop_predictions",
         "predictions_by_1pm_et",
         13,
         0,

@@ -1,7 +1,7 @@
 """daily_health_summary: the seed's morning health report, as an asset.
 
 For the 3 game dates ending at the partition: box-score coverage (final games with box scores for
-both teams), feature availability (points lines whose player has a feature row), grading coverage,
+both teams), feature availability (lines of every market whose player has a feature row), grading coverage,
 and the failed checks and late assets recorded in the last 72 hours. Shown as Markdown metadata in
 the UI and sent to Slack when a bot token is configured.
 """
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DAYS = 3
+# grading_coverage_daily's statuses, worst first.
+COVERAGE_STATUSES = ("POOR", "ACCEPTABLE", "GOOD", "EXCELLENT")
 CHECK_HOURS = 72
 FRESHNESS_CHECKS = {d.check_name for d in DEADLINES}
 
@@ -54,19 +56,28 @@ def coverage_by_date(warehouse: Warehouse, first: dt.date, last: dt.date) -> "pd
     features = warehouse.query(
         f"""
         SELECT l.game_date, count(*) AS players_with_lines, count(f.player_lookup) AS players_with_features
-        FROM {rel(*tables.PROP_LINES_CONSENSUS)} l
-        LEFT JOIN {rel(*tables.ML_FEATURE_STORE)} f
-            ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup
+        FROM {rel(*tables.MARKET_LINES_CONSENSUS)} l
+        LEFT JOIN {rel(*tables.PLAYER_MARKET_FEATURES)} f
+            ON f.game_date = l.game_date AND f.player_lookup = l.player_lookup AND f.market = l.market
         WHERE l.game_date >= ? AND l.game_date <= ?
         GROUP BY l.game_date
         """,
         [first, last],
     )
-    grading = warehouse.query(
-        f"SELECT game_date, gradable, graded, coverage_pct AS grading_coverage_pct, "
-        f"status AS grading_status FROM {rel(*tables.GRADING_COVERAGE_DAILY)} WHERE {window}",
+    per_market = warehouse.query(
+        f"SELECT game_date, gradable, graded, status FROM {rel(*tables.GRADING_COVERAGE_DAILY)} WHERE {window}",
         [first, last],
     )
+    # Per date over its markets: the totals, and the status of its worst market.
+    rank = {status: i for i, status in enumerate(COVERAGE_STATUSES)}
+    grading = (
+        per_market.assign(rank=per_market["status"].map(rank))
+        .groupby("game_date", as_index=False)
+        .agg(gradable=("gradable", "sum"), graded=("graded", "sum"), rank=("rank", "min"))
+    )
+    grading["grading_coverage_pct"] = (100.0 * grading["graded"] / grading["gradable"]).round(1)
+    grading["grading_status"] = [COVERAGE_STATUSES[int(i)] for i in grading["rank"]]
+    grading = grading.drop(columns="rank")
     days = pd.DataFrame({"game_date": pd.date_range(first, last, freq="D")})
     for part in (finals, features, grading):
         part["game_date"] = pd.to_datetime(part["game_date"])
@@ -146,7 +157,7 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
 
 
 @asset(
-    deps=["raw_player_boxscores", "ml_feature_store", "grading_coverage_daily"],
+    deps=["raw_player_boxscores", "player_market_features", "grading_coverage_daily"],
     description=f"Markdown health report for the {DAYS} dates ending at the partition: box-score, "
     "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
     **partitioned("operations", {"duckdb", "slack"}),

@@ -1,6 +1,6 @@
 """Schedules (US Eastern), the seed system's Cloud Scheduler jobs as Dagster schedules.
 
-- 05:00 Monday: the week's points model (trained on the weeks before it), as Monday's partition.
+- 05:00 Monday: the week's market models (trained on the weeks before it), as Monday's partition.
 - 06:00 daily, morning results for YESTERDAY: final schedule and box scores, game summaries,
   grading, results export, the daily health summary.
 - 12:45 daily, pre-game for TODAY: schedule, prop lines, consensus lines, features, predictions,
@@ -21,47 +21,30 @@ from dagster import (
     schedule,
 )
 
+from nba_assets.lib.automation import HEALED_ASSETS
 from nba_assets.lib.clock import GAME_TZ
 from nba_assets.lib.partitions import GAME_TIMEZONE, daily_partitions
 
-MORNING_RESULTS = [
-    "player_aliases",
-    "raw_schedule",
-    "raw_player_boxscores",
-    "player_game_summary",
-    "team_game_summary",
-    "prediction_accuracy",
-    "market_prop_accuracy",
-    "grading_coverage_daily",
-    "export_results",
-    "daily_health_summary",
-]
-PREGAME = [
-    "player_aliases",
-    "raw_schedule",
-    "raw_prop_lines",
-    "prop_lines_consensus",
-    "market_lines_consensus",
-    "ml_feature_store",
-    "player_market_features",
-    "points_model",
-    "market_models",
-    "player_prop_predictions",
-    "market_prop_predictions",
-    "best_bets",
-    "export_predictions",
-    "export_best_bets",
-]
+# The morning: the day's final sources, then the results side of the date, the same assets the
+# healing condition re-runs after a late box score (lib/automation.py: one list), and the summary.
+MORNING_RESULTS = AssetSelection.assets("player_aliases", "raw_schedule", "raw_player_boxscores") | (
+    AssetSelection.assets(*sorted(HEALED_ASSETS)) | AssetSelection.assets("daily_health_summary")
+)
+# Pre-game: everything the day's exports of predictions and best bets derive from, except the box
+# scores and the results side (the games have not been played; the gate reads earlier dates' grades).
+PREGAME = AssetSelection.assets("export_predictions", "export_best_bets").upstream() - AssetSelection.assets(
+    "raw_player_boxscores", *sorted(HEALED_ASSETS)
+)
 
 morning_results = define_asset_job(
     "morning_results",
-    selection=AssetSelection.assets(*MORNING_RESULTS),
+    selection=MORNING_RESULTS,
     partitions_def=daily_partitions,
     description="Yesterday's results: box scores, summaries, grading, results export, health summary.",
 )
 pregame_predictions = define_asset_job(
     "pregame_predictions",
-    selection=AssetSelection.assets(*PREGAME),
+    selection=PREGAME,
     partitions_def=daily_partitions,
     description="Today's lines, features, predictions, best bets and their exports.",
 )
@@ -109,7 +92,7 @@ def weekly_model_schedule_for(job):
         execution_timezone=GAME_TIMEZONE,
         default_status=DefaultScheduleStatus.RUNNING,
         name="weekly_model_schedule",
-        description="Monday 05:00 ET: train the week's points model on the weeks before it.",
+        description="Monday 05:00 ET: train the week's market models on the weeks before it.",
     )
     def _weekly(context: ScheduleEvaluationContext):
         monday = _local_date(context)

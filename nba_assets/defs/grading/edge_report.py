@@ -1,35 +1,23 @@
-"""Backtest report as of a date: each system and the consensus line on the SAME rows of every graded
-date up to that date.
+"""The points market's backtest by edge bucket (performance.json `systems`, schema v1): each system
+of the points market and the consensus line on the SAME graded rows up to a date.
 
-Partitioned by game date like every asset (one partitions definition: a backfill of a range is one
-run). Partition D is the walk-forward report as of D: graded dates <= D. A run over A..B computes it
-once, as of B (the report of every earlier date of the range is the same computation on fewer
-dates: a season's run would compute 538 reports and plots); the earlier dates' materializations say
-which date they were computed as of. The report as of D is stored at `backtest/<D>.json`.
-
-Same rows: player-dates where every system has a predicted value, the player played and there is a
-real consensus line. On them: MAE of each system and of the line; per edge bucket (by |edge|, the
-pick's side from the edge's sign) the bets, hit rate with a 95% Wilson interval, and ROI at the real
-over/under prices of the consensus books (at -110 when a price is missing, counted and said so).
-Plots (hit rate by edge bucket, calibration) are PNGs attached to the materialization and written
-next to the exports (`v1/systems/plots/`).
+Not an asset: the one backtest report (market_backtest.py) computes it from the same graded rows
+(market_prop_accuracy, market 'points') and stores it with the market report. It keeps the figures
+the retired points pipeline published (MAE against the line's MAE; per |edge| bucket the bets, hit
+rate with a 95% Wilson interval, and ROI at the consensus books' real over/under prices, at -110
+when a price is missing, counted and said so), now for the systems of the points market
+(moving_average_v1, ml_market_v1). Plots (hit rate by edge bucket, calibration) are PNGs attached to
+the report's materialization and written next to the exports (`v1/systems/plots/`).
 """
 
-import base64
 from typing import TYPE_CHECKING
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
-
-from nba_assets.lib import figures, tables
-from nba_assets.lib.asset_defaults import partitioned
+from nba_assets.lib import figures
 from nba_assets.lib.plot_cache import cached_plots, digest_of, frame_bytes
 from nba_assets.lib.probability import wilson
-from nba_assets.lib.window import window_dates
-from resources.interfaces import ObjectStore, Warehouse
+from resources.interfaces import ObjectStore
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     import pandas as pd
 
 BUCKETS = [(1.0, 2.0), (2.0, 3.0), (3.0, 5.0), (5.0, None)]
@@ -39,26 +27,29 @@ PLOT_CACHE = "cache/plots"
 DEFAULT_ODDS = -110.0
 
 
-def graded_rows(warehouse: Warehouse, first: "dt.date | None" = None, last: "dt.date | None" = None) -> "pd.DataFrame":
-    """Graded rows with a real line and a prediction, of the dates first..last (inclusive; either
-    bound may be open)."""
-    dates, params = "", []
-    if first is not None:
-        dates, params = " AND a.game_date >= ?", [first]
-    if last is not None:
-        dates, params = dates + " AND a.game_date <= ?", [*params, last]
-    return warehouse.query(
-        f"""
-        SELECT a.game_date, a.player_lookup, a.system_id, a.predicted_points, a.line, a.edge,
-               a.actual_points, c.over_odds, c.under_odds
-        FROM {warehouse.relation(*tables.PREDICTION_ACCURACY)} a
-        LEFT JOIN {warehouse.relation(*tables.PROP_LINES_CONSENSUS)} c
-          USING (game_date, player_lookup)
-        WHERE a.player_outcome = 'PLAYED' AND a.line IS NOT NULL AND a.predicted_points IS NOT NULL{dates}
-        ORDER BY a.game_date, a.player_lookup, a.system_id  -- same order, same float sums (ROI, MAE)
-        """,
-        params,
-    )
+def points_rows(graded: "pd.DataFrame") -> "pd.DataFrame":
+    """The points market's graded rows with a prediction (system_health.graded_market_rows: played,
+    with a line), in the columns of this report: predicted and actual points, edge = prediction -
+    line (rounded as the predictions' own edge)."""
+    rows = graded[(graded["market"] == "points") & graded["predicted_value"].notna()]
+    rows = rows.sort_values(["game_date", "player_lookup", "system_id"])  # same order, same float sums
+    return rows.assign(
+        predicted_points=rows["predicted_value"].astype(float),
+        actual_points=rows["actual_value"].astype(float),
+        edge=(rows["predicted_value"].astype(float) - rows["line"].astype(float)).round(2),
+    )[
+        [
+            "game_date",
+            "player_lookup",
+            "system_id",
+            "predicted_points",
+            "line",
+            "edge",
+            "actual_points",
+            "over_odds",
+            "under_odds",
+        ]
+    ]
 
 
 def same_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
@@ -244,50 +235,3 @@ def markdown(result: dict) -> str:
     lines.append("")
     lines.append("ROI at the consensus books' real prices; * = some bets priced at -110 (no price).")
     return "\n".join(lines)
-
-
-def report_key(as_of: "dt.date") -> str:
-    """The report as of a date in the object store (export_system_performance reads it)."""
-    return f"backtest/{as_of.isoformat()}.json"
-
-
-@asset(
-    **partitioned("grading", {"python", "pandas"}),
-    deps=["prediction_accuracy", "prop_lines_consensus"],
-    description="Backtest as of the date: MAE of each system and of the line on the same rows of every "
-    "graded date up to the date, hit rate with 95% intervals and ROI per edge bucket; PNG plots attached "
-    "and written to v1/systems/plots/. A range's run computes the report as of its last date.",
-)
-def backtest_report(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
-    import json
-
-    as_of = window_dates(context)[-1]
-    rows = graded_rows(warehouse, last=as_of)
-    result = report(rows)
-    images = cached_backtest_plots(landing, result, rows) if result["same_rows"] else {}
-    uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
-    landing.put_bytes(report_key(as_of), json.dumps(result, indent=2).encode())
-    embedded = "\n\n".join(
-        f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})" for name, data in images.items()
-    )
-    metadata = {
-        "report": MetadataValue.md(markdown(result)),
-        "plots": MetadataValue.md(embedded or "no graded rows"),
-        "same_rows": result["same_rows"],
-        **{f"{s['system_id']}_mae": s["mae"] for s in result["systems"]},
-        "line_mae": result["line"]["mae"],
-        **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
-    }
-    return MaterializeResult(metadata=as_of_metadata(context, as_of, metadata))
-
-
-def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: dict) -> dict:
-    """A range's report is computed once, as of its last date: that date's event carries it, the
-    earlier dates' say which date it was computed as of (not 538 copies of the plots)."""
-    keys = context.partition_keys
-    if len(keys) == 1:
-        return {"as_of": as_of.isoformat(), **metadata}
-    for key in keys[:-1]:
-        context.add_asset_metadata({"computed_as_of": as_of.isoformat()}, partition_key=key)
-    context.add_asset_metadata({"as_of": as_of.isoformat(), **metadata}, partition_key=keys[-1])
-    return {}

@@ -1,0 +1,68 @@
+"""The v1 exports are unchanged by the merge of the points pipeline into the generic one (issue 21).
+
+`tests/snapshots/exports_v1_before.json` was recorded from the `replayed` fixture's window
+(2025-10-21..2025-11-04 of the shipped archive) on main before the merge: per file, a digest of its
+canonical JSON with the retired `ml_points_v1` rows left out, and its item counts per system. After
+the merge every file has the same v1 schema and the same content, except what the merge changes on
+purpose (docs/markets.md, "Points: one market"):
+- predictions files no longer list `ml_points_v1` (retired; its rows are the ones left out);
+- performance.json `systems` (the points backtest by edge bucket) compares the systems of the points
+  market, `moving_average_v1` and `ml_market_v1`, on the same rows (was `ml_points_v1` beside
+  `moving_average_v1`); its `markets` section is unchanged.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "exports_v1_before.json"
+RETIRED = "ml_points_v1"
+LISTS = {"predictions": "predictions", "best-bets": "picks", "results": "picks"}
+
+
+def canonical(relative: str, document: dict) -> dict:
+    """{digest, counts}: the file without the retired system's rows (and, for performance.json,
+    without `systems`, whose change is listed above)."""
+    document = dict(document)
+    counts = {}
+    folder = relative.split("/")[0]
+    if folder in LISTS:
+        key = LISTS[folder]
+        items = [item for item in document[key] if item["system_id"] != RETIRED]
+        document[key] = items
+        for item in items:
+            counts[item["system_id"]] = counts.get(item["system_id"], 0) + 1
+    else:
+        counts = {s["system_id"]: s["rows"] for s in document.pop("systems")}
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return {"digest": hashlib.sha256(text.encode()).hexdigest(), "counts": counts}
+
+
+def snapshot_of(folder: Path) -> dict:
+    return {
+        str(path.relative_to(folder)): canonical(str(path.relative_to(folder)), json.loads(path.read_text()))
+        for path in sorted(folder.rglob("*.json"))
+    }
+
+
+def test_v1_exports_are_unchanged_but_for_the_retired_system(replayed):
+    from nba_assets.lib import export_schemas as schemas
+
+    folder = replayed.root / "data" / "v1"
+    before = json.loads(SNAPSHOT.read_text())
+    after = snapshot_of(folder)
+    assert sorted(after) == sorted(before), "the same files are written"
+    changed = [name for name in before if after[name]["digest"] != before[name]["digest"]]
+    assert not changed, f"files whose content changed: {changed[:10]}"
+    for name, entry in before.items():
+        if name != "systems/performance.json":
+            assert after[name]["counts"] == entry["counts"], name
+        model = next(m for pattern, m in schemas.FILES.items() if pattern.split("/")[0] == name.split("/")[0])
+        document = json.loads((folder / name).read_text())
+        assert document["schema_version"] == "v1"
+        model.model_validate(document)
+    # The retired system is gone; the points backtest now compares the two systems of the points market.
+    systems = json.loads((folder / "systems/performance.json").read_text())["systems"]
+    assert sorted(s["system_id"] for s in systems) == ["ml_market_v1", "moving_average_v1"]
+    assert RETIRED in before["systems/performance.json"]["counts"]
+    assert all(RETIRED not in json.dumps(json.loads(p.read_text())) for p in folder.rglob("*.json"))
