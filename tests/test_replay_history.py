@@ -25,10 +25,11 @@ def test_a_replay_starts_in_2021_22(tmp_path):
         "AND player_name = 'Giannis Antetokounmpo'"
     )
     assert played["points"].tolist() == [32]
-    # MIL and GSW play again on 2021-10-21: their players' features use the opening night's games.
+    # 2021-10-21: MIL and GSW's players' features use their opening-night games; LAC and MIA (their
+    # opponents, first game that day) have only what GSW and MIL allowed that night; never the date.
     features = pipeline.query(
         "SELECT team_abbr, max(last_feature_game_date) AS last FROM nba_features.player_market_features "
         "WHERE game_date = DATE '2021-10-21' AND last_feature_game_date IS NOT NULL GROUP BY ALL"
     )
-    assert set(features["team_abbr"]) == {"MIL", "GSW"}
-    assert {str(last)[:10] for last in features["last"]} == {"2021-10-19"}
+    last = {team: str(day)[:10] for team, day in zip(features["team_abbr"], features["last"])}
+    assert last == {"MIL": "2021-10-19", "GSW": "2021-10-19", "LAC": "2021-10-19", "MIA": "2021-10-19"}
