@@ -234,6 +234,8 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
 
     from nba_assets.defs.predictions import system_health
     from nba_assets.lib import export_schemas as schemas
+    from nba_assets.lib import gate as gate_rule
+    from nba_assets.lib import pricing
 
     day = "2025-11-04"
     root = replayed.root / "data" / "v1"
@@ -250,17 +252,20 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         )
         assert result.success
 
-    monkeypatch.setattr(system_health, "PUBLISHED", {"healthy", "degrading", "below_break_even"})
+    monkeypatch.setattr(system_health, "PUBLISHED", set(gate_rule.STATUSES))
     try:
         rebuild()
         bets = schemas.BestBetsFile.model_validate_json((root / "best-bets" / f"{day}.json").read_text())
         # How many the rules allow: published markets' positive-EV sides, 2 per game, 15 a day.
         published = {g.market for g in bets.systems if g.published}
         candidates = replayed.query(
-            "SELECT market, team_abbr, opponent_abbr, ev FROM nba_predictions.market_prop_predictions "
+            "SELECT market, team_abbr, opponent_abbr, recommendation, p_over, p_under, p_push, market_p_over, "
+            "price, ev FROM nba_predictions.market_prop_predictions "
             f"WHERE game_date = DATE '{day}' AND recommendation <> 'PASS'"
         )
-        candidates = candidates[candidates["market"].isin(published)]
+        # ranked by the EV at the probability shrunk toward the market's (gate.SHRINK), still > 0
+        candidates = pricing.priced(candidates[candidates["market"].isin(published)])
+        candidates = candidates[candidates["ev"] > 0]
         game = candidates[["team_abbr", "opponent_abbr"]].apply(lambda r: "-".join(sorted(r)), axis=1)
         allowed = min(15, int(game.value_counts().clip(upper=2).sum()))
         assert allowed >= 10 and len(bets.picks) == allowed and bets.no_picks_reason is None
@@ -306,10 +311,11 @@ def test_a_window_without_lines_has_no_gate_and_no_picks(replayed):
     2025-11-24..30 failed here)."""
     import datetime as dt
 
-    from nba_assets.defs.predictions.best_bets import GATE_COLUMN_TYPES, candidates_of, gate_of
+    from nba_assets.defs.predictions.best_bets import GATE_COLUMN_TYPES, gate_of, predictions_of, quotes_of
 
     start, end = dt.date(2025, 11, 10), dt.date(2025, 11, 12)  # after the replayed slice's lines
-    candidates = candidates_of(replayed.warehouse, start, end)
+    candidates = predictions_of(replayed.warehouse, start, end)
+    assert quotes_of(replayed.warehouse, start, end).empty
     assert candidates.empty
     gate = gate_of(replayed.warehouse, start, end, candidates)
     assert gate.empty and list(gate.columns) == list(GATE_COLUMN_TYPES)

@@ -159,6 +159,10 @@ def export_predictions(context: AssetExecutionContext, warehouse: Warehouse, lan
 def _best_bet(r) -> dict:
     return dict(
         rank=int(r.rank),
+        book=_none(getattr(r, "book", None)),
+        consensus_line=_none(getattr(r, "consensus_line", None)),
+        consensus_price=_none(getattr(r, "consensus_price", None)),
+        consensus_ev=_none(getattr(r, "consensus_ev", None)),
         tier=r.tier,
         **_pick_fields(r),
         **_probability_fields(r),
@@ -179,6 +183,9 @@ def _gate_entry(g) -> "schemas.SystemGate":
         candidates=int(g.candidates),
         scored_rows=int(g.scored_rows),
         brier_skill=_none(g.brier_skill),
+        skill_low=_none(g.skill_low),
+        skill_high=_none(g.skill_high),
+        coverage=_none(getattr(g, "coverage", None)),
         picks=int(g.picks),
         hit_rate=_none(g.hit_rate),
         hit_rate_low=_none(g.hit_rate_low),
@@ -331,8 +338,11 @@ def export_system_performance(
 
     report = json.loads(landing.get_bytes(report_key(as_of)))
     market_key = market_report_key(as_of)
-    markets = json.loads(landing.get_bytes(market_key))["entries"] if landing.exists(market_key) else []
-    uri = _write(landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets))
+    market_report = json.loads(landing.get_bytes(market_key)) if landing.exists(market_key) else {}
+    markets, published = market_report.get("entries", []), market_report.get("published")
+    uri = _write(
+        landing, "v1/systems/performance.json", schemas.PerformanceFile(**report, markets=markets, published=published)
+    )
     return MaterializeResult(
         metadata={
             "published": True,

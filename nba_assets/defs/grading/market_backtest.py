@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.defs.grading import published_record
 from nba_assets.defs.grading.backtest import PLOT_CACHE, as_of_metadata
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import figures
@@ -311,7 +312,7 @@ def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: b
 
 @asset(
     **partitioned("grading", {"python", "pandas"}),
-    deps=["market_prop_accuracy"],
+    deps=["market_prop_accuracy", "best_bets"],
     description="Every system against the market, per market, over the graded dates up to the date: "
     "Brier and log loss of the system and of the de-vigged market, skill with a date-clustered 95% "
     "interval, calibration slope/intercept, reliability PNG per market, MAE vs line MAE, hit rate and "
@@ -329,6 +330,11 @@ def market_backtest_report(
     # Computed and rendered only when the graded rows changed (a re-run of a date reuses them).
     digest = rows_digest(rows)
     result = cached_json(landing, REPORT_CACHE, digest, lambda: report(rows))
+    # Issue 22: every pick ever published, graded, and what following the platform won or lost.
+    published = published_record.report(
+        published_record.published_picks(warehouse, as_of), lambda picks: pick_stats(pick_arrays(picks))
+    )
+    result = {**result, "published": published}
     images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
     uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
     landing.put_bytes(report_key(as_of), json.dumps(result, indent=1).encode())
@@ -343,6 +349,8 @@ def market_backtest_report(
             {
                 "report": MetadataValue.md(markdown(result) if result["entries"] else "no graded rows"),
                 "reliability": MetadataValue.md(embedded or "no graded rows"),
+                "published_record": MetadataValue.md(published_record.markdown(published)),
+                "published_picks": published["overall"]["bets"],
                 **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
                 **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
             },

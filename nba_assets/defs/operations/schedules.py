@@ -42,6 +42,7 @@ PREGAME = [
     "raw_prop_lines",
     "prop_lines_consensus",
     "market_lines_consensus",
+    "market_book_quotes",
     "ml_feature_store",
     "player_market_features",
     "points_model",
