@@ -29,6 +29,8 @@ def picks() -> pd.DataFrame:
             "price": [100.0, -110.0, 120.0, -105.0, -110.0, -200.0],
             "stake": [0.02, 0.01, 0.01, 0.015, 0.01, 0.02],
             "ev": [0.05] * 6,
+            "consensus_line": [2.5, 2.5, 6.0, 2.5, 5.5, 0.5],
+            "consensus_price": [-110.0, -110.0, 110.0, -110.0, -110.0, -210.0],
             "actual_value": [2.0, 3.0, 6.0, 4.0, None, None],
             "player_outcome": ["PLAYED", "PLAYED", "PLAYED", "PLAYED", "DNP", "NO_BOX_SCORE"],
         }
@@ -39,6 +41,8 @@ def test_picks_are_graded_at_their_own_line_and_side_with_profit_at_their_stake(
     graded = record.with_results(picks())
     assert graded["result"].tolist() == ["WIN", "LOSS", "PUSH", "WIN", "VOID", "PENDING"]
     assert graded["profit"].tolist() == pytest.approx([0.02, -0.01, 0.0, 0.015 * 100 / 105, 0.0, 0.0], abs=1e-6)
+    # beside it, the same sides at the consensus line and price: a's over 2.5 lost
+    assert graded["consensus_result"].tolist() == ["LOSS", "LOSS", "PUSH", "WIN", "VOID", "PENDING"]
 
 
 def test_the_record_has_running_hit_rate_roi_and_date_clustered_intervals():
@@ -49,6 +53,7 @@ def test_the_record_has_running_hit_rate_roi_and_date_clustered_intervals():
     assert overall["hit_rate"] == pytest.approx(2 / 3)
     assert overall["roi"] == pytest.approx((1.0 + 100 / 105 - 1) / 4)  # per unit, pushes in the denominator
     assert overall["staked"] == pytest.approx(0.02 + 0.01 + 0.01 + 0.015)
+    assert overall["roi_at_consensus"] == pytest.approx((-1 - 1 + 0 + 100 / 110) / 4, abs=1e-6)
     low, high = overall["hit_rate_interval"]
     assert 0 <= low <= overall["hit_rate"] <= high <= 1
     assert [d["game_date"] for d in result["running"]] == ["2025-11-01", "2025-11-02", "2025-11-03"]

@@ -225,6 +225,7 @@ class PublishedSummary(Strict):
     staked: float
     profit: float
     return_on_stakes: float | None
+    roi_at_consensus: float | None
 
 
 class PublishedMarket(PublishedSummary):
@@ -251,6 +252,8 @@ class PublishedPick(Strict):
     line: float
     book: str | None
     price: float
+    consensus_line: float | None
+    consensus_price: float | None
     stake: float
     result: Literal["WIN", "LOSS", "PUSH", "VOID", "PENDING"]
     profit: float

@@ -45,7 +45,7 @@ def published_picks(warehouse: "Warehouse", last: dt.date | None = None) -> "pd.
     until, params = ("WHERE b.game_date <= ?", [last]) if last is not None else ("", [])
     frame = warehouse.query(
         f"""SELECT b.game_date, b.system_id, b.market, b.player_lookup, b.player_name, b.recommendation,
-               b.line, b.book, b.price, b.stake, b.ev, b.consensus_price, b.consensus_ev,
+               b.line, b.book, b.price, b.stake, b.ev, b.consensus_line, b.consensus_price, b.consensus_ev,
                a.actual_value, a.player_outcome
         FROM {warehouse.relation(*tables.BEST_BETS)} b
         LEFT JOIN {warehouse.relation(*tables.MARKET_PROP_ACCURACY)} a
@@ -60,16 +60,27 @@ def published_picks(warehouse: "Warehouse", last: dt.date | None = None) -> "pd.
 
 PICK_COLUMNS = [
     "game_date", "system_id", "market", "player_lookup", "player_name", "recommendation", "line", "book",
-    "price", "stake", "ev", "consensus_price", "consensus_ev", "actual_value", "player_outcome",
+    "price", "stake", "ev", "consensus_line", "consensus_price", "consensus_ev", "actual_value", "player_outcome",
 ]  # fmt: skip
 
 
 def with_results(picks: "pd.DataFrame") -> "pd.DataFrame":
+    """Result and profit (at the stake) of each pick at its book's line and price, and beside it
+    the same side at the consensus line and average price (`consensus_result`, `consensus_unit`:
+    profit per unit), the price the platform quoted before issue 22."""
     result = pick_results(picks["recommendation"], picks["line"], picks["actual_value"], picks["player_outcome"])
     decimal = prob.american_to_decimal(picks["price"])
     stake = picks["stake"].fillna(0.0).to_numpy(float)
     profit = np.select([result == "WIN", result == "LOSS"], [stake * (decimal - 1), -stake], 0.0)
-    return picks.assign(result=result, profit=np.round(profit, 6))
+    consensus = pick_results(
+        picks["recommendation"], picks["consensus_line"], picks["actual_value"], picks["player_outcome"]
+    )
+    unit = np.select(
+        [consensus == "WIN", consensus == "LOSS"], [prob.american_to_decimal(picks["consensus_price"]) - 1, -1.0], 0.0
+    )
+    return picks.assign(
+        result=result, profit=np.round(profit, 6), consensus_result=consensus, consensus_unit=np.round(unit, 6)
+    )
 
 
 def summary(picks: "pd.DataFrame", pick_stats) -> dict:
@@ -86,7 +97,14 @@ def summary(picks: "pd.DataFrame", pick_stats) -> dict:
         "staked": round(staked, 6),
         "profit": round(float(picks["profit"].sum()), 6),
         "return_on_stakes": round(float(picks["profit"].sum()) / staked, 6) if staked else None,
+        "roi_at_consensus": _consensus_roi(picks),
     }
+
+
+def _consensus_roi(picks: "pd.DataFrame") -> float | None:
+    """ROI per unit of the same sides at the consensus line and average price (no book's)."""
+    settled = picks["consensus_result"].isin(["WIN", "LOSS", "PUSH"]) & picks["consensus_price"].notna()
+    return round(float(picks.loc[settled, "consensus_unit"].sum()) / int(settled.sum()), 6) if settled.any() else None
 
 
 def report(picks: "pd.DataFrame", pick_stats) -> dict:
@@ -135,6 +153,8 @@ def report(picks: "pd.DataFrame", pick_stats) -> dict:
                 "line": float(r.line),
                 "book": r.book if isinstance(r.book, str) else None,
                 "price": float(r.price),
+                "consensus_line": None if r.consensus_line != r.consensus_line else float(r.consensus_line),
+                "consensus_price": None if r.consensus_price != r.consensus_price else float(r.consensus_price),
                 "stake": float(r.stake),
                 "result": r.result,
                 "profit": float(r.profit),
@@ -156,13 +176,14 @@ def _interval(values) -> str:
 def markdown(record: dict) -> str:
     """The record per market and system, for the report's metadata and the replay's summary."""
     lines = [
-        "| market | system | picks | W-L-P | hit rate (95%) | ROI per unit (95%) | staked | profit |",
-        "|---|---|---:|---|---|---|---:|---:|",
+        "| market | system | picks | W-L-P | hit rate (95%) | ROI per unit (95%) | ROI at consensus | staked | profit |",
+        "|---|---|---:|---|---|---|---:|---:|---:|",
     ]
     for e in [*record["by_market"], {"market": "all", "system_id": "", **record["overall"]}]:
         lines.append(
             f"| {e['market']} | {e['system_id']} | {e['bets']} | {e['wins']}-{e['losses']}-{e['pushes']} | "
             f"{_pct(e['hit_rate'])} ({_interval(e['hit_rate_interval'])}) | {_pct(e['roi'])} "
-            f"({_interval(e['roi_interval'])}) | {e['staked']:.4f} | {e['profit']:+.4f} |"
+            f"({_interval(e['roi_interval'])}) | {_pct(e['roi_at_consensus'])} | {e['staked']:.4f} | "
+            f"{e['profit']:+.4f} |"
         )
     return "\n".join(lines)
