@@ -29,6 +29,7 @@ TABLES = [
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
     ("nba_analytics", "prop_lines_consensus", ["game_date", "player_lookup"]),
     ("nba_analytics", "market_lines_consensus", ["game_date", "player_lookup", "market"]),
+    ("nba_analytics", "market_book_quotes", ["game_date", "player_lookup", "market", "bookmaker", "line"]),
     ("nba_features", "ml_feature_store", ["game_date", "player_lookup"]),
     ("nba_features", "player_market_features", ["game_date", "player_lookup", "market"]),
     ("nba_predictions", "player_prop_predictions", ["game_date", "player_lookup", "system_id"]),

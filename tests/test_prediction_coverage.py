@@ -100,3 +100,14 @@ def test_a_full_slate_passes(tmp_path):
     full = rows.assign(priced=rows["lines"] - rows["no_history"], coverage=1.0)
     assert all(r.passed for r in coverage.coverage_results(full))
     assert coverage.blocked(full).empty
+
+
+def test_a_gate_with_no_blocked_market_keeps_its_reasons(tmp_path):
+    warehouse = planted(tmp_path)
+    with warehouse.session():
+        rows = coverage.prediction_coverage(warehouse, DAY, DAY + dt.timedelta(days=1))
+    gate_rows = pd.DataFrame(
+        {"game_date": DAY, "system_id": "s", "market": ["rebounds"], "publish": True, "reason": "ok"}
+    )
+    gated = with_coverage(gate_rows, rows[rows["market"] == "rebounds"])
+    assert gated["publish"].tolist() == [True] and gated["reason"].tolist() == ["ok"]

@@ -25,7 +25,7 @@ def gate_summary(warehouse, start: dt.date, end: dt.date) -> str:
     published_dates = rows[rows["publish"].astype(bool)].groupby(["market", "system_id"])["game_date"].nunique()
     out = [
         f"Gate (docs/gate.md: published when the {100 * gate.CONFIDENCE:.0f}% date-clustered interval of Brier skill "
-        f"vs the de-vigged market over the last {gate.WINDOW_DATES} graded dates is above 0), on {last}:",
+        f"vs the de-vigged market over the last {gate.WINDOW_DATES} graded dates is above 0), on {last:%Y-%m-%d}:",
         f"{'market':<10}{'system':<20}{'status':<19}{'skill':>8}{'95% interval':>19}{'dates':>6}"
         f"{'published dates':>16}{'picks':>7}",
     ]

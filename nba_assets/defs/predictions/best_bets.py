@@ -194,18 +194,16 @@ def with_coverage(gate: "pd.DataFrame", coverage_rows: "pd.DataFrame") -> "pd.Da
     (coverage.py), the reason first."""
     import pandas as pd
 
-    rows = coverage_rows[["game_date", "market", "coverage"]].assign(
-        game_date=lambda f: pd.to_datetime(f["game_date"]).dt.date
-    )
-    gate = gate.merge(rows, on=["game_date", "market"], how="left")
-    low = gate.merge(
-        coverage.blocked(coverage_rows).assign(game_date=lambda f: pd.to_datetime(f["game_date"]).dt.date),
-        on=["game_date", "market"],
-        how="left",
-    )["reason_y"]
-    hit = low.notna().to_numpy()
-    gate.loc[hit, "reason"] = low[hit].to_numpy() + "; " + gate.loc[hit, "reason"]
-    gate.loc[hit, "publish"] = False
+    def dated(frame):
+        return frame.assign(game_date=pd.to_datetime(frame["game_date"]).dt.date)
+
+    keys = ["game_date", "market"]
+    gate = gate.merge(dated(coverage_rows[[*keys, "coverage"]]), on=keys, how="left")
+    blocked = gate[keys].merge(dated(coverage.blocked(coverage_rows)), on=keys, how="left")["reason"]
+    hit = blocked.notna().to_numpy()
+    if hit.any():
+        gate.loc[hit, "reason"] = blocked[hit].astype(str).to_numpy() + "; " + gate.loc[hit, "reason"].astype(str)
+        gate.loc[hit, "publish"] = False
     return gate
 
 
