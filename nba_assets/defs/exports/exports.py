@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.defs.grading import published_record
 from nba_assets.defs.grading.backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
@@ -263,12 +264,17 @@ def _profit(result: str, stake: float, price: float) -> float:
 def export_results(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
-        f"""SELECT b.*, a.result, a.actual_value
+        f"""SELECT b.*, a.actual_value, a.player_outcome
         FROM {warehouse.relation(*tables.BEST_BETS)} b
         LEFT JOIN {warehouse.relation(*tables.MARKET_PROP_ACCURACY)} a
           USING (game_date, player_lookup, system_id, market)
         WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""",
         [days[0], days[-1]],
+    )
+    # Graded at the pick's own line and side (the best price may be a better line than the
+    # consensus one market_prop_accuracy grades): the published record's rule.
+    rows["result"] = published_record.pick_results(
+        rows["recommendation"], rows["line"], rows["actual_value"], rows["player_outcome"]
     )
     by_date, written = _by_date(rows), []
     for day in days:
