@@ -83,36 +83,36 @@ def best_prices(sides_: "pd.DataFrame", flagged: "pd.DataFrame") -> "pd.DataFram
     no book). Sides without any unsuspected quote are dropped."""
     import pandas as pd
 
-    good = flagged.loc[
-        ~flagged["suspect"], [*QUOTE_KEYS, "bookmaker", "line", "over_odds", "under_odds", "line_p_over"]
-    ]
-    at_consensus = consensus_option(sides_)
-    options = sides_.rename(columns={"line": "consensus_line"}).merge(good, on=QUOTE_KEYS, suffixes=("_consensus", ""))
-    same = options["line"] == options["consensus_line"]
-    over = options["recommendation"] == "OVER"
-    priceable = (options["distribution"] == "negative_binomial") & options["dispersion"].notna()
-    better = priceable & np.where(
-        over, options["line"] < options["consensus_line"], options["line"] > options["consensus_line"]
-    )
-    options = options[same | better].copy()
+    columns = [*QUOTE_KEYS, "bookmaker", "line", "over_odds", "under_odds", "line_p_over"]
+    good = flagged.loc[~flagged["suspect"], columns]
+    keys = [*QUOTE_KEYS, "system_id", "recommendation"]
+    carried = [*keys, "line", "predicted_value", "p_over", "p_under", "p_push", "distribution", "dispersion"]
+    options = sides_[carried].rename(columns={"line": "consensus_line"}).merge(good, on=QUOTE_KEYS)
+    line, consensus = options["line"].to_numpy(float), options["consensus_line"].to_numpy(float)
+    over = (options["recommendation"] == "OVER").to_numpy()
+    priceable = ((options["distribution"] == "negative_binomial") & options["dispersion"].notna()).to_numpy()
+    better = priceable & np.where(over, line < consensus, line > consensus)
+    options = options[(line == consensus) | better].reset_index(drop=True)
     if options.empty:
         return pd.DataFrame(columns=[*sides_.columns, "book", "consensus_line", "consensus_ev"])
+    # The system's probabilities of a better line from its negative binomial (one size per
+    # system, market and date), into arrays assigned once (a .loc per size took minutes).
+    probabilities = options[["p_over", "p_under", "p_push"]].to_numpy(float)
     moved = options["line"] != options["consensus_line"]
-    for size, part in options[moved].groupby("dispersion"):  # one size per system, market and date
-        p_over, p_under, p_push = prob.negative_binomial_probabilities(part["predicted_value"], part["line"], size)
-        options.loc[part.index, ["p_over", "p_under", "p_push"]] = np.column_stack([p_over, p_under, p_push]).round(4)
+    for size, part in options[moved].groupby("dispersion"):
+        probabilities[part.index.to_numpy()] = np.column_stack(
+            prob.negative_binomial_probabilities(part["predicted_value"], part["line"], size)
+        ).round(4)
+    options[["p_over", "p_under", "p_push"]] = probabilities
     options["market_p_over"] = options["line_p_over"].round(4)
-    options["price"] = np.where(options["recommendation"] == "OVER", options["over_odds"], options["under_odds"])
-    options = priced(options)
-    options = options.sort_values(
-        ["ev", "price", "bookmaker"], ascending=[False, False, True], kind="mergesort"
-    ).drop_duplicates([*QUOTE_KEYS, "system_id", "recommendation"])
-    options = options.rename(columns={"bookmaker": "book"}).drop(
-        columns=["over_odds", "under_odds", "line_p_over", "over_odds_consensus", "under_odds_consensus"],
-        errors="ignore",
-    )
-    keys = [*QUOTE_KEYS, "system_id", "recommendation"]
-    return options.merge(at_consensus[[*keys, "consensus_ev"]], on=keys, how="left")
+    options["price"] = np.where(over[(line == consensus) | better], options["over_odds"], options["under_odds"])
+    best = priced(options).sort_values(["ev", "price", "bookmaker"], ascending=[False, False, True], kind="mergesort")
+    best = best.drop_duplicates(keys).rename(columns={"bookmaker": "book"})
+    best = best.drop(columns=["over_odds", "under_odds", "line_p_over"])
+    # The prediction's other columns (names, teams, consensus prices), then the consensus EV.
+    rest = [c for c in sides_.columns if c not in best.columns or c in keys]
+    at_consensus = consensus_option(sides_)[[*keys, "consensus_ev"]]
+    return best.merge(sides_[rest], on=keys, how="left").merge(at_consensus, on=keys, how="left")
 
 
 def consensus_option(sides_: "pd.DataFrame") -> "pd.DataFrame":

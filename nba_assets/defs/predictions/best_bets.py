@@ -248,7 +248,11 @@ def best_bets(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
     candidates = predictions[predictions["recommendation"].isin(["OVER", "UNDER"])]
     quotes = quotes_of(warehouse, start, end)
     gate = gate_of(warehouse, start, end, candidates)
-    chosen = select_best_bets(pricing.best_prices(pricing.sides(predictions), quotes), gate)
+    # Only the sides of published (date, system, market) are priced across the books: the rest
+    # cannot be picked, and pricing every side of a season at every book's lines took a minute.
+    keys = ["game_date", "system_id", "market"]
+    published = predictions.merge(gate.loc[gate["publish"].astype(bool), keys], on=keys)
+    chosen = select_best_bets(pricing.best_prices(pricing.sides(published), quotes), gate)
     warehouse.replace_window(*tables.BEST_BETS, chosen, COLUMN_TYPES, start, end)
     warehouse.replace_window(*tables.BEST_BETS_GATE, gate, GATE_COLUMN_TYPES, start, end)
     held = gate[~gate["publish"].astype(bool) & (gate["candidates"] > 0)]
