@@ -319,7 +319,7 @@ def health_results(gate: "pd.DataFrame") -> list[AssetCheckResult]:
             )
             continue
         metadata = {
-            k: _plain(getattr(row, k))
+            k: _plain(getattr(row, k, None))
             for k in (
                 "dates",
                 "scored_rows",
