@@ -35,6 +35,12 @@ ODDS_KEY = "odds-key-e81d5b2c94f04a7d"
 SNAPSHOT = dt.datetime(2025, 11, 2, 17, 0, tzinfo=dt.UTC)
 QUOTA = {"x-requests-remaining": "19482", "x-requests-used": "518", "x-requests-last": "1"}
 OKC_EVENT = "1abf482ad374aafd4543807af43cb242"  # NOP @ OKC, 20:30Z
+# Pacing to the APIs' limits is tested on its own (test_standin.py); here it would only add waits.
+UNPACED = {"balldontlie_requests_per_minute": 1e9, "odds_api_requests_per_minute": 1e9}
+NINE_MARKETS = (
+    "player_points,player_rebounds,player_assists,player_threes,player_points_rebounds_assists,"
+    "player_steals,player_blocks,player_double_double,player_triple_double"
+)
 
 
 def recorded(rel: str):
@@ -57,7 +63,12 @@ def sleeps() -> list:
 @pytest.fixture
 def live(sleeps) -> LiveSource:
     source = LiveSource(
-        balldontlie_api_key=BDL_KEY, odds_api_key=ODDS_KEY, max_attempts=3, backoff_initial_seconds=0, jitter_seconds=0
+        balldontlie_api_key=BDL_KEY,
+        odds_api_key=ODDS_KEY,
+        max_attempts=3,
+        backoff_initial_seconds=0,
+        jitter_seconds=0,
+        **UNPACED,
     )
     source._sleep = sleeps.append  # records the waits instead of sleeping
     source._now = lambda: SNAPSHOT
@@ -179,9 +190,10 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
     assert events_request.url.params["commenceTimeFrom"] == "2025-11-02T04:00:00Z"
     assert events_request.url.params["commenceTimeTo"] == "2025-11-03T04:59:59Z"
     odds_params = odds_api["odds"].calls.last.request.url.params
+    # Every market the platform predicts plus double/triple-double, in one request per event.
     assert (odds_params["regions"], odds_params["markets"], odds_params["oddsFormat"]) == (
         "us",
-        "player_points",
+        NINE_MARKETS,
         "american",
     )
 
@@ -198,7 +210,10 @@ def test_prop_lines_keep_the_snapshot_time_and_equal_the_archived_lines(live, od
     assert luka["game_date"] == pd.Timestamp(DAY)
     bovada = typed[typed["bookmaker"] == "bovada"]
     assert bovada.groupby("player_name")["line"].nunique().max() > 1  # alternate lines, one row each
-    assert any("19482 requests remaining" in note for note in payload.notes)
+    assert any("19482 remaining" in note for note in payload.notes)
+    # The recordings' x-requests-last is 1 per event request: 8 credits, estimated 8 x 9 markets.
+    assert live.usage_metadata()["odds_api_credits_spent"] == 8
+    assert live.usage_metadata()["odds_api_credits_estimate"] == 72
 
     # The same lines, books and prices as the archive holds for the date.
     replay = ReplaySource(archive_dir=str(ARCHIVE)).prop_lines(DAY).rows
@@ -300,6 +315,7 @@ def test_backoff_is_exponential_with_bounded_jitter(bdl_api, sleeps):
         backoff_initial_seconds=1,
         backoff_max_seconds=30,
         jitter_seconds=0.5,
+        **UNPACED,
     )
     source._sleep = sleeps.append
     bdl_api["games"].side_effect = [httpx.Response(502)] * 3 + [
@@ -434,6 +450,36 @@ def test_a_record_missing_a_documented_field_is_named(live, bdl_api, odds_api):
         rf"'player_points' of bookmaker 'draftkings' of event {OKC_EVENT} "
         r"lacks the documented field 'point'",
     ):
+        live.prop_lines(DAY)
+
+
+def test_yes_no_markets_land_without_a_line(live, odds_api):
+    """Double/triple-double: Yes as over_odds, No as under_odds, no line; one row per player and book."""
+    odds = recorded(f"odds_api/event_odds_{OKC_EVENT}.json")
+    yes_no = {
+        "key": "player_double_double",
+        "last_update": "2025-11-02T16:58:41Z",
+        "outcomes": [
+            {"name": "Yes", "description": "Zion Williamson", "price": 240},
+            {"name": "No", "description": "Zion Williamson", "price": -330},
+            {"name": "Yes", "description": "Isaiah Hartenstein", "price": 105},
+        ],
+    }
+    odds["bookmakers"][0]["markets"].append(yes_no)
+    odds_api["odds"].side_effect = lambda request, event_id: httpx.Response(
+        200, json=odds if event_id == OKC_EVENT else recorded(f"odds_api/event_odds_{event_id}.json")
+    )
+    rows = window_validate(PROP_LINES, live.prop_lines(DAY).rows)
+    doubles = rows[rows["market"] == "player_double_double"].set_index("player_name")
+    assert len(doubles) == 2 and doubles["line"].isna().all()
+    assert (doubles.loc["Zion Williamson", "over_odds"], doubles.loc["Zion Williamson", "under_odds"]) == (240, -330)
+    assert pd.isna(doubles.loc["Isaiah Hartenstein", "under_odds"])
+
+    yes_no["outcomes"].append({"name": "Yes", "description": "Zion Williamson", "price": 250})
+    with pytest.raises(SourceError, match=r"outcome 3 of market 'player_double_double'.* repeats Yes"):
+        live.prop_lines(DAY)
+    yes_no["outcomes"][3] = {"name": "Maybe", "description": "Zion Williamson", "price": 250}
+    with pytest.raises(SourceError, match=r"is 'Maybe', expected Over/Under \(or Yes/No\)"):
         live.prop_lines(DAY)
 
 

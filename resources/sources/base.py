@@ -34,6 +34,15 @@ class NbaSource(ConfigurableResource):
         one version of its data (the replay pins its archive). Live sources need nothing."""
         return nullcontext()
 
+    def credit_ledger(self, spent_by_date: "dict[dt.date, int]") -> AbstractContextManager:
+        """Held while a run fetches prop lines: what earlier runs spent of a paid API's credits per
+        game date, for a source that budgets them (the live odds source). Others need nothing."""
+        return nullcontext()
+
+    def usage_metadata(self) -> dict:
+        """What the last fetch spent of a paid API (credits, requests), as asset metadata."""
+        return {}
+
     def schedule(self, game_date: dt.date) -> "SourcePayload":
         raise NotImplementedError
 

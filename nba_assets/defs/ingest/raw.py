@@ -293,6 +293,27 @@ def raw_player_boxscores(
     yield _circuit_breaker(missing, finals)
 
 
+def _credits_spent_before(context: AssetExecutionContext) -> dict[dt.date, int]:
+    """Odds API credits spent per game date of the window by this asset's earlier materializations
+    (their `odds_api_credits_spent` metadata): the instance's event log is the ledger every run and
+    host shares, so the daily budget counts every run of a date."""
+    from dagster import AssetRecordsFilter
+
+    dates = window_dates(context)
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=context.asset_key, asset_partitions=[d.isoformat() for d in dates]), limit=1000
+    ).records
+    spent: dict[dt.date, int] = {}
+    for record in records:
+        materialization = record.asset_materialization
+        value = materialization.metadata.get("odds_api_credits_spent") if materialization else None
+        if value is not None and materialization.partition:
+            day = dt.date.fromisoformat(materialization.partition)
+            # A window's credits are recorded once for all its dates: charged to each (an upper bound).
+            spent[day] = spent.get(day, 0) + int(value.value)
+    return spent
+
+
 @asset(
     description="Pre-game player prop lines of every book and market, one row per snapshot, book, "
     "player and line, snapshot time kept; loaded into nba_raw.prop_lines.",
@@ -301,13 +322,15 @@ def raw_player_boxscores(
 )
 @warehouse_session
 def raw_prop_lines(context: AssetExecutionContext, nba_source: NbaSource, landing: ObjectStore, warehouse: Warehouse):
-    rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
+    with nba_source.credit_ledger(_credits_spent_before(context)):
+        rows, landed, empty_dates, notes = fetch_window(context, landing, nba_source, "prop_lines")
     typed = load_window(context, warehouse, PROP_LINES, rows, landed)
     points = typed[typed["market"] == "player_points"] if len(typed) else typed
     yield MaterializeResult(
         metadata={
             "points_lines": len(points),
             "books": int(typed["bookmaker"].nunique()) if len(typed) else 0,
+            **nba_source.usage_metadata(),  # the live odds source: credits spent, remaining, budget
             **_result_metadata(context, typed, landed, empty_dates, notes, nba_source),
         }
     )

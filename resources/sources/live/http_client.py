@@ -7,6 +7,7 @@
 - A bounded number of attempts, then `SourceError` naming the request, the last status or
   transport error, the attempts and a body excerpt.
 - A body that is not JSON (malformed or truncated) is a `SourceError` naming the request.
+- Pacing (pacing.py): every attempt waits its turn under the API's published rate limit.
 - Secrets never leave this module: the API keys sent as query parameters (The Odds API's `apiKey`)
   or headers (balldontlie's `Authorization`) are redacted from every message built here, and a
   logging filter redacts them from httpx's own request log lines.
@@ -31,6 +32,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from resources.sources.errors import SourceError, SourceUnavailable
+from resources.sources.live.pacing import Pacer
 
 REDACTED = "REDACTED"
 BODY_EXCERPT_CHARS = 300
@@ -161,6 +163,9 @@ class JsonHttpClient:
     secrets: tuple[str, ...] = ()
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
+    pacer: Pacer | None = None  # None: not paced
+    attempts: int = 0  # requests sent (retries included), for the run's metadata
+    statuses: dict[int | str, int] = field(default_factory=dict)  # per status / failure kind
 
     def __post_init__(self):
         self.redactor = Redactor(self.secrets)
@@ -200,13 +205,19 @@ class JsonHttpClient:
 
     def _attempt(self, request: httpx.Request, label: str) -> httpx.Response:
         assert self._client is not None
+        if self.pacer is not None:
+            self.pacer.wait()
+        self.attempts += 1
         try:
             response = self._client.send(request)
         except httpx.TimeoutException as exc:
+            self._count("timeout")
             raise _Retryable(f"timed out ({type(exc).__name__}, timeout {self.timeout_seconds:g} s)") from None
         except httpx.TransportError as exc:
+            self._count("transport error")
             raise _Retryable(f"transport error {type(exc).__name__}: {self.redactor.text(str(exc))}") from None
         status = response.status_code
+        self._count(status)
         if status == 429 or status >= 500:
             retry_after = (
                 parse_retry_after(response.headers.get("retry-after")) if status in RETRY_AFTER_STATUSES else None
@@ -218,6 +229,9 @@ class JsonHttpClient:
                 f"pass by asking again); body: {_excerpt(response.text, self.redactor)}"
             )
         return response
+
+    def _count(self, outcome: int | str) -> None:
+        self.statuses[outcome] = self.statuses.get(outcome, 0) + 1
 
     def _decode(self, response: httpx.Response, label: str) -> Any:
         try:
