@@ -30,6 +30,7 @@ TABLES = [
     ("nba_analytics", "player_game_summary", ["game_date", "player_lookup"]),
     ("nba_analytics", "team_game_summary", ["game_id", "team_abbr"]),
     ("nba_analytics", "market_lines_consensus", ["game_date", "player_lookup", "market"]),
+    ("nba_analytics", "market_book_quotes", ["game_date", "player_lookup", "market", "bookmaker", "line"]),
     ("nba_features", "player_market_features", ["game_date", "player_lookup", "market"]),
     ("nba_predictions", "market_prop_predictions", ["game_date", "player_lookup", "market", "system_id"]),
     ("nba_predictions", "best_bets", ["game_date", "rank"]),

@@ -90,6 +90,7 @@ def test_every_compiled_model_and_test_parses_as_bigquery(compiled):
         "team_game_summary",
         "grading_coverage_daily",
         "market_lines_consensus",
+        "market_book_quotes",
         "player_market_features",
         "market_prop_accuracy",
     }

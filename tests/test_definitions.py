@@ -156,8 +156,8 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     assert listed.returncode == 0, listed.stderr[-3000:]
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()
-    assert counts["assets"] == 19 == len(graph.materializable_asset_keys)
-    assert counts["asset_checks"] == 50 == len(graph.asset_check_keys)
+    assert counts["assets"] == 20 == len(graph.materializable_asset_keys)
+    assert counts["asset_checks"] == 63 == len(graph.asset_check_keys)
     assert counts["jobs"] == 8 and counts["schedules"] == 3 and counts["sensors"] == 5
     assert counts["resources"] == 5
 

@@ -208,12 +208,15 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
     archive none earns it), 2025-11-04's best bets are the highest-EV sides, at most 2 per game and
     15, staked at most 2%; the files validate; results carry each pick's outcome and the day's
     stakes and profit. Then the day is rebuilt with the real gate (no picks, a reason)."""
+    import datetime as dt
     import json
 
     from dagster import materialize
 
-    from nba_assets.defs.predictions import system_health
+    from nba_assets.defs.predictions import best_bets, system_health
     from nba_assets.lib import export_schemas as schemas
+    from nba_assets.lib import gate as gate_rule
+    from nba_assets.lib import pricing
 
     day = "2025-11-04"
     root = replayed.root / "data" / "v1"
@@ -230,17 +233,19 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         )
         assert result.success
 
-    monkeypatch.setattr(system_health, "PUBLISHED", {"healthy", "degrading", "below_break_even"})
+    monkeypatch.setattr(system_health, "PUBLISHED", set(gate_rule.STATUSES))
     try:
         rebuild()
         bets = schemas.BestBetsFile.model_validate_json((root / "best-bets" / f"{day}.json").read_text())
         # How many the rules allow: published markets' positive-EV sides, 2 per game, 15 a day.
-        published = {g.market for g in bets.systems if g.published}
-        candidates = replayed.query(
-            "SELECT market, team_abbr, opponent_abbr, ev FROM nba_predictions.market_prop_predictions "
-            f"WHERE game_date = DATE '{day}' AND recommendation <> 'PASS'"
-        )
-        candidates = candidates[candidates["market"].isin(published)]
+        published = {(g.system_id, g.market) for g in bets.systems if g.published}
+        first = dt.date.fromisoformat(day)
+        window = (replayed.warehouse, first, first + dt.timedelta(days=1))
+        quotes = best_bets.quotes_of(*window)
+        # every side at its best unsuspected book, ranked by the EV at the shrunk probability, > 0
+        candidates = pricing.best_prices(pricing.sides(best_bets.predictions_of(*window)), quotes)
+        in_gate = [(s, m) in published for s, m in zip(candidates["system_id"], candidates["market"])]
+        candidates = candidates[np.array(in_gate, dtype=bool) & (candidates["ev"] > 0)]
         game = candidates[["team_abbr", "opponent_abbr"]].apply(lambda r: "-".join(sorted(r)), axis=1)
         allowed = min(15, int(game.value_counts().clip(upper=2).sum()))
         assert allowed >= 10 and len(bets.picks) == allowed and bets.no_picks_reason is None
@@ -250,6 +255,13 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         games = pd.Series(["-".join(sorted([p.team, p.opponent])) for p in bets.picks]).value_counts()
         assert games.max() <= 2
         assert all(0 < p.stake <= 0.02 and p.price is not None for p in bets.picks)
+        # each pick names a book whose unsuspected quote of that line has that price
+        quoted = quotes.set_index(["player_lookup", "market", "bookmaker", "line"])
+        for p in bets.picks:
+            quote = quoted.loc[(p.player_lookup, p.market, p.book, p.line)]
+            assert not quote["suspect"]
+            assert p.price == (quote["over_odds"] if p.recommendation == "OVER" else quote["under_odds"])
+            assert p.consensus_line is not None and p.consensus_ev is not None
         # The first pick is the day's best side; each game's picks are its best two.
         assert bets.picks[0].ev == pytest.approx(candidates["ev"].max())
         best_two = candidates.assign(game=game).groupby("game")["ev"].nlargest(2).round(4)
@@ -262,12 +274,23 @@ def test_published_picks_on_real_data_follow_the_rules_and_are_graded(replayed, 
         assert [p.player_lookup for p in results.picks] == [p.player_lookup for p in bets.picks]
         assert results.summary.pending == 0 and results.summary.picks == allowed
         graded = replayed.query(
-            "SELECT player_lookup, market, result, actual_value FROM nba_grading.market_prop_accuracy "
-            f"WHERE game_date = DATE '{day}' AND system_id = 'moving_average_v1'"
-        ).set_index(["player_lookup", "market"])
+            "SELECT player_lookup, market, system_id, line, recommendation, result, actual_value, player_outcome "
+            f"FROM nba_grading.market_prop_accuracy WHERE game_date = DATE '{day}'"
+        ).set_index(["player_lookup", "market", "system_id"])
         for pick in results.picks:
-            row = graded.loc[(pick.player_lookup, pick.market)]
-            assert pick.result == row["result"]
+            row = graded.loc[(pick.player_lookup, pick.market, pick.system_id)]
+            # graded at the pick's own line and side (a better line, the other side than the
+            # consensus pick): dbt's grading where they are the same
+            if row["player_outcome"] != "PLAYED":
+                assert pick.result == "VOID"
+            elif pick.actual_value == pick.line:
+                assert pick.result == "PUSH"
+            else:
+                assert pick.result == (
+                    "WIN" if (pick.actual_value > pick.line) == (pick.recommendation == "OVER") else "LOSS"
+                )
+            if pick.line == row["line"] and pick.recommendation == row["recommendation"]:
+                assert pick.result == row["result"]
             # a player ruled out is VOID with no value (absent from the box score)
             expected = None if pd.isna(row["actual_value"]) else float(row["actual_value"])
             assert pick.actual_value == expected
@@ -286,10 +309,11 @@ def test_a_window_without_lines_has_no_gate_and_no_picks(replayed):
     2025-11-24..30 failed here)."""
     import datetime as dt
 
-    from nba_assets.defs.predictions.best_bets import GATE_COLUMN_TYPES, candidates_of, gate_of
+    from nba_assets.defs.predictions.best_bets import GATE_COLUMN_TYPES, gate_of, predictions_of, quotes_of
 
     start, end = dt.date(2025, 11, 10), dt.date(2025, 11, 12)  # after the replayed slice's lines
-    candidates = candidates_of(replayed.warehouse, start, end)
+    candidates = predictions_of(replayed.warehouse, start, end)
+    assert quotes_of(replayed.warehouse, start, end).empty
     assert candidates.empty
     gate = gate_of(replayed.warehouse, start, end, candidates)
     assert gate.empty and list(gate.columns) == list(GATE_COLUMN_TYPES)

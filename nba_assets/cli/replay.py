@@ -485,6 +485,10 @@ def _replay(args, instance, defs, started: float) -> int:
             if scores:
                 print()
                 print(format_market_summary(scores))
+        from nba_assets.cli.gate_summary import gate_summary
+
+        print()
+        print(gate_summary(warehouse, args.start, args.end))
     print(f"[replay] finished in {time.monotonic() - started:.1f}s", flush=True)
     return 0 if succeeded else 1
 

@@ -55,7 +55,16 @@ class PredictionsFile(Strict):
 
 
 class BestBet(Probabilities):
+    """A published pick. Issue 22: `price` is the best unsuspected book's (`book`) at the line
+    taken (`line`: the consensus line or a better one), `ev` and `stake` at the system's
+    probability shrunk toward the market's (docs/gate.md); `consensus_line`/`consensus_price`/
+    `consensus_ev`: the same side at the books' average price, which no book offers."""
+
     rank: int
+    book: str | None
+    consensus_line: float | None
+    consensus_price: float | None
+    consensus_ev: float | None
     tier: Literal["premium", "strong", "value"]
     player_lookup: str
     player_name: str | None
@@ -70,16 +79,20 @@ class BestBet(Probabilities):
 
 
 class SystemGate(Strict):
-    """A system's record in a market over the 21 graded dates before the day, and whether its
-    picks are published (system_health.py)."""
+    """A system's record in a market over its last graded dates before the day, and whether its
+    picks are published (the gate: nba_assets/lib/gate.py, docs/gate.md). Issue 22: the status
+    is the gate's (the Brier skill's interval against 0), `skill_low`/`skill_high` its interval."""
 
     system_id: str
     market: Market
-    status: Literal["healthy", "degrading", "below_break_even", "insufficient"]
+    status: Literal["beyond_market", "at_market", "worse_than_market", "insufficient"]
     published: bool
     candidates: int
     scored_rows: int
     brier_skill: float | None
+    skill_low: float | None
+    skill_high: float | None
+    coverage: float | None
     picks: int
     hit_rate: float | None
     hit_rate_low: float | None
@@ -195,6 +208,66 @@ class MarketPerformance(Strict):
     ev_buckets: list[EvBucket]
 
 
+class PublishedSummary(Strict):
+    """Published picks graded at their own line and side: W-L-P, voids, pending; hit rate and ROI
+    per unit with date-clustered 95% intervals; staked and profit at the published stakes."""
+
+    bets: int
+    wins: int
+    losses: int
+    pushes: int
+    voids: int
+    pending: int
+    hit_rate: float | None
+    hit_rate_interval: list[float | None]
+    roi: float | None
+    roi_interval: list[float | None]
+    staked: float
+    profit: float
+    return_on_stakes: float | None
+    roi_at_consensus: float | None
+
+
+class PublishedMarket(PublishedSummary):
+    market: Market
+    system_id: str
+
+
+class PublishedDay(Strict):
+    """The running record after a date: settled picks, hit rate, ROI per unit, profit."""
+
+    game_date: dt.date
+    picks_settled: int
+    hit_rate: float | None
+    roi: float | None
+    profit: float
+
+
+class PublishedPick(Strict):
+    game_date: dt.date
+    system_id: str
+    market: Market
+    player_lookup: str
+    recommendation: Literal["OVER", "UNDER"]
+    line: float
+    book: str | None
+    price: float
+    consensus_line: float | None
+    consensus_price: float | None
+    stake: float
+    result: Literal["WIN", "LOSS", "PUSH", "VOID", "PENDING"]
+    profit: float
+
+
+class PublishedRecord(Strict):
+    """Issue 22: every pick the platform ever published and what following it won or lost."""
+
+    overall: PublishedSummary
+    by_market: list[PublishedMarket]
+    running: list[PublishedDay]
+    picks: list[PublishedPick]
+
+
 class PerformanceFile(Strict):
     schema_version: Literal["v1"] = "v1"
     graded_dates: GradedDates
@@ -203,6 +276,7 @@ class PerformanceFile(Strict):
     systems: list[SystemPerformance]
     break_even_hit_rate: float
     markets: list[MarketPerformance] = []
+    published: PublishedRecord | None = None
 
 
 FILES = {

@@ -257,7 +257,7 @@ def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | No
 
 
 @functools.lru_cache(maxsize=64)
-def _resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
+def resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
     """How many times each of n clusters is drawn in each replicate. Cached: a report bootstraps
     many statistics over the same dates, and common draws cost nothing in validity."""
     weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=replicates)
@@ -296,7 +296,7 @@ def clustered_bootstrap_arrays(
     if len(clusters) == 0:
         return None, None
     distinct, codes = np.unique(clusters, return_inverse=True)  # sorted, as dates are
-    weights = _resample_weights(len(distinct), replicates, seed)
+    weights = resample_weights(len(distinct), replicates, seed)
     sums = {
         column: weights @ np.bincount(codes, weights=column_values, minlength=len(distinct))
         for column, column_values in values.items()

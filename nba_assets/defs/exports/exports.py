@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from nba_assets.defs.grading import published_record
 from nba_assets.defs.grading.market_backtest import report_key
 from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
@@ -126,6 +127,10 @@ def export_predictions(context: AssetExecutionContext, warehouse: Warehouse, lan
 def _best_bet(r) -> dict:
     return dict(
         rank=int(r.rank),
+        book=_none(getattr(r, "book", None)),
+        consensus_line=_none(getattr(r, "consensus_line", None)),
+        consensus_price=_none(getattr(r, "consensus_price", None)),
+        consensus_ev=_none(getattr(r, "consensus_ev", None)),
         tier=r.tier,
         **_pick_fields(r),
         **_probability_fields(r),
@@ -146,6 +151,9 @@ def _gate_entry(g) -> "schemas.SystemGate":
         candidates=int(g.candidates),
         scored_rows=int(g.scored_rows),
         brier_skill=_none(g.brier_skill),
+        skill_low=_none(g.skill_low),
+        skill_high=_none(g.skill_high),
+        coverage=_none(getattr(g, "coverage", None)),
         picks=int(g.picks),
         hit_rate=_none(g.hit_rate),
         hit_rate_low=_none(g.hit_rate_low),
@@ -223,12 +231,17 @@ def _profit(result: str, stake: float, price: float) -> float:
 def export_results(context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore) -> MaterializeResult:
     days = window_dates(context)
     rows = warehouse.query(
-        f"""SELECT b.*, a.result, a.actual_value
+        f"""SELECT b.*, a.actual_value, a.player_outcome
         FROM {warehouse.relation(*tables.BEST_BETS)} b
         LEFT JOIN {warehouse.relation(*tables.MARKET_PROP_ACCURACY)} a
           USING (game_date, player_lookup, system_id, market)
         WHERE b.game_date >= ? AND b.game_date <= ? ORDER BY b.game_date, b.rank""",
         [days[0], days[-1]],
+    )
+    # Graded at the pick's own line and side (the best price may be a better line than the
+    # consensus one market_prop_accuracy grades): the published record's rule.
+    rows["result"] = published_record.pick_results(
+        rows["recommendation"], rows["line"], rows["actual_value"], rows["player_outcome"]
     )
     by_date, written = _by_date(rows), []
     for day in days:
@@ -295,7 +308,9 @@ def export_system_performance(
             }
         )
     report = json.loads(landing.get_bytes(report_key(as_of)))
-    performance = schemas.PerformanceFile(**report["points_edge"], markets=report["entries"])
+    performance = schemas.PerformanceFile(
+        **report["points_edge"], markets=report["entries"], published=report.get("published")
+    )
     uri = _write(landing, "v1/systems/performance.json", performance)
     return MaterializeResult(
         metadata={

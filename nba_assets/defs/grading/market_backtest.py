@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from nba_assets.defs.grading import edge_report
+from nba_assets.defs.grading import edge_report, published_record
 from nba_assets.defs.grading.edge_report import PLOT_CACHE
 from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import figures
@@ -324,7 +324,7 @@ def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: d
 
 @asset(
     **partitioned("grading", {"python", "pandas"}),
-    deps=["market_prop_accuracy"],
+    deps=["market_prop_accuracy", "best_bets"],
     description="The backtest as of the date, every system against the market, per market, over the "
     "graded dates up to the date: "
     "Brier and log loss of the system and of the de-vigged market, skill with a date-clustered 95% "
@@ -344,6 +344,11 @@ def market_backtest_report(
     # Computed and rendered only when the graded rows changed (a re-run of a date reuses them).
     digest = rows_digest(rows)
     result = cached_json(landing, REPORT_CACHE, digest, lambda: report(rows))
+    # Issue 22: every pick ever published, graded, and what following the platform won or lost.
+    published = published_record.report(
+        published_record.published_picks(warehouse, as_of), lambda picks: pick_stats(pick_arrays(picks))
+    )
+    result = {**result, "published": published}
     images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
     # The points market by |edge| bucket, on the same graded rows (edge_report.py).
     points = edge_report.points_rows(rows)
@@ -366,6 +371,8 @@ def market_backtest_report(
                 **{f"{s['system_id']}_points_mae": s["mae"] for s in edges["systems"]},
                 "points_line_mae": edges["line"]["mae"],
                 "reliability": MetadataValue.md(embedded or "no graded rows"),
+                "published_record": MetadataValue.md(published_record.markdown(published)),
+                "published_picks": published["overall"]["bets"],
                 **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
                 **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
             },

@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from nba_assets.defs.operations.freshness import DEADLINES
+from nba_assets.defs.operations.pick_health import pick_health
 from nba_assets.lib import box_scores, tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.window import window_bounds
@@ -157,7 +158,13 @@ def render(last: dt.date, coverage: "pd.DataFrame", failed: dict[AssetCheckKey, 
 
 
 @asset(
-    deps=["raw_player_boxscores", "player_market_features", "grading_coverage_daily"],
+    deps=[
+        "raw_player_boxscores",
+        "player_market_features",
+        "grading_coverage_daily",
+        "market_prop_predictions",
+        "market_book_quotes",
+    ],
     description=f"Markdown health report for the {DAYS} dates ending at the partition: box-score, "
     "feature and grading coverage, failed checks and late assets; sent to Slack when configured.",
     **partitioned("operations", {"duckdb", "slack"}),
@@ -170,7 +177,7 @@ def daily_health_summary(
     last = end - dt.timedelta(days=1)
     coverage = coverage_by_date(warehouse, last - dt.timedelta(days=DAYS - 1), last)
     failed = failed_checks(context.instance, time.time() - CHECK_HOURS * 3600)
-    report = render(last, coverage, failed)
+    report = render(last, coverage, failed) + "\n\n" + pick_health(warehouse, last - dt.timedelta(days=DAYS - 1), last)
     destination = alerts.send(report, context.log)
     latest = coverage.iloc[-1]
     return MaterializeResult(

@@ -1,23 +1,15 @@
-"""System health: each system's record per market over a rolling window, and the gate that keeps
-the picks of a system whose record does not earn it out of the best bets.
+"""System health: each system's record per market before a date, and the gate that keeps the
+picks of a system whose record does not earn it out of the best bets. The rule, its window and
+confidence are in nba_assets/lib/gate.py (docs/gate.md: its error rate measured by simulation).
 
-The record of (system, market) as of a date: its graded rows of the last WINDOW_DATES game dates
-BEFORE that date (never the date itself):
+The record of (system, market) as of a date: its graded rows of its last gate.WINDOW_DATES graded
+dates BEFORE that date (never the date itself):
 - scored rows (played, a line, the system's and the market's probabilities, no push): Brier score
-  of the system's P(over | not a push) and of the de-vigged market's, skill = 1 - ratio;
+  of the system's P(over | not a push) and of the de-vigged market's, skill = 1 - ratio, and its
+  date-clustered bootstrap interval (the gate's evidence);
 - picks (its OVER/UNDER sides with EV > 0, decided WIN/LOSS): hit rate with a 95% Wilson
-  interval, the break-even hit rate of the prices it took (mean implied probability), ROI.
-
-Status, in order:
-- `insufficient`: fewer than MIN_ROWS scored rows or MIN_ROWS decided picks. Not published: an
-  unproven record does not earn a pick.
-- `below_break_even`: hit rate below the break-even of its prices. Not published (issue 13: the
-  replaced system's best bets kept publishing a losing system).
-- `degrading`: hit rate at or above break-even but Brier skill below 0 (the market's de-vigged
-  probabilities are better): the health check WARNs and the picks are held back too. Stricter than
-  "below break-even" alone, deliberately: a hit rate a point above break-even over 21 dates is
-  well inside its noise, and a system whose probabilities lose to the market's has not earned it.
-- `healthy`: hit rate at or above break-even and Brier skill >= 0: published.
+  interval, the break-even hit rate of the prices it took (mean implied probability), ROI. Shown,
+  not gated on: a hit rate over a few hundred picks is noise around break-even (issue 22).
 """
 
 import datetime as dt
@@ -25,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nba_assets.lib import gate as gate_rule
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 
@@ -33,9 +26,9 @@ if TYPE_CHECKING:
 
     from resources.interfaces import Warehouse
 
-WINDOW_DATES = 21
-MIN_ROWS = 150
-PUBLISHED = {"healthy"}
+WINDOW_DATES = gate_rule.WINDOW_DATES
+# The statuses whose picks are published (a test widens it to see the picks the gate holds back).
+PUBLISHED = {gate_rule.PUBLISHED}
 
 
 def graded_market_rows(
@@ -72,8 +65,8 @@ def scored(rows: "pd.DataFrame") -> "pd.DataFrame":
     return rows.assign(
         p_system=p_system,
         went_over=went_over,
-        se_system=(np.clip(p_system, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2,
-        se_market=(np.clip(p_market, prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR) - went_over) ** 2,
+        se_system=gate_rule.squared_errors(p_system, went_over),
+        se_market=gate_rule.squared_errors(p_market, went_over),
     )
 
 
@@ -134,58 +127,58 @@ def record(rows: "pd.DataFrame") -> dict:
     return record_from_sums(sums[SUMS].sum(), int(rows["game_date"].nunique()))
 
 
-def status(rec: dict) -> tuple[str, str]:
-    """(status, reason) of a record."""
-    if rec["scored_rows"] < MIN_ROWS or rec["picks"] < MIN_ROWS:
-        return "insufficient", (
-            f"record of {rec['scored_rows']} scored rows and {rec['picks']} decided "
-            f"picks over {rec['dates']} dates: fewer than {MIN_ROWS}"
-        )
-    hit = (
-        f"hit rate {100 * rec['hit_rate']:.1f}% (95% {100 * rec['hit_rate_low']:.1f}-"
-        f"{100 * rec['hit_rate_high']:.1f}) on {rec['picks']} picks, break-even {100 * rec['break_even']:.1f}%"
-    )
-    skill = f"Brier skill vs market {rec['brier_skill']:+.3f} on {rec['scored_rows']} rows"
-    if rec["hit_rate"] < rec["break_even"]:
-        return "below_break_even", f"{hit}: below break-even; {skill}"
-    if rec["brier_skill"] < 0:
-        return "degrading", f"{skill}: the de-vigged market is better calibrated; {hit}"
-    return "healthy", f"{hit}; {skill}"
-
-
 def gate(history: "pd.DataFrame", days, systems_markets) -> "pd.DataFrame":
-    """Per date of `days` and (system, market): the record of the WINDOW_DATES graded dates before
-    the date, its status, whether its picks are published, and why."""
+    """Per date of `days` and (system, market): the record of its last WINDOW_DATES graded dates
+    before the date, the Brier skill's interval, the gate's status, whether its picks are
+    published, and why."""
     import pandas as pd
 
-    distinct = np.unique(history["game_date"].to_numpy())
     sums = daily_sums(history)
+    sums = sums[sums["scored_rows"] > 0]
     groups = {key: part.sort_values("game_date") for key, part in sums.groupby(["system_id", "market"])}
-    cumulative = {
-        key: (part["game_date"].to_numpy(), np.vstack([np.zeros(len(SUMS)), part[SUMS].to_numpy(float).cumsum(axis=0)]))
-        for key, part in groups.items()
-    }
-    empty = (np.array([], dtype="datetime64[ns]"), np.zeros((1, len(SUMS))))
     out = []
-    for day in days:
-        day64 = np.datetime64(pd.Timestamp(day), "ns")
-        before = int(np.searchsorted(distinct, day64, side="left"))
-        first = distinct[max(0, before - WINDOW_DATES)] if before else day64
-        for system_id, market in systems_markets:
-            dates, totals = cumulative.get((system_id, market), empty)
-            low, high = np.searchsorted(dates, first, side="left"), np.searchsorted(dates, day64, side="left")
-            window = dict(zip(SUMS, totals[high] - totals[low]))
-            rec = record_from_sums(window, int(high - low))
-            state, reason = status(rec)
+    for system_id, market in systems_markets:
+        part = groups.get((system_id, market), sums.iloc[:0])
+        dates = part["game_date"].to_numpy()
+        totals = np.vstack([np.zeros(len(SUMS)), part[SUMS].to_numpy(float).cumsum(axis=0)])
+        ends = np.searchsorted(dates, np.array([np.datetime64(pd.Timestamp(d), "ns") for d in days]), side="left")
+        starts = np.maximum(ends - WINDOW_DATES, 0)
+        intervals = _intervals(part, ends)
+        for day, first, last in zip(days, starts, ends):
+            rec = record_from_sums(dict(zip(SUMS, totals[last] - totals[first])), int(last - first))
+            skill, low, high = intervals.get(int(last), (rec["brier_skill"], None, None))
+            state = gate_rule.status(rec["dates"], rec["scored_rows"], low if low is not None else -1, high or 0)
+            why = gate_rule.reason(state, rec["dates"], rec["scored_rows"], skill, low, high)
+            if rec["picks"]:
+                why += (
+                    f"; picks {rec['picks']}, hit rate {100 * rec['hit_rate']:.1f}% (95% "
+                    f"{100 * rec['hit_rate_low']:.1f}-{100 * rec['hit_rate_high']:.1f}), "
+                    f"break-even {100 * rec['break_even']:.1f}%, ROI {100 * rec['roi']:+.1f}%"
+                )
             out.append(
                 {
                     "game_date": pd.Timestamp(day).date(),
                     "system_id": system_id,
                     "market": market,
                     **rec,
+                    "skill_low": None if low is None else round(float(low), 6),
+                    "skill_high": None if high is None else round(float(high), 6),
                     "status": state,
                     "publish": state in PUBLISHED,
-                    "reason": reason,
+                    "reason": why,
                 }
             )
     return pd.DataFrame(out)
+
+
+def _intervals(part: "pd.DataFrame", ends: np.ndarray) -> dict:
+    """{end index: (skill, low, high)} of the full windows (WINDOW_DATES dates) ending before each
+    of `ends`, in one vectorized call of the gate's bootstrap."""
+    full = np.unique(ends[ends >= WINDOW_DATES])
+    if not len(full):
+        return {}
+    index = full[:, None] - WINDOW_DATES + np.arange(WINDOW_DATES)[None, :]
+    skill, low, high = gate_rule.skill_intervals(
+        part["se_system"].to_numpy(float)[index], part["se_market"].to_numpy(float)[index]
+    )
+    return {int(e): (float(s), float(lo), float(hi)) for e, s, lo, hi in zip(full, skill, low, high)}
