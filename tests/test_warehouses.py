@@ -111,6 +111,19 @@ def test_a_failed_load_keeps_the_window(warehouse):
     assert rows_of(warehouse)["player_lookup"].tolist() == ["a"]
 
 
+def test_a_table_of_an_earlier_version_gains_the_new_columns(warehouse):
+    """An asset that added a column writes into the table an earlier version created: the column is
+    added, the earlier rows keep their values with a null there, the window is replaced."""
+    older = {name: sql_type for name, sql_type in TYPES.items() if name != "minutes"}
+    first = frame(("2025-11-02", "a", 10, 30.5, True), ("2025-11-03", "b", 7, 20.0, True))
+    warehouse.replace_window("nba_raw", "box", first.drop(columns=["minutes"]), older, NOV_2, NOV_4)
+    warehouse.replace_window("nba_raw", "box", frame(("2025-11-03", "c", 9, 25.0, False)), TYPES, NOV_3, NOV_4)
+    rows = rows_of(warehouse)
+    assert rows["player_lookup"].tolist() == ["a", "c"]
+    assert rows["points"].tolist() == [10, 9]
+    assert pd.isna(rows["minutes"].iloc[0]) and rows["minutes"].iloc[1] == 25.0
+
+
 def test_only_matching_replaces_only_the_snapshots_served_again(warehouse):
     types = {"game_date": "DATE", "snapshot_file": "VARCHAR", "line": "DOUBLE"}
 

@@ -155,7 +155,15 @@ class BigQueryWarehouse(BigQueryResource):
         target.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field=date_column)
         if any(field.name == CLUSTER_COLUMN for field in fields):
             target.clustering_fields = [CLUSTER_COLUMN]
-        return client.create_table(target, exists_ok=True)
+        existing = client.create_table(target, exists_ok=True)
+        # A table written by an earlier version of its asset gains the columns added since (NULLABLE,
+        # null in its earlier rows until their dates run again), instead of failing every later load.
+        known = {field.name for field in existing.schema}
+        missing = [field for field in fields if field.name not in known]
+        if missing:
+            existing.schema = [*existing.schema, *missing]
+            existing = client.update_table(existing, ["schema"])
+        return existing
 
     def open_for_dbt(self) -> nullcontext:
         """Nothing to keep open for dbt either (DuckDBWarehouse keeps its file open)."""

@@ -116,6 +116,7 @@ class DuckDBWarehouse(DuckDBResource):
         with self.get_connection() as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.dataset_prefix}{schema}")
             conn.execute(f"CREATE TABLE IF NOT EXISTS {relation} ({columns})")
+            self._add_missing_columns(conn, schema, table, column_types)
             conn.register("incoming_rows", rows[list(column_types)])
             conn.execute("BEGIN TRANSACTION")
             try:
@@ -136,6 +137,20 @@ class DuckDBWarehouse(DuckDBResource):
             finally:
                 conn.unregister("incoming_rows")
         return len(rows)
+
+    def _add_missing_columns(self, conn, schema: str, table: str, column_types: dict[str, str]) -> None:
+        """A table written by an earlier version of its asset gains the columns added since (null in
+        its earlier rows until their dates run again), instead of failing every later write."""
+        existing = {
+            name
+            for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [f"{self.dataset_prefix}{schema}", table],
+            ).fetchall()
+        }
+        for name, sql_type in column_types.items():
+            if name not in existing:
+                conn.execute(f"ALTER TABLE {self.relation(schema, table)} ADD COLUMN {name} {sql_type}")
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         with self.get_connection() as conn:
