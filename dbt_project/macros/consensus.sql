@@ -6,23 +6,7 @@
     when the median falls between two lines).
     `raw_markets`: the sportsbook market keys to include. -#}
 {% macro consensus_lines(raw_markets) -%}
-with market_lines as (
-    select *, {{ market_key('market') }} as market_key
-    from ({{ stg_prop_lines() }}) as staged
-    where market in ('{{ raw_markets | join("', '") }}')
-      and line is not null
-      and {{ in_window('game_date') }}
-),
-
-latest_snapshot as (
-    select
-        *,
-        dense_rank() over (
-            partition by game_date, market_key, player_lookup, bookmaker
-            order by snapshot_time desc
-        ) as snapshot_rank
-    from market_lines
-),
+with {{ latest_book_snapshots(raw_markets) }},
 
 book_main_line as (
     select
@@ -88,4 +72,33 @@ group by b.game_date, b.market_key, b.player_lookup
     rounded to 0.1 as American odds, flipped between two runs of the same data (113.3 vs 113.2). -#}
 {% macro exact_average(expression) -%}
     avg(cast({{ expression }} as {{ exact_decimal() }}))
+{%- endmacro %}
+
+
+{#- The lines of every book per player, date and market from its latest snapshot of the date: the
+    CTEs `market_lines` and `latest_snapshot` (rank 1 = the book's latest), shared by the consensus
+    (consensus_lines) and the per-book quotes (market_book_quotes). `priced_only`: lines with both
+    prices only, before the latest snapshot is chosen. -#}
+{% macro latest_book_snapshots(raw_markets, priced_only=false) -%}
+market_lines as (
+    select *, {{ market_key('market') }} as market_key
+    from ({{ stg_prop_lines() }}) as staged
+    where market in ('{{ raw_markets | join("', '") }}')
+      and line is not null
+      {%- if priced_only %}
+      and over_odds is not null
+      and under_odds is not null
+      {%- endif %}
+      and {{ in_window('game_date') }}
+),
+
+latest_snapshot as (
+    select
+        *,
+        dense_rank() over (
+            partition by game_date, market_key, player_lookup, bookmaker
+            order by snapshot_time desc
+        ) as snapshot_rank
+    from market_lines
+)
 {%- endmacro %}

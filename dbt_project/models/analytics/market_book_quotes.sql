@@ -5,25 +5,7 @@
 -- other books' de-vigged probability).
 {%- set raw_markets = [] -%}
 {%- for m in prop_markets() -%}{%- do raw_markets.append(m.raw_market) -%}{%- endfor %}
-with market_lines as (
-    select *, {{ market_key('market') }} as market_key
-    from ({{ stg_prop_lines() }}) as staged
-    where market in ('{{ raw_markets | join("', '") }}')
-      and line is not null
-      and over_odds is not null
-      and under_odds is not null
-      and {{ in_window('game_date') }}
-),
-
-latest_snapshot as (
-    select
-        *,
-        dense_rank() over (
-            partition by game_date, market_key, player_lookup, bookmaker
-            order by snapshot_time desc
-        ) as snapshot_rank
-    from market_lines
-),
+with {{ latest_book_snapshots(raw_markets, priced_only=true) }},
 
 -- A book's line quoted twice in one snapshot (two files of the same time): one quote, the
 -- first by its prices, so every run keeps the same one.
