@@ -149,6 +149,8 @@ PREGAME_BUILT = {
     "market_prop_accuracy",
     "best_bets_gate",
 }
+# grading_coverage_daily's counts of graded picks, which follow the predictions' recommendations.
+PICK_COUNTS = ("bets", "wins", "losses", "pushes")
 # Known at 12:45 only from an earlier game: null in the live row for a player without one.
 FROM_THE_GAME = ("game_id", "team_abbr", "opponent_abbr", "home_away", "season")
 
@@ -199,6 +201,14 @@ def test_tables_equal_the_replays(staging_day, schema, name, key):
     if name in PREGAME_BUILT:
         got, expected = on_dates(got, DATES[:1]), on_dates(expected, DATES[:1])
         assert len(expected) > 0
+    elif name == "grading_coverage_daily":
+        # The pick counts come from the predictions' recommendations: the first date only, as the
+        # pre-game tables (the divergence of the later dates is the strict xfail below); the
+        # coverage itself on every date.
+        first_got, first_expected = on_dates(got, DATES[:1]), on_dates(expected, DATES[:1])
+        assert len(first_expected) > 0 and len(expected) > len(first_expected)
+        pd.testing.assert_frame_equal(first_got, first_expected)
+        got, expected = got.drop(columns=list(PICK_COUNTS)), expected.drop(columns=list(PICK_COUNTS))
     # (values exactly; a dtype may be the nullable one where the replay's dropped rows had nulls)
     pd.testing.assert_frame_equal(got, expected, check_dtype=name not in PREGAME_BUILT)
 
