@@ -89,7 +89,12 @@ def close_dead_runs(instance: DagsterInstance, closer: str) -> list[str]:
             f"Run {describe_run(run)} was executed by {owner.describe(now)}: {why}{killed}. "
             f"Closed by {closer}; {held} pool slot(s) freed.{retries}"
         )
-        close_run(instance, run, message)
+        # Read again just before closing: the code server fails a run whose worker it saw die
+        # (within a second of a kill), and two failure events would be two closes of one run.
+        current = instance.get_run_by_id(run.run_id)
+        if current is None or current.status not in IN_FLIGHT:
+            continue
+        close_run(instance, current, message)
         closed.append(message)
     return closed
 
