@@ -76,7 +76,7 @@ def staging_day(tmp_path_factory):
                 DAYS,
                 faults=True,
                 durable=False,
-                extra_env={"SLACK_BOT_TOKEN": "xoxb-staging-standin", "SLACK_API_URL": slack.base_url},
+                extra_env={"SLACK_BOT_TOKEN": "standin-token", "SLACK_API_URL": slack.base_url},
             )
             day.messages = list(slack.messages)
         print(day.text)
