@@ -15,7 +15,7 @@ Run from the project root to rebuild: `.venv/bin/python -m tests.recorded.build_
 import json
 from pathlib import Path
 
-from resources.sources.teams import TEAM_ABBR_BY_NAME
+from resources.sources.standin.payloads import TEAM_ID, team  # balldontlie teams 1-30, one copy
 from tests.conftest import ARCHIVE, BOX_FILE, PROPS_FILE, props_game_date, read_text
 
 DAY = "2025-11-02"
@@ -23,26 +23,6 @@ OUT = Path(__file__).resolve().parent
 PER_PAGE = 100
 FIRST_GAME_ID = 18446820
 FIRST_STAT_ID = 21877000
-
-NAME_BY_CODE = {code: name for name, code in TEAM_ABBR_BY_NAME.items() if name != "LA Clippers"}
-# balldontlie numbers the 30 teams 1-30 in the order of their full names (Atlanta 1, Boston 2, ...).
-TEAM_ID = {code: i + 1 for i, code in enumerate(sorted(NAME_BY_CODE, key=NAME_BY_CODE.get))}
-
-
-def team(code: str) -> dict:
-    full = NAME_BY_CODE[code]
-    city, name = full.rsplit(" ", 1)
-    if full == "Portland Trail Blazers":
-        city, name = "Portland", "Trail Blazers"
-    return {
-        "id": TEAM_ID[code],
-        "conference": "",
-        "division": "",
-        "city": city,
-        "name": name,
-        "full_name": full,
-        "abbreviation": code,
-    }
 
 
 def num(value) -> int:
