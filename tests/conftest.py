@@ -37,6 +37,8 @@ SLOW_MODULES = {
     "test_operations.py",  # a game day walked through the sensors
     "test_architecture.py",  # import-linter on copies of the tree
     "test_bigquery_sql.py",  # dbt compile for the BigQuery target
+    "test_staging_day.py",  # three simulated days through the staging layout's daemon
+    "test_faults_multiprocess.py",  # PostgreSQL, code server, daemon and workers killed
 }
 
 
