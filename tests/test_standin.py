@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from nba_assets.lib.identity import player_lookup
-from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, validate
+from nba_assets.lib.raw_tables import BOX_SCORE_COUNTS, PLAYER_BOXSCORES, PROP_LINES, validate
 from resources.sources.errors import SourceError
 from resources.sources.live.pacing import Pacer
 from resources.sources.live.source import DEFAULT_ODDS_MARKETS, LiveSource
@@ -281,7 +281,7 @@ def test_box_scores_and_schedule_equal_the_replay_across_pages(server, sleeps):
     assert stats_requests[1]["query"]["cursor"] == [str(first_page.json()["meta"]["next_cursor"])]
     replay = replay_at(MORNING).player_boxscores(DAY).rows
     assert len(box) == len(replay) == 182
-    columns = ["player_id", "team_abbr", "opponent_abbr", "home_away", "minutes", *[c for c, _ in _COUNTS]]
+    columns = ["player_id", "team_abbr", "opponent_abbr", "home_away", "minutes", *BOX_SCORE_COUNTS]
     mine = box[columns].astype(str).replace({"None": "nan", r"\.0$": ""}, regex=True).set_index("player_id")
     theirs = replay[columns].astype(str).replace({"None": "nan", "<NA>": "nan", r"\.0$": ""}, regex=True)
     pd.testing.assert_frame_equal(mine.sort_index(), theirs.set_index("player_id").sort_index())
@@ -292,22 +292,6 @@ def test_box_scores_and_schedule_equal_the_replay_across_pages(server, sleeps):
         DAY + dt.timedelta(days=1),
         ["stand-in"],
     )
-
-
-_COUNTS = [
-    ("points", "pts"),
-    ("rebounds", "reb"),
-    ("assists", "ast"),
-    ("steals", "stl"),
-    ("blocks", "blk"),
-    ("turnovers", "turnover"),
-    ("fgm", "fgm"),
-    ("fga", "fga"),
-    ("fg3m", "fg3m"),
-    ("fg3a", "fg3a"),
-    ("ftm", "ftm"),
-    ("fta", "fta"),
-]
 
 
 def test_a_429_storm_a_5xx_and_a_timeout_are_recovered_with_nothing_lost_or_duplicated(server, sleeps):

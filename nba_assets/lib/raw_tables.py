@@ -52,6 +52,22 @@ SCHEDULE = RawTable(
     key=("game_id",),
 )
 
+# A box score's counting stats, in the table's order: every source maps its own names to these.
+BOX_SCORE_COUNTS = (
+    "points",
+    "rebounds",
+    "assists",
+    "steals",
+    "blocks",
+    "turnovers",
+    "fgm",
+    "fga",
+    "fg3m",
+    "fg3a",
+    "ftm",
+    "fta",
+)
+
 PLAYER_BOXSCORES = RawTable(
     name="player_boxscores",
     column_types={
@@ -64,18 +80,7 @@ PLAYER_BOXSCORES = RawTable(
         "opponent_abbr": "VARCHAR",
         "home_away": "VARCHAR",
         "minutes": "DOUBLE",
-        "points": "INTEGER",
-        "rebounds": "INTEGER",
-        "assists": "INTEGER",
-        "steals": "INTEGER",
-        "blocks": "INTEGER",
-        "turnovers": "INTEGER",
-        "fgm": "INTEGER",
-        "fga": "INTEGER",
-        "fg3m": "INTEGER",
-        "fg3a": "INTEGER",
-        "ftm": "INTEGER",
-        "fta": "INTEGER",
+        **dict.fromkeys(BOX_SCORE_COUNTS, "INTEGER"),
         "source_file": "VARCHAR",
     },
     key=("game_id", "player_id"),

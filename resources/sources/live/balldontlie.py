@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nba_assets.lib.raw_tables import BOX_SCORE_COUNTS
 from resources.sources.errors import SourceError
 from resources.sources.json_fields import field_value, short
 from resources.sources.live.http_client import JsonHttpClient, JsonResponse
@@ -54,41 +55,25 @@ GAME_FIELDS = (
     "home_team_score",
     "visitor_team_score",
 )
+# Counting stats: (our column, balldontlie field), the one copy of balldontlie's names (the
+# archive's balldontlie adapter and the API's stand-in read it too). The first three are required
+# for players who played.
+COUNTING_STATS = tuple(
+    zip(
+        BOX_SCORE_COUNTS,
+        ("pts", "reb", "ast", "stl", "blk", "turnover", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta"),
+        strict=True,
+    )
+)
 STAT_FIELDS = (
     "id",
     "min",
-    "pts",
-    "reb",
-    "ast",
-    "stl",
-    "blk",
-    "turnover",
-    "fgm",
-    "fga",
-    "fg3m",
-    "fg3a",
-    "ftm",
-    "fta",
+    *(field for _, field in COUNTING_STATS),
     "player.id",
     "player.first_name",
     "player.last_name",
     "team.abbreviation",
     "game.id",
-)
-# Counting stats: (our column, balldontlie field). The first three are required for players who played.
-COUNTING_STATS = (
-    ("points", "pts"),
-    ("rebounds", "reb"),
-    ("assists", "ast"),
-    ("steals", "stl"),
-    ("blocks", "blk"),
-    ("turnovers", "turnover"),
-    ("fgm", "fgm"),
-    ("fga", "fga"),
-    ("fg3m", "fg3m"),
-    ("fg3a", "fg3a"),
-    ("ftm", "ftm"),
-    ("fta", "fta"),
 )
 REQUIRED_WHEN_PLAYED = ("points", "rebounds", "assists")
 _MINUTES = re.compile(r"^(\d{1,3})(?::(\d{1,2}))?$")

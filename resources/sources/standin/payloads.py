@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nba_assets.lib.clock import GAME_TIMEZONE
+from resources.sources.live.balldontlie import COUNTING_STATS
 from resources.sources.teams import TEAM_ABBR_BY_NAME
 
 ET = ZoneInfo(GAME_TIMEZONE)
@@ -218,23 +219,8 @@ class ArchiveApis:
     def _stat(self, stat_id: int, game: dict, r, now: dt.datetime, late_hours: float) -> dict:
         first, _, last = str(r.player_name).partition(" ")
         g = self.bdl_game(game, now, late_hours)
-        values = {
-            name: _number(getattr(r, column))
-            for name, column in (
-                ("fgm", "fgm"),
-                ("fga", "fga"),
-                ("fg3m", "fg3m"),
-                ("fg3a", "fg3a"),
-                ("ftm", "ftm"),
-                ("fta", "fta"),
-                ("reb", "rebounds"),
-                ("ast", "assists"),
-                ("stl", "steals"),
-                ("blk", "blocks"),
-                ("turnover", "turnovers"),
-                ("pts", "points"),
-            )
-        }
+        # balldontlie's field names, the live source's copy (what it requests and reads).
+        values = {field: _number(getattr(r, column)) for column, field in COUNTING_STATS}
 
         def pct(made, attempted):
             return round(made / attempted, 3) if made is not None and attempted else None

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from nba_assets.lib.raw_tables import BOX_SCORE_COUNTS
+from resources.sources.live.balldontlie import COUNTING_STATS
 from resources.sources.replay.adapters.common import (
     Reshaped,
     as_text,
@@ -56,23 +58,9 @@ API_NBA_COLUMNS = {
     "ftm": "ftm",
     "fta": "fta",
 }
-BALLDONTLIE_COLUMNS = {
-    "player_id": "player.id",
-    "points": "pts",
-    "rebounds": "reb",
-    "assists": "ast",
-    "steals": "stl",
-    "blocks": "blk",
-    "turnovers": "turnover",
-    "fgm": "fgm",
-    "fga": "fga",
-    "fg3m": "fg3m",
-    "fg3a": "fg3a",
-    "ftm": "ftm",
-    "fta": "fta",
-}
-COUNTING = ["points", "rebounds", "assists", "steals", "blocks", "turnovers", "fgm", "fga", "fg3m", "fg3a", "ftm"]
-COUNTING.append("fta")
+# balldontlie's names (flattened by pandas.json_normalize), the live source's copy.
+BALLDONTLIE_COLUMNS = {"player_id": "player.id", **dict(COUNTING_STATS)}
+COUNTING = list(BOX_SCORE_COUNTS)
 
 
 def _did_not_play_as_zeros(rows: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from nba_assets.lib.clock import GAME_TIMEZONE
+from nba_assets.lib.raw_tables import BOX_SCORE_COUNTS
 from resources.sources.replay.adapters.common import (
     PROP_COLUMNS,
     Reshaped,
@@ -32,25 +33,7 @@ LINES = frozenset(
     {"game_date", "home_team", "away_team", "player", "market", "line", "over_price", "under_price", "bookmaker"}
 )
 BOXSCORES = frozenset({"game_date", "team", "opponent", "player_name", "minutes", "points", "rebounds", "assists"})
-BOX_RENAMED = {
-    name: name
-    for name in (
-        "player_name",
-        "minutes",
-        "points",
-        "rebounds",
-        "assists",
-        "steals",
-        "blocks",
-        "turnovers",
-        "fgm",
-        "fga",
-        "fg3m",
-        "fg3a",
-        "ftm",
-        "fta",
-    )
-}
+BOX_RENAMED = {name: name for name in ("player_name", "minutes", *BOX_SCORE_COUNTS)}
 DEFAULT_TIP_OFF = "19:00"
 
 
