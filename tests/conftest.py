@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -152,6 +153,31 @@ class Pipeline:
             capture_output=True,
             text=True,
         )
+
+
+def wait_for(condition, what: str, timeout: float = 300.0, every: float = 0.5):
+    """Polls `condition` until it returns a true value (returned); fails naming `what` after
+    `timeout` seconds (a liveness bound on a busy 2-core machine, not a performance assertion)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
+        time.sleep(every)
+    return value
+
+
+def warehouse_tables(conn, schema: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of a DuckDB connection (or of one schema) as `schema.table` -> its rows sorted
+    by every column: two warehouses compare equal whatever order their rows were written in."""
+    where = "WHERE table_schema = ?" if schema else ""
+    names = conn.execute(
+        f"SELECT table_schema, table_name FROM information_schema.tables {where} ORDER BY 1, 2",
+        [schema] if schema else [],
+    ).fetchall()
+    tables = {}
+    for table_schema, table_name in names:
+        frame = conn.execute(f"SELECT * FROM {table_schema}.{table_name}").df()
+        tables[f"{table_schema}.{table_name}"] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return tables
 
 
 def day(value: str) -> dt.date:

@@ -17,15 +17,12 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nba_assets.cli.staging import Layout, Settings, missing
-
-RUN_TIMEOUT = 300.0  # a liveness bound for one run through the queue on a busy 2-core machine
 
 
 def skip_without_postgres():
@@ -47,11 +44,3 @@ def running_layout(*, webserver: bool = True, code_server_hostname: str | None =
     finally:
         layout.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-def wait_for(condition, what: str, timeout: float = RUN_TIMEOUT, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f}s waiting for {what}"
-        time.sleep(every)
-    return value

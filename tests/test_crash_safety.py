@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, write_archive_slice
+from tests.conftest import ROOT, wait_for, warehouse_tables, write_archive_slice
 
 HISTORY = ("2025-10-21", "2025-11-07")
 WINDOW = ("2025-11-08", "2025-11-14")
@@ -115,16 +115,7 @@ class Folder:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         with duckdb.connect(str(self.data / "warehouse.duckdb"), read_only=True) as conn:
-            names = [
-                f"{s}.{t}"
-                for s, t in conn.execute(
-                    "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
-                ).fetchall()
-            ]
-            tables = {}
-            for name in names:
-                frame = conn.execute(f"SELECT * FROM {name}").df()
-                tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+            tables = warehouse_tables(conn)
             for name, key in KEYS.items():
                 duplicates = conn.execute(
                     f"SELECT count(*) FROM (SELECT {', '.join(key)} FROM {name} GROUP BY ALL HAVING count(*) > 1)"
@@ -307,14 +298,6 @@ def daemon(folder: Folder):
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-
-
-def wait_for(condition, what: str, timeout: float = REPLAY_TIMEOUT, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(every)
-    return value
 
 
 def test_daemon_path_concurrent_runs_and_max_runtime(history, tmp_path):

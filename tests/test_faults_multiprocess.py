@@ -27,8 +27,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import Pipeline, write_archive_slice
-from tests.layout import running_layout, skip_without_postgres, wait_for
+from tests.conftest import Pipeline, wait_for, warehouse_tables, write_archive_slice
+from tests.layout import running_layout, skip_without_postgres
 
 pytestmark = skip_without_postgres()
 
@@ -78,17 +78,7 @@ def assert_tables_equal_clean(path, clean_path) -> None:
 
 def raw_tables(path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as conn:
-        names = [
-            f"nba_raw.{name}"
-            for (name,) in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'nba_raw' ORDER BY 1"
-            ).fetchall()
-        ]
-        tables = {}
-        for name in names:
-            frame = conn.execute(f"SELECT * FROM {name}").df()
-            tables[name] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
-    return tables
+        return warehouse_tables(conn, "nba_raw")
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
