@@ -34,6 +34,7 @@ from nba_assets.lib import gate
 from nba_assets.lib import probability as prob
 from nba_assets.lib.identity import player_lookup
 from nba_assets.lib.markets import MARKETS
+from resources.sources.replay.adapters.nba_api import LOWERCASE_COLUMNS, NBA_COLUMNS
 
 ARCHIVE = Path(__file__).resolve().parent.parent / "data" / "replay"
 # The noise of every simulated system: the typical disagreement of a model with the market.
@@ -75,34 +76,18 @@ def archive_rows(archive: Path = ARCHIVE) -> pd.DataFrame:
 
 def box_scores(archive: Path) -> pd.DataFrame:
     """Played games of 2024-25 (partial) and 2025-26: the box-score columns of every market."""
-    current = pd.read_csv(archive / "boxscores" / "player_game_logs_2025_26.csv.gz")
-    current = pd.DataFrame(
-        {
-            "game_date": current["GAME_DATE"],
-            "name": current["PLAYER_NAME"],
-            "minutes": current["MIN"],
-            "points": current["PTS"],
-            "rebounds": current["REB"],
-            "assists": current["AST"],
-            "fg3m": current["FG3M"],
-            "steals": current["STL"],
-            "blocks": current["BLK"],
-        }
-    )
-    previous = pd.read_csv(archive / "boxscores" / "player_game_logs_2024_25_partial.csv.gz")
-    previous = pd.DataFrame(
-        {
-            "game_date": previous["date"],
-            "name": previous["player"],
-            "minutes": previous["minutes"],
-            "points": previous["pts"],
-            "rebounds": previous["reb"],
-            "assists": previous["ast"],
-            "fg3m": previous["threes_made"],
-            "steals": previous["stl"],
-            "blocks": previous["blk"],
-        }
-    )
+    # Each file's column names are its archive adapter's (the lowercase logs', nba_api's).
+    stats = list(dict.fromkeys(column for market in MARKETS for column in market.columns))
+    frames = []
+    for name, columns, date_column in (
+        ("player_game_logs_2024_25_partial.csv.gz", LOWERCASE_COLUMNS, "date"),
+        ("player_game_logs_2025_26.csv.gz", NBA_COLUMNS, "GAME_DATE"),
+    ):
+        keep = {"game_date": date_column, "name": columns["player_name"]}
+        keep |= {column: columns[column] for column in ("minutes", *stats)}
+        frame = pd.read_csv(archive / "boxscores" / name, usecols=list(keep.values()))
+        frames.append(frame.rename(columns={source: ours for ours, source in keep.items()}))
+    previous, current = frames
     box = pd.concat([previous, current], ignore_index=True)
     box = box[box["minutes"].fillna(0) > 0]
     box = box.assign(player_lookup=box["name"].map(player_lookup))
