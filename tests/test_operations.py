@@ -203,7 +203,11 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     assert day.slack.requests[0]["authorization"] == "Bearer fake-slack-token"
 
     # 13:10: the pre-game run (lines posted, games not played: no box scores, no scores).
+    assert day.automation(f"{DATE}T13:06") == {}  # the automation's first tick (its cursor starts)
     day.at(f"{DATE}T13:10").schedule("pregame_schedule", "pregame_predictions", f"{DATE}T12:45")
+    # Nothing to heal after it: the schedule and predictions it updated are not late results (the
+    # results side of a date whose games have not been played would grade nothing).
+    assert day.automation(f"{DATE}T13:12") == {}
     lines = day.pipeline.query(f"SELECT count(*) AS n FROM nba_raw.prop_lines WHERE game_date = DATE '{DATE}'")
     predictions = day.pipeline.query(
         f"SELECT count(*) AS n FROM nba_predictions.market_prop_predictions WHERE game_date = DATE '{DATE}'"

@@ -20,7 +20,7 @@ The sensor that evaluates it is defs/operations/automation.py; the morning job's
 import datetime as dt
 import os
 
-from dagster import AutomationCondition
+from dagster import AssetSelection, AutomationCondition
 
 HEAL_LOOKBACK = dt.timedelta(days=3)
 # The simulated day (nba_assets/cli/staging_day.py) passes an hour of its clock in seconds: the
@@ -47,10 +47,19 @@ HEALED_ASSETS = frozenset(
 )
 
 
+# What a heal starts from: a date's box scores loaded again (the late_box_scores sensor), carried
+# through the results side. Not the pre-game assets (the schedule, the alias seed, predictions): the
+# 12:45 run updates them for a date whose games have not been played, and a heal after it graded
+# nothing (every row PENDING) in a run of its own each day.
+HEAL_TRIGGERS = frozenset({"raw_player_boxscores", *HEALED_ASSETS})
+
+
 def heal_late_data() -> AutomationCondition:
     return (
         AutomationCondition.in_latest_time_window(HEAL_LOOKBACK)
-        & AutomationCondition.any_deps_updated().since_last_handled()
+        & AutomationCondition.any_deps_updated()
+        .allow(AssetSelection.assets(*sorted(HEAL_TRIGGERS)))
+        .since_last_handled()
         & ~AutomationCondition.any_deps_missing()
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
