@@ -6,7 +6,9 @@ WARNs), and the lines of the new shapes are graded."""
 
 import json
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 from dagster import AssetKey, DagsterEventType
@@ -105,6 +107,10 @@ def test_a_mixed_folder_replays_with_every_file_accounted_for(tmp_path, capsys):
     assert replay_cli(pipeline, FIRST, DATE) == 0
     out, err = capsys.readouterr()
     assert "FutureWarning" not in out + err and "Traceback" not in out + err
+    # dbt's log (re-emitted by dagster-dbt on stdout) is in the run's log file, not on the console.
+    assert "Running with dbt=" not in out and re.search(r"\[replay\] (\d+)/\1 steps", out)
+    (log_path,) = re.findall(r"its log: (\S+\.log)", out)
+    assert "Running with dbt=" in Path(log_path).read_text() and "Completed successfully" in Path(log_path).read_text()
 
     # The console: every file on a line of its own with its shape and counts.
     console = {line.split()[0]: line.split() for line in out.splitlines() if line.split() and "/" in line.split()[0]}

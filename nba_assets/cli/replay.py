@@ -17,6 +17,7 @@ exports and reports redone. Without it, dates outside START..END are never touch
 
 import argparse
 import atexit
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 from nba_assets.lib import tables
 
@@ -199,9 +201,9 @@ def format_market_summary(scores: list[dict]) -> str:
 class Progress(threading.Thread):
     """Prints steps done of total while the run executes, from the instance's event log."""
 
-    def __init__(self, instance, run_id: str, total: int):
+    def __init__(self, instance, run_id: str, total: int, console):
         super().__init__(daemon=True)
-        self.instance, self.run_id, self.total = instance, run_id, total
+        self.instance, self.run_id, self.total, self.console = instance, run_id, total, console
         self.finished = threading.Event()
         self.started = time.monotonic()
 
@@ -227,6 +229,7 @@ class Progress(threading.Thread):
                 print(
                     f"[replay] {len(seen)}/{self.total} steps: {entry.step_key} {status} "
                     f"({time.monotonic() - self.started:.0f}s)",
+                    file=self.console,
                     flush=True,
                 )
             if done:
@@ -245,8 +248,22 @@ MAX_RUNTIME_SECONDS = int(os.environ.get("NBA_MAX_RUNTIME_SECONDS", 2 * 3600))
 RESUME = {"hint": ""}
 
 
-def say(message: str) -> None:
-    print("\n".join(f"[replay] {line}" for line in message.splitlines()), flush=True)
+def say(message: str, file=None) -> None:
+    print("\n".join(f"[replay] {line}" for line in message.splitlines()), file=file, flush=True)
+
+
+# The run's own console output (dbt's log, which dagster-dbt re-emits on stdout, and anything a
+# step prints): what a deployed run's compute logs hold. In a file per run, not on the console,
+# which shows progress; the most recent files are kept.
+RUN_LOGS_KEPT = 50
+
+
+def run_log_path(instance, run_id: str) -> Path:
+    folder = Path(instance.root_directory) / "replay_logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime)[:-RUN_LOGS_KEPT]:
+        old.unlink(missing_ok=True)
+    return folder / f"{run_id}.log"
 
 
 def run_job(instance, job, first: str | None = None, last: str | None = None, *, run_config: dict | None = None):
@@ -260,24 +277,28 @@ def run_job(instance, job, first: str | None = None, last: str | None = None, *,
     run_id = str(uuid.uuid4())  # known before the run exists: progress and the watcher follow it
     total = len(job.graph.node_defs)
     window = f" {first}..{last}" if first else ""
-    print(f"[replay] {job.name}{window}: one run ({run_id}), {total} steps", flush=True)
+    log_path = run_log_path(instance, run_id)
+    print(f"[replay] {job.name}{window}: one run ({run_id}), {total} steps; its log: {log_path}", flush=True)
     tags = {
         **({RANGE_START_TAG: first, RANGE_END_TAG: last} if first else {}),
         MAX_RUNTIME_TAG: str(MAX_RUNTIME_SECONDS),
     }
-    progress = Progress(instance, run_id, total)
+    console = sys.stdout
+    progress = Progress(instance, run_id, total, console)
     progress.start()
     try:
-        # Step logs stay in the run's event log (the UI); the console shows progress.
-        return execute_guarded(
-            instance,
-            job,
-            run_id=run_id,
-            tags=tags,
-            say=say,
-            farewell=RESUME["hint"],
-            run_config={**QUIET, **(run_config or {})},
-        )
+        # Step logs stay in the run's event log (the UI), what the steps print in the run's log
+        # file; the console shows progress.
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            return execute_guarded(
+                instance,
+                job,
+                run_id=run_id,
+                tags=tags,
+                say=lambda message: say(message, file=console),
+                farewell=RESUME["hint"],
+                run_config={**QUIET, **(run_config or {})},
+            )
     finally:
         progress.finished.set()
         progress.join()
