@@ -17,7 +17,6 @@ from nba_assets.defs.model import market_models
 from nba_assets.defs.operations import health, schedules
 from nba_assets.defs.predictions import best_bets, market_predictions
 from nba_assets.defs.transform import dbt_models
-from nba_assets.lib.partitions import daily_partitions
 
 # Tuples, not lists: the defs loader collects module-level lists of Dagster objects too.
 INGEST_AND_FEATURES = (
@@ -44,7 +43,6 @@ ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
 daily_pipeline = define_asset_job(
     "daily_pipeline",
     selection=AssetSelection.assets(*ALL_ASSETS),
-    partitions_def=daily_partitions,
     description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
     "sources, analytics, features, the market models the dates use, predictions, best bets, grading, "
     "JSON exports and the backtest report as of the last date.",
@@ -52,7 +50,6 @@ daily_pipeline = define_asset_job(
 ingest_and_features = define_asset_job(
     "ingest_and_features",
     selection=AssetSelection.assets(*INGEST_AND_FEATURES),
-    partitions_def=daily_partitions,
     description="The alias seed, raw sources, analytics and the feature store for a date or a range of dates.",
 )
 # Mondays' schedule: the week's models are fitted (or their fit records confirmed) before the
@@ -61,7 +58,6 @@ RETRAIN = {"ops": {"market_models": {"config": {"retrain": True}}}}
 weekly_model = define_asset_job(
     "weekly_model",
     selection=AssetSelection.assets(*MODELS),
-    partitions_def=daily_partitions,
     config=RETRAIN,
     description="Fit the market models of the weeks of a date or a range of "
     "dates (kept when a fit record shows the same training rows and code).",
@@ -71,7 +67,6 @@ weekly_model = define_asset_job(
 retrain_and_repredict = define_asset_job(
     "retrain_and_repredict",
     selection=AssetSelection.assets(*MODELS).downstream(),
-    partitions_def=daily_partitions,
     config=RETRAIN,
     description="Refit the models of a range of dates (their training rows changed) and redo their "
     "predictions, best bets, grading, exports and reports. Launch it over the dates after a replayed "
@@ -80,7 +75,6 @@ retrain_and_repredict = define_asset_job(
 reports = define_asset_job(
     "reports",
     selection=AssetSelection.assets(*REPORTS),
-    partitions_def=daily_partitions,
     description="Backtest report as of a date and v1/systems/performance.json.",
 )
 

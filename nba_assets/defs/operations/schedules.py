@@ -39,13 +39,11 @@ PREGAME = AssetSelection.assets("export_predictions", "export_best_bets").upstre
 morning_results = define_asset_job(
     "morning_results",
     selection=MORNING_RESULTS,
-    partitions_def=daily_partitions,
     description="Yesterday's results: box scores, summaries, grading, results export, health summary.",
 )
 pregame_predictions = define_asset_job(
     "pregame_predictions",
     selection=PREGAME,
-    partitions_def=daily_partitions,
     description="Today's lines, features, predictions, best bets and their exports.",
 )
 
