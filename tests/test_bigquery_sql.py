@@ -1,8 +1,8 @@
 """Always on, no server: the dbt project compiles for the bigquery target, every compiled model and
 data test parses as BigQuery SQL (sqlglot), names only prefixed datasets of the target project,
-and every incremental model is configured to replace exactly the run's window (insert_overwrite
-with one static partition per date, partitioned by game_date, clustered by player_lookup when it
-has that column)."""
+every mart is configured to replace exactly the run's window (insert_overwrite with one static
+partition per date, partitioned by game_date, clustered by player_lookup when it has that column),
+staging is views, and every model's yml lists exactly the columns its SQL outputs."""
 
 import json
 import os
@@ -86,6 +86,9 @@ def test_every_compiled_model_and_test_parses_as_bigquery(compiled):
     nodes = _nodes(compiled)
     models = [n for n in nodes if n["resource_type"] == "model"]
     assert {n["name"] for n in models} == {
+        "stg_nba_raw__schedule",
+        "stg_nba_raw__player_boxscores",
+        "stg_nba_raw__prop_lines",
         "player_game_summary",
         "team_game_summary",
         "grading_coverage_daily",
@@ -114,6 +117,9 @@ def test_incremental_models_replace_the_window_with_static_partitions(compiled):
         if node["resource_type"] != "model":
             continue
         config = node["config"]
+        if node["name"].startswith("stg_"):  # staging: views over the raw tables, nothing to replace
+            assert config["materialized"] == "view" and node["schema"] == f"{PREFIX}nba_staging", node["name"]
+            continue
         assert config["materialized"] == "incremental", node["name"]
         assert config["incremental_strategy"] == "insert_overwrite", node["name"]
         assert config["partition_by"] == {"field": "game_date", "data_type": "date", "granularity": "day"}
@@ -123,3 +129,11 @@ def test_incremental_models_replace_the_window_with_static_partitions(compiled):
         if "player_lookup" in columns:
             assert config["cluster_by"] == ["player_lookup"], node["name"]
         assert node["schema"].startswith(PREFIX)
+
+
+def test_every_model_documents_exactly_the_columns_it_outputs(compiled):
+    """The yml of each model (models/<layer>/<model>.yml) names every column of its compiled SQL and
+    no other (tests/test_dbt_docs.py checks that each has a description)."""
+    for node in _nodes(compiled):
+        if node["resource_type"] == "model":
+            assert set(node["columns"]) == _output_columns(node["compiled_code"]), node["name"]

@@ -78,6 +78,7 @@ def test_operations_are_listed_and_running_by_default():
     graph = defs.resolve_asset_graph()
     healed = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
     assert healed == {
+        "stg_nba_raw__player_boxscores",
         "player_game_summary",
         "team_game_summary",
         "market_prop_accuracy",
@@ -91,8 +92,21 @@ def test_lineage_runs_raw_to_grading():
     upstream_of_grading = graph.upstream_key_iterator(AssetKey("market_prop_accuracy"))
     assert {AssetKey("market_prop_predictions"), AssetKey("player_game_summary")} <= set(upstream_of_grading)
     assert AssetKey("market_models") in graph.get(AssetKey("market_prop_predictions")).parent_keys
-    assert AssetKey("raw_player_boxscores") in graph.get(AssetKey("player_game_summary")).parent_keys
-    assert AssetKey("player_aliases") in graph.get(AssetKey("market_lines_consensus")).parent_keys
+    # dbt's layers: sources (the raw assets) -> staging views -> marts.
+    staging = {"raw_schedule": "schedule", "raw_player_boxscores": "player_boxscores", "raw_prop_lines": "prop_lines"}
+    for raw, entity in staging.items():
+        view = graph.get(AssetKey(f"stg_nba_raw__{entity}"))
+        assert view.parent_keys == {AssetKey(raw)} | ({AssetKey("player_aliases")} if entity != "schedule" else set())
+        assert view.group_name == "staging"
+    assert graph.get(AssetKey("player_game_summary")).parent_keys == {
+        AssetKey("stg_nba_raw__player_boxscores"),
+        AssetKey("stg_nba_raw__schedule"),
+    }
+    assert AssetKey("stg_nba_raw__prop_lines") in graph.get(AssetKey("market_lines_consensus")).parent_keys
+    # No mart reads a raw table but through staging.
+    for key in graph.get_all_asset_keys():
+        if graph.get(key).group_name in ("analytics", "features", "grading"):
+            assert not graph.get(key).parent_keys & {AssetKey(raw) for raw in staging}, key
     # Every market: lines -> features -> predictions -> grading -> the gated best bets.
     assert AssetKey("player_market_features") in graph.get(AssetKey("market_prop_predictions")).parent_keys
     assert {AssetKey("market_prop_predictions"), AssetKey("market_prop_accuracy")} <= graph.get(
@@ -156,7 +170,7 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     assert listed.returncode == 0, listed.stderr[-3000:]
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()
-    assert counts["assets"] == 20 == len(graph.materializable_asset_keys)
+    assert counts["assets"] == 23 == len(graph.materializable_asset_keys)
     assert counts["asset_checks"] == 63 == len(graph.asset_check_keys)
     assert counts["jobs"] == 8 and counts["schedules"] == 3 and counts["sensors"] == 5
     assert counts["resources"] == 5

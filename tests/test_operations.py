@@ -69,6 +69,8 @@ def test_schedules_request_the_right_partitions():
     pregame_keys = defs.resolve_job_def("pregame_predictions").asset_layer.selected_asset_keys
     assert {
         AssetKey("raw_player_boxscores"),
+        AssetKey("stg_nba_raw__player_boxscores"),
+        AssetKey("stg_nba_raw__schedule"),
         AssetKey("market_prop_accuracy"),
         AssetKey("grading_coverage_daily"),
         AssetKey("daily_health_summary"),
@@ -76,6 +78,8 @@ def test_schedules_request_the_right_partitions():
     assert AssetKey("market_prop_predictions") not in morning_keys
     assert {
         AssetKey("raw_prop_lines"),
+        AssetKey("stg_nba_raw__prop_lines"),
+        AssetKey("stg_nba_raw__schedule"),
         AssetKey("market_lines_consensus"),
         AssetKey("player_market_features"),
         AssetKey("market_models"),
@@ -84,7 +88,13 @@ def test_schedules_request_the_right_partitions():
     } <= pregame_keys
     # Pre-game: nothing of the results side (no box scores, no grading of a day not yet played).
     assert not pregame_keys & {
-        AssetKey(name) for name in ("raw_player_boxscores", "player_game_summary", "market_prop_accuracy")
+        AssetKey(name)
+        for name in (
+            "raw_player_boxscores",
+            "stg_nba_raw__player_boxscores",
+            "player_game_summary",
+            "market_prop_accuracy",
+        )
     }
 
 
@@ -264,6 +274,7 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     assert healed == {
         name: [DATE]
         for name in (
+            "stg_nba_raw__player_boxscores",
             "player_game_summary",
             "market_prop_accuracy",
             "grading_coverage_daily",

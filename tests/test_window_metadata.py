@@ -34,3 +34,13 @@ def test_each_date_has_its_row_count_and_only_the_last_a_preview(replayed):
             assert metadata[day]["dagster/row_count"].value == rows, (asset, day)
         assert "preview" in metadata["2025-11-04"], asset
         assert "preview" not in metadata["2025-11-02"] and "preview" not in metadata["2025-11-03"], asset
+
+
+def test_staging_views_show_the_raw_rows_and_are_materialized_for_each_date(replayed):
+    """A staging view is re-created by each run of its phase and materialized for the run's dates;
+    it holds no rows of its own, so it carries no row count (its raw asset does)."""
+    metadata = _materializations(replayed, "stg_nba_raw__player_boxscores")
+    assert {"2025-11-02", "2025-11-03", "2025-11-04"} <= set(metadata)
+    assert not any("dagster/row_count" in entry for entry in metadata.values())
+    raw = _rows_per_date(replayed, "nba_raw.player_boxscores")
+    assert _rows_per_date(replayed, "nba_staging.stg_nba_raw__player_boxscores") == raw and raw

@@ -82,7 +82,7 @@ group by b.game_date, b.market_key, b.player_lookup
 {% macro latest_book_snapshots(raw_markets, priced_only=false) -%}
 market_lines as (
     select *, {{ market_key('market') }} as market_key
-    from ({{ stg_prop_lines() }}) as staged
+    from {{ ref('stg_nba_raw__prop_lines') }}
     where market in ('{{ raw_markets | join("', '") }}')
       and line is not null
       {%- if priced_only %}

@@ -86,7 +86,7 @@ with_game as (
         case when g.home_team_abbr = r.team_abbr then g.away_team_abbr
              when g.away_team_abbr = r.team_abbr then g.home_team_abbr end as opponent_abbr
     from resolved as r
-    left join ({{ stg_schedule() }}) as g
+    left join {{ ref('stg_nba_raw__schedule') }} as g
         on g.game_date = r.game_date
         and (g.home_team_abbr = r.team_abbr or g.away_team_abbr = r.team_abbr)
 ),

@@ -44,7 +44,7 @@ box_score_teams as (
 
 games as (
     select game_date, home_team_abbr, away_team_abbr, is_final
-    from ({{ stg_schedule() }}) as staged
+    from {{ ref('stg_nba_raw__schedule') }}
     where {{ in_window('game_date') }}
 ),
 

@@ -1,8 +1,9 @@
 """The healing automation condition: a date's results heal themselves when late data arrives.
 
 When `raw_player_boxscores` of a recent date is materialized again (a late game arrived: the
-late_box_scores sensor re-requested it), the results side of that date follows in one tick:
-player/team game summaries -> grading (market_prop_accuracy) -> grading coverage -> results export. Gated on upstream
+late_box_scores sensor re-requested it), the results side of that date follows in one tick: the
+box scores' staging view -> player/team game summaries -> grading (market_prop_accuracy) -> grading
+coverage -> results export. Gated on upstream
 blocking checks (the circuit breaker): a date that trips it does not propagate.
 
 Predictions, best bets and the feature store are NOT automated: they belong to the pre-game run
@@ -38,6 +39,8 @@ def sensor_interval(default_seconds: int) -> int:
 # The results side of a date: what a late box score changes.
 HEALED_ASSETS = frozenset(
     {
+        # A view: re-creating it costs nothing, and the summaries downstream wait for it.
+        "stg_nba_raw__player_boxscores",
         "player_game_summary",
         "team_game_summary",
         "market_prop_accuracy",

@@ -1,11 +1,11 @@
 -- One row per player and game: scoring, minutes, shooting, home/away, opponent, played or DNP.
 with box as (
-    select * from ({{ stg_player_boxscores() }}) as staged
+    select * from {{ ref('stg_nba_raw__player_boxscores') }}
     where {{ in_window('game_date') }}
 ),
 
 games as (
-    select * from ({{ stg_schedule() }}) as staged
+    select * from {{ ref('stg_nba_raw__schedule') }}
     where {{ in_window('game_date') }}
 )
 

@@ -2,7 +2,7 @@
 -- summing player rows (the 2024-25 player logs hold only ~84% of players).
 -- pace_proxy: both teams' points (no possession data for every season in the archive).
 with games as (
-    select * from ({{ stg_schedule() }}) as staged
+    select * from {{ ref('stg_nba_raw__schedule') }}
     where is_final and {{ in_window('game_date') }}
 )
 

@@ -25,11 +25,12 @@ from nba_assets.lib.automation import HEALED_ASSETS
 from nba_assets.lib.clock import GAME_TZ
 from nba_assets.lib.partitions import GAME_TIMEZONE, daily_partitions
 
-# The morning: the day's final sources, then the results side of the date, the same assets the
-# healing condition re-runs after a late box score (lib/automation.py: one list), and the summary.
-MORNING_RESULTS = AssetSelection.assets("player_aliases", "raw_schedule", "raw_player_boxscores") | (
-    AssetSelection.assets(*sorted(HEALED_ASSETS)) | AssetSelection.assets("daily_health_summary")
-)
+# The morning: the day's final sources (the schedule with its staging view: its final scores make
+# games gradable), then the results side of the date, the same assets the healing condition re-runs
+# after a late box score (lib/automation.py: one list), and the summary.
+MORNING_RESULTS = AssetSelection.assets(
+    "player_aliases", "raw_schedule", "stg_nba_raw__schedule", "raw_player_boxscores"
+) | (AssetSelection.assets(*sorted(HEALED_ASSETS)) | AssetSelection.assets("daily_health_summary"))
 # Pre-game: everything the day's exports of predictions and best bets derive from, except the box
 # scores and the results side (the games have not been played; the gate reads earlier dates' grades).
 PREGAME = AssetSelection.assets("export_predictions", "export_best_bets").upstream() - AssetSelection.assets(

@@ -1,12 +1,14 @@
-"""dbt phases: analytics + feature store (before predictions) and grading (after them; its asset
-is in nba_assets/defs/grading/dbt_grading.py, sharing `run_dbt` and `DBT_KWARGS` from here).
+"""dbt phases: staging, analytics + feature store (before predictions) and grading (after them;
+its asset is in nba_assets/defs/grading/dbt_grading.py, sharing `run_dbt` and `DBT_KWARGS` from here).
 
 Two partitioned `@dbt_assets` because the Python predictions sit between them in the graph; each
 runs one `dbt build` per run over the run's whole window (single-run backfill), the window passed
 as environment variables (end exclusive; see `_window_environment`). The alias seed is built by
 the first phase's `dbt build` (a seed of 15 rows: milliseconds), so it shares the daily partitions:
 an unpartitioned seed would split every backfill of the graph into two runs (Dagster runs assets of
-one partitions definition together), and every run loads the aliases it applies.
+one partitions definition together), and every run loads the aliases it applies. The staging
+views (models/staging) are partitioned assets of the first phase for the same reason: a view has
+no rows of its own, so each run re-creates it and it counts as materialized for the run's dates.
 
 dbt holds the DuckDB file lock while it runs, so row counts and previews are read after dbt has
 exited, then attached to each model's materialization.
@@ -41,7 +43,7 @@ from resources.interfaces import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-GROUP_BY_FOLDER = {"analytics": "analytics", "features": "features", "grading": "grading"}
+GROUP_BY_FOLDER = {"staging": "staging", "analytics": "analytics", "features": "features", "grading": "grading"}
 
 
 class NbaDbtTranslator(DagsterDbtTranslator):
@@ -76,12 +78,13 @@ translator = NbaDbtTranslator()
 
 
 @functools.lru_cache(maxsize=2)
-def _tables(manifest_path: str, modified_ns: int) -> tuple[tuple[str, str, str, bool], ...]:
-    """(name, schema, alias, is_seed) of each model and seed of the manifest, read once per
-    process and manifest version (both dbt steps of a run use it; the JSON is ~0.8 MB)."""
+def _tables(manifest_path: str, modified_ns: int) -> tuple[tuple[str, str, str, str], ...]:
+    """(name, schema, alias, materialization: seed, view, incremental) of each model and seed of
+    the manifest, read once per process and manifest version (both dbt steps of a run use it; the
+    JSON is ~0.8 MB)."""
     manifest = json.loads(Path(manifest_path).read_text())
     return tuple(
-        (node["name"], node["config"]["schema"], node["alias"], node["resource_type"] == "seed")
+        (node["name"], node["config"]["schema"], node["alias"], node["config"]["materialized"])
         for node in manifest["nodes"].values()
         if node["resource_type"] in ("model", "seed") and node.get("relation_name")
     )
@@ -89,11 +92,15 @@ def _tables(manifest_path: str, modified_ns: int) -> tuple[tuple[str, str, str, 
 
 def _relation_names(warehouse: Warehouse) -> tuple[dict[AssetKey, str], set[AssetKey]]:
     """Each model's and seed's table as the warehouse names it (the manifest's relation names are
-    those of the target it was parsed for), and the seeds' keys."""
+    those of the target it was parsed for), and the seeds' keys. Views are left out: they hold no
+    rows (the raw assets count what they show), and counting through them would scan the raw
+    tables again on every run (BigQuery bills it)."""
     path = dbt_project.manifest_path
     tables = _tables(str(path), path.stat().st_mtime_ns)
-    relations = {AssetKey(name): warehouse.relation(schema, alias) for name, schema, alias, _ in tables}
-    return relations, {AssetKey(name) for name, _, _, seed in tables if seed}
+    relations = {
+        AssetKey(name): warehouse.relation(schema, alias) for name, schema, alias, kind in tables if kind != "view"
+    }
+    return relations, {AssetKey(name) for name, _, _, kind in tables if kind == "seed"}
 
 
 def _with_warehouse_metadata(
@@ -197,14 +204,15 @@ DBT_KWARGS = dict(
 
 
 @dbt_assets(
-    # The seed first (dbt orders it before the models that ref it), then analytics and features.
-    select="resource_type:seed path:models/analytics path:models/features",
+    # The seed and the staging views first (dbt orders them before the models that ref them),
+    # then analytics and features.
+    select="resource_type:seed path:models/staging path:models/analytics path:models/features",
     name="dbt_analytics_and_features",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     **DBT_KWARGS,
 )
 def dbt_analytics_and_features(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    """The player alias seed, player/team game summaries, consensus lines and the feature store for
-    the run's window."""
+    """The player alias seed, the staging views, player/team game summaries, consensus lines and the
+    feature store for the run's window."""
     yield from run_dbt(context, dbt, warehouse, partitioned=True)
