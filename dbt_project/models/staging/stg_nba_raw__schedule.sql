@@ -1,5 +1,5 @@
 -- One row per game of nba_raw.schedule; a game is final once both scores are known.
--- A view: see stg_nba_raw__schedule.yml for why staging is views.
+-- A view, as all of staging (why: dbt_project.yml, models: staging).
 select
     game_date,
     game_id,
