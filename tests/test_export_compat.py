@@ -16,6 +16,14 @@ best-bets file's `systems` (the gate's rows: a new rule, window, statuses and re
 new). The picks themselves are compared, as before. (The snapshot's digests were recorded with
 these fields left out from the exports of fdf111f, the main before issues 21 and 22, on the same
 window: its other 30 files' digests came out identical to the first recording.) Everything else is compared as before.
+Issue 19 (the feature store became a pre-game table: docs/markets.md, "Pre-game rows") then changed,
+on purpose, 1,349 of the window's 15,489 predictions in 10 predictions files: `team` and `opponent`
+are null where the player has no earlier game in the window's history (his first game: the
+slice starts 2025-10-21) or his line is in a game his last team does not play (was: the date's own
+box score's team), and `player_name` is his latest earlier box score's, else the sportsbook's (was:
+the date's box score's). Every probability, count and other file is unchanged; those 10 digests
+were re-recorded from the exports of branch `spine`, by `snapshot_of` on the replayed window's v1
+folder, their counts checked equal first.
 """
 
 import hashlib

@@ -39,7 +39,7 @@ def test_schedules_request_the_right_partitions():
     assert (morning.cron_schedule, pregame.cron_schedule, weekly.cron_schedule) == (
         "0 6 * * *",
         "45 12 * * *",
-        "0 5 * * 1",
+        "30 10 * * 1",
     )
     assert {s.execution_timezone for s in (morning, pregame, weekly)} == {"America/New_York"}
 
@@ -60,7 +60,7 @@ def test_schedules_request_the_right_partitions():
     assert [r.partition_key for r in requests(pregame, dt.datetime(2025, 11, 4, 0, 30, tzinfo=dt.UTC))] == [
         "2025-11-03"
     ]
-    assert [r.partition_key for r in requests(weekly, et("2025-11-03T05:00"))] == ["2025-11-03"]
+    assert [r.partition_key for r in requests(weekly, et("2025-11-03T10:30"))] == ["2025-11-03"]
     # Outside the seasons: skipped with a reason, no run.
     off = tick(morning, et("2027-01-05T06:00"))
     assert not off.run_requests and "not a partition" in off.skip_message

@@ -19,7 +19,7 @@ from tests.slack_standin import SlackStandIn
 from tests.test_ui_backfill import TABLES, copy_folder
 
 HISTORY = ("2025-10-21", "2025-11-01")
-# Sunday to Tuesday: Monday's 05:00 model tick falls inside; the morning of Wednesday grades Tuesday.
+# Sunday to Tuesday: Monday's 10:30 model tick falls inside; the morning of Wednesday grades Tuesday.
 FIRST, DAYS = dt.date(2025, 11, 2), 3
 LAST = FIRST + dt.timedelta(days=DAYS - 1)
 WINDOW = (FIRST.isoformat(), LAST.isoformat())
@@ -138,110 +138,35 @@ def test_faults_were_served_and_alerts_reached_slack(staging_day):
     assert any(m.startswith("# NBA props health") for m in day.messages), day.messages
 
 
-# Built by the pre-game run (12:45, before the games). `make replay` builds them in the same run as
-# the date's box scores, so it also knows what only the games tell: rows for the players who played
-# without a line, the team and game of a player's first game of the season, names as the date's own
-# box score spells them (the live day: as the sportsbook does). The live day's rows are compared with
-# the replay's rows of players with a line, on what was knowable at 12:45.
-PREGAME_BUILT = {
-    "player_market_features",
-    "market_prop_predictions",
-    "market_prop_accuracy",
-    "best_bets_gate",
-}
-# grading_coverage_daily's counts of graded picks, which follow the predictions' recommendations.
-PICK_COUNTS = ("bets", "wins", "losses", "pushes")
-# Known at 12:45 only from an earlier game: null in the live row for a player without one.
-FROM_THE_GAME = ("game_id", "team_abbr", "opponent_abbr", "home_away", "season")
-
-
-def lined(replay, frame: pd.DataFrame) -> pd.Series:
-    """Whether each row of `frame` (a pre-game table of the replay) is a player-date with a line."""
-    if "has_line" in frame.columns:
-        return frame["has_line"].astype(bool)
-    if "line" in frame.columns:
-        return frame["line"].notna()
-    lines = normalized(replay.query, "nba_analytics", "market_lines_consensus", ["game_date", "player_lookup"])
-    keys = set(zip(lines["game_date"], lines["player_lookup"]))
-    return pd.Series([k in keys for k in zip(frame["game_date"], frame["player_lookup"])], index=frame.index)
-
-
-def comparable(replay, day, schema: str, name: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(live day's rows, replay's rows), aligned as described above; asserts that the rows only the
-    replay has are all players without a line, and that the day has no row the replay lacks."""
-    expected = normalized(replay.query, schema, name, key)
-    got = normalized(day.warehouse.query, schema, name, key)
-    assert len(expected) > 0 and len(got) > 0
-    if name not in PREGAME_BUILT:
-        return got[expected.columns], expected
-    merged = expected[key].merge(got[key], how="outer", indicator=True)
-    assert (merged["_merge"] != "right_only").all(), merged[merged["_merge"] == "right_only"].head()
-    replay_only = expected[key].merge(got[key], how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
-    if "player_lookup" in key:
-        assert not lined(replay, expected[replay_only]).any(), expected[replay_only].head()
-    expected = expected[~replay_only].reset_index(drop=True).drop(columns=["player_name"], errors="ignore")
-    got = got.drop(columns=["player_name"], errors="ignore")[expected.columns]
-    for column in FROM_THE_GAME:
-        if column in expected.columns:
-            expected[column] = expected[column].where(got[column].notna(), None)
-            got[column] = got[column].where(got[column].notna(), None)
-    return got, expected
-
-
 def on_dates(frame: pd.DataFrame, dates: list[str]) -> pd.DataFrame:
     return frame[frame["game_date"].astype(str).str[:10].isin(dates)].reset_index(drop=True)
 
 
 @pytest.mark.parametrize("schema,name,key", TABLES, ids=[f"{s}.{t}" for s, t, _ in TABLES])
 def test_tables_equal_the_replays(staging_day, schema, name, key):
-    """Every table over the three dates; the pre-game tables on the first date, whose models and
-    fitted distributions both paths share (the history's)."""
+    """Every table over the three dates, row for row. The pre-game tables (features, predictions,
+    their grading, the best-bets gate) too, although the live day builds a date's at 12:45, before
+    its games, and the replay in the same run as its box scores: a pre-game table holds only what
+    was knowable before tip-off (the feature store's rows: earlier box scores, the schedule, the
+    date's lines), and the week's models (Monday 10:30, after Sunday's box scores) and each
+    system's fitted distributions learn from the same rows on both paths."""
     replay, day = staging_day
-    got, expected = comparable(replay, day, schema, name, key)
-    if name in PREGAME_BUILT:
-        got, expected = on_dates(got, DATES[:1]), on_dates(expected, DATES[:1])
-        assert len(expected) > 0
-    elif name == "grading_coverage_daily":
-        # The pick counts come from the predictions' recommendations: the first date only, as the
-        # pre-game tables (the divergence of the later dates is the strict xfail below); the
-        # coverage itself on every date.
-        first_got, first_expected = on_dates(got, DATES[:1]), on_dates(expected, DATES[:1])
-        assert len(first_expected) > 0 and len(expected) > len(first_expected)
-        pd.testing.assert_frame_equal(first_got, first_expected)
-        got, expected = got.drop(columns=list(PICK_COUNTS)), expected.drop(columns=list(PICK_COUNTS))
-    # (values exactly; a dtype may be the nullable one where the replay's dropped rows had nulls)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=name not in PREGAME_BUILT)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known divergence, reported: from the second date on, the replay's models (the Monday fit) "
-    "and fitted distributions (each system's results of the 60 dates before) learn from rows of players "
-    "who played without a line, rows a live day never builds (its feature store has the players with "
-    "a line at 12:45); the probabilities, and so the gate's candidates, differ.",
-)
-@pytest.mark.parametrize("name", ["market_prop_predictions", "best_bets_gate"])
-def test_pregame_tables_of_the_later_dates_equal_the_replays(staging_day, name):
-    replay, day = staging_day
-    schema, _, key = next(t for t in TABLES if t[1] == name)
-    got, expected = comparable(replay, day, schema, name, key)
-    pd.testing.assert_frame_equal(on_dates(got, DATES[1:]), on_dates(expected, DATES[1:]), check_dtype=False)
+    expected = normalized(replay.query, schema, name, key)
+    got = normalized(day.warehouse.query, schema, name, key)
+    assert len(expected) > 0 and set(DATES) <= set(expected["game_date"].astype(str).str[:10])
+    pd.testing.assert_frame_equal(got[expected.columns], expected)
 
 
 def test_exports_equal_the_replays(staging_day):
-    """The results of the three dates; the predictions and best bets of the first (see above)."""
+    """The predictions, best bets and results of the three dates, file for file."""
     replay, day = staging_day
-    keys = [f"v1/results/{date}.json" for date in DATES] + [f"v1/best-bets/{DATES[0]}.json"]
-    for key in keys:
-        assert json.loads((day.data / key).read_bytes()) == json.loads((replay.root / "data" / key).read_bytes()), key
-
-    # Predictions (every one with a line, both files): equal but for the names' spelling (above).
-    def predictions(root: Path) -> list[dict]:
-        items = json.loads((root / f"v1/predictions/{DATES[0]}.json").read_bytes())["predictions"]
-        return [{k: v for k, v in item.items() if k != "player_name"} for item in items]
-
-    got, expected = predictions(day.data), predictions(replay.root / "data")
-    assert len(expected) > 1000 and got == expected
+    for date in DATES:
+        for kind in ("predictions", "best-bets", "results"):
+            key = f"v1/{kind}/{date}.json"
+            got, expected = (json.loads((root / key).read_bytes()) for root in (day.data, replay.root / "data"))
+            assert got == expected, key
+        predictions = json.loads((day.data / f"v1/predictions/{date}.json").read_bytes())["predictions"]
+        assert len(predictions) > 500, date
 
 
 def test_the_report_names_every_market_and_the_credits(staging_day):

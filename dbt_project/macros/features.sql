@@ -2,8 +2,10 @@
     prediction made before tip-off sees the same values; the leakage guards (defs/checks.py, the
     no_feature_leakage dbt test) check it on every row through last_feature_game_date.
 
-    A features model builds a CTE `spine` (game_date, player_lookup, player_name, box_team_abbr:
-    the player's team in the date's box score, null when not listed), then adds
+    A features model builds a CTE `spine` (game_date, player_lookup, player_name: the sportsbook's,
+    line_home_team_abbr, line_away_team_abbr: the teams of the game of his line that date; null
+    without a line) from pre-game knowledge only (expected_players_ctes, the date's lines: never the
+    date's own box score), then adds
         {{ player_history_ctes(stats) }}    with_game and player_history (below),
         {{ opponent_allowed_ctes(team_games, allowed) }}    opponent_allowed (below),
     and selects from with_game joined to player_history and opponent_allowed. -#}
@@ -20,19 +22,53 @@
         and {{ game_date }} >= cast({{ dbt.dateadd('day', -feature_history_days(), feature_date) }} as date)
 {%- endmacro %}
 
-{#- Every player listed in the window's box scores, per date, with his team that date. -#}
-{% macro box_score_players() -%}
-    select game_date, player_lookup, max(player_name) as player_name, max(team_abbr) as team_abbr
-    from {{ ref('player_game_summary') }}
+{#- Who a pre-game run expects to play on each date of the window: every player whose latest game
+    before the date (a box-score row, played or not) was for a team that plays that date, in the
+    same season. Known at 12:45 from earlier box scores and the date's schedule, so the rows are the
+    same whether the date is built before its games or after. Defines the CTEs teams_playing,
+    player_spans and expected_players (game_date, player_lookup). -#}
+{% macro expected_players_ctes() -%}
+teams_playing as (
+    select game_date, season, home_team_abbr as team_abbr
+    from {{ ref('stg_nba_raw__schedule') }} as s
     where {{ in_window('game_date') }}
-    group by game_date, player_lookup
+    union all
+    select game_date, season, away_team_abbr as team_abbr
+    from {{ ref('stg_nba_raw__schedule') }} as s
+    where {{ in_window('game_date') }}
+),
+
+player_spans as (
+    -- Each game of a player and the date of his next one: it is his latest game before every date
+    -- after it up to that one (the next game only bounds the span; nothing of it is read).
+    select
+        player_lookup,
+        team_abbr,
+        season,
+        game_date,
+        lead(game_date) over (partition by player_lookup order by game_date) as next_game_date
+    from {{ ref('player_game_summary') }}
+    where game_date >= cast({{ dbt.dateadd('day', -feature_history_days(), window_start()) }} as date)
+        and game_date < {{ window_end() }}
+),
+
+expected_players as (
+    select t.game_date, p.player_lookup
+    from teams_playing as t
+    inner join player_spans as p
+        on p.team_abbr = t.team_abbr
+        and p.season = t.season
+        and p.game_date < t.game_date
+        and (p.next_game_date is null or p.next_game_date >= t.game_date)
+)
 {%- endmacro %}
 
 {#- The player side, from the CTE `spine`. `stats`: {name: expression over the box-score alias
     `g`}, e.g. {'points': 'g.points'}. Defines the CTEs
       prior_any       every earlier game of the player (played or not), most recent first;
-      with_game       each spine row with the player's team (the date's box score when listed, else
-                      his last team: pre-game), game, season, home_away and opponent_abbr;
+      with_game       each spine row with the player's team (his last team; with a line, only when
+                      it plays in the line's game), game (his team's, else his line's), season,
+                      home_away, opponent_abbr and last_player_name (his latest box score's);
       prior_played    the earlier games he played (minutes > 0), most recent first;
       player_history  per stat <name>_avg_last_5, _avg_last_10, _avg_season, _std_last_10,
                       _per_minute_last_10; minutes_avg_last_10, games_played_season,
@@ -44,6 +80,7 @@ prior_any as (
         s.game_date as feature_date,
         s.player_lookup,
         g.game_date,
+        g.player_name,
         g.team_abbr,
         g.minutes,
         g.played,
@@ -61,16 +98,22 @@ prior_any as (
 ),
 
 last_team as (
-    select feature_date, player_lookup, team_abbr as last_team_abbr
+    select feature_date, player_lookup, team_abbr as last_team_abbr, player_name as last_player_name
     from prior_any
     where recency_any = 1
 ),
 
 resolved as (
-    -- The player's team: the date's box score when listed, else the last team (pre-game).
+    -- The player's team as known before tip-off: his last team. With a line whose game that team
+    -- does not play (traded since, or no earlier game) it is unknown; the game is the line's.
     select
         s.*,
-        coalesce(s.box_team_abbr, t.last_team_abbr) as team_abbr
+        case
+            when s.line_home_team_abbr is null
+                or t.last_team_abbr in (s.line_home_team_abbr, s.line_away_team_abbr)
+                then t.last_team_abbr
+        end as team_abbr,
+        t.last_player_name
     from spine as s
     left join last_team as t
         on t.feature_date = s.game_date and t.player_lookup = s.player_lookup
@@ -88,7 +131,9 @@ with_game as (
     from resolved as r
     left join {{ ref('stg_nba_raw__schedule') }} as g
         on g.game_date = r.game_date
-        and (g.home_team_abbr = r.team_abbr or g.away_team_abbr = r.team_abbr)
+        and (g.home_team_abbr = r.team_abbr or g.away_team_abbr = r.team_abbr
+             or (r.team_abbr is null and g.home_team_abbr = r.line_home_team_abbr
+                 and g.away_team_abbr = r.line_away_team_abbr))
 ),
 
 prior_played as (
@@ -162,9 +207,10 @@ opponent_allowed as (
 )
 {%- endmacro %}
 
-{#- A feature row's player and game, from with_game (alias `w`), as the feature table names them. -#}
+{#- A feature row's player and game, from with_game (alias `w`), as the feature table names them:
+    the name of his latest earlier box score, else the spine's (the sportsbook's). -#}
 {% macro player_game_columns() -%}
-    w.player_name,
+    coalesce(w.last_player_name, w.player_name) as player_name,
     w.game_id,
     w.season,
     w.team_abbr,

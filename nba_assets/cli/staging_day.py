@@ -1,7 +1,7 @@
 """`make staging-day DATE=...`: three simulated days of the schedules, launched by the daemon.
 
 For each date of DATE..DATE+2 (and the morning after the last, which grades it), each schedule tick
-of the day in time order (Monday 05:00 models, 06:00 morning results, 12:45 pre-game): the
+of the day in time order (06:00 morning results, Monday 10:30 models, 12:45 pre-game): the
 simulated clock is set to the tick (NBA_CLOCK_FILE, read by the code server, its runs and the
 live APIs' stand-in), the schedule's own run requests for that tick are evaluated with Dagster's
 public API (`build_schedule_context(scheduled_execution_time=...)`, `evaluate_tick`) and submitted to

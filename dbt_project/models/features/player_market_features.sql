@@ -2,8 +2,13 @@
 -- blocks) with that market's features computed ONLY from games strictly before the date (history
 -- from the previous season included; the rules: macros/features.sql), and the market's consensus
 -- line and prices when posted.
--- Rows: every player listed in the date's box scores plus every player with a line in any market
--- that date, times every market (a walk-forward model learns from players without a line too).
+-- A pre-game table: a date's rows are what was knowable before its games, so they are the same
+-- whether the date is built at 12:45 (live) or after its box scores landed (a replay, a backfill).
+-- Rows: every player an earlier box score of the season puts on a team playing that date (his
+-- latest game was for it: who a pre-game run expects to play; the models learn from those who did)
+-- plus every player with a line in any market that date, times every market. Never the date's own
+-- box score: a player without a line and without an earlier game of the season has no row (nor a
+-- season average to learn from).
 -- Averages are over games the player played (minutes > 0). Each stat's history is computed once,
 -- wide, then one row per market is taken from it: seven joins of the history would cost seven
 -- times the work.
@@ -15,11 +20,7 @@
     {% do allowed.update({m.market ~ '_allowed_last_10': 'allowed_' ~ m.market}) %}
 {% endfor %}
 
-with box_today as (
-    {{ box_score_players() }}
-),
-
-lines as (
+with lines as (
     select *
     from {{ ref('market_lines_consensus') }}
     where {{ in_window('game_date') }}
@@ -32,15 +33,18 @@ line_players as (
     group by game_date, player_lookup
 ),
 
+{{ expected_players_ctes() }},
+
 spine as (
     select
-        coalesce(b.game_date, l.game_date) as game_date,
-        coalesce(b.player_lookup, l.player_lookup) as player_lookup,
-        coalesce(b.player_name, l.player_name) as player_name,
-        b.team_abbr as box_team_abbr
-    from box_today as b
+        coalesce(e.game_date, l.game_date) as game_date,
+        coalesce(e.player_lookup, l.player_lookup) as player_lookup,
+        l.player_name,
+        l.home_team_abbr as line_home_team_abbr,
+        l.away_team_abbr as line_away_team_abbr
+    from expected_players as e
     full outer join line_players as l
-        on l.game_date = b.game_date and l.player_lookup = b.player_lookup
+        on l.game_date = e.game_date and l.player_lookup = e.player_lookup
 ),
 
 {{ player_history_ctes(stats) }},

@@ -1,8 +1,10 @@
 """Schedules (US Eastern), the seed system's Cloud Scheduler jobs as Dagster schedules.
 
-- 05:00 Monday: the week's market models (trained on the weeks before it), as Monday's partition.
 - 06:00 daily, morning results for YESTERDAY: final schedule and box scores, game summaries,
   grading, results export, the daily health summary.
+- 10:30 Monday: the week's market models (trained on the weeks before it), as Monday's partition:
+  after the morning run and the box scores' 10:00 deadline, so Sunday's games are among its rows,
+  as they are in a replay (at 05:00 they were not: a deployment's models learned from a day fewer).
 - 12:45 daily, pre-game for TODAY: schedule, prop lines, consensus lines, features, predictions,
   best bets and their exports (the seed healed missing predictions at 12:45 too).
 A date outside the partitions (before the first season, after the archive's end) is skipped with
@@ -87,11 +89,12 @@ def pregame_schedule(context: ScheduleEvaluationContext):
 def weekly_model_schedule_for(job):
     @schedule(
         job=job,
-        cron_schedule="0 5 * * 1",
+        cron_schedule="30 10 * * 1",
         execution_timezone=GAME_TIMEZONE,
         default_status=DefaultScheduleStatus.RUNNING,
         name="weekly_model_schedule",
-        description="Monday 05:00 ET: train the week's market models on the weeks before it.",
+        description="Monday 10:30 ET (after Sunday's box scores are due): train the week's market models "
+        "on the weeks before it.",
     )
     def _weekly(context: ScheduleEvaluationContext):
         monday = _local_date(context)
