@@ -1,11 +1,11 @@
-"""dbt unit tests (feature windows, grading rules, market grading rules, coverage status) against the replayed warehouse,
+"""dbt unit tests (feature windows, grading rules, market grading rules, coverage status, yes/no grading) against the replayed warehouse,
 plus the source tests. dbt needs the upstream relations to exist, hence the replayed fixture."""
 
 
 def test_dbt_unit_tests_pass(replayed):
     run = replayed.dbt("test", "--select", "test_type:unit")
     assert run.returncode == 0, run.stdout[-4000:]
-    assert "PASS=4" in run.stdout, run.stdout[-2000:]
+    assert "PASS=5" in run.stdout, run.stdout[-2000:]
 
 
 def test_dbt_source_tests_pass(replayed):
