@@ -419,3 +419,33 @@ def test_the_replayed_archive_prices_grades_and_reports_both_yes_no_markets(repl
     assert len(gate) == 3 * 2 * 2 and not gate["publish"].astype(bool).any()
     rates = coverage.prediction_coverage(replayed.warehouse, dt.date(2025, 11, 2), dt.date(2025, 11, 5))
     assert (rates[rates["market"].isin(YES_NO_KEYS)]["coverage"] >= 0.95).all()
+
+
+def test_a_yes_no_side_is_taken_at_the_best_unsuspected_book():
+    """Best price on a planted double-double: three books quote Yes/No; one's Yes at +150 while the
+    others price it near -245 is suspect (far from the books' de-vigged probability) and never
+    taken, however good it looks; Yes goes to the better of the other two, No likewise."""
+    from nba_assets.defs.predictions.market_predictions import BASELINE, predict_yes_no
+    from nba_assets.lib import pricing
+
+    lines, tails, correlations, features = _slate()
+    rows = predict_yes_no(lines, tails, correlations, features, BASELINE, 0.0)
+    big = rows[(rows["player_lookup"] == "big") & (rows["market"] == "double_double")]
+    quotes = pd.DataFrame(
+        {
+            "game_date": big["game_date"].iloc[0],
+            "player_lookup": "big",
+            "market": "double_double",
+            "bookmaker": ["book_a", "book_b", "stale"],
+            "line": 0.5,
+            "over_odds": [-240.0, -250.0, 150.0],
+            "under_odds": [180.0, 190.0, -180.0],
+            "books_at_line": 3,
+        }
+    )
+    flagged = pricing.flag_suspect(quotes)
+    assert flagged.set_index("bookmaker")["suspect"].to_dict() == {"book_a": False, "book_b": False, "stale": True}
+    best = pricing.best_prices(pricing.sides(big), flagged).set_index("recommendation")
+    assert best.loc["OVER", "book"] == "book_a" and best.loc["OVER", "price"] == -240.0
+    assert best.loc["UNDER", "book"] == "book_b" and best.loc["UNDER", "price"] == 190.0
+    assert (best["line"] == 0.5).all() and (best["p_push"] == 0).all()
