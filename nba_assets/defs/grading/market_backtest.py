@@ -232,6 +232,9 @@ def table(result: dict) -> str:
     lines = [header]
     for e in result["entries"]:
         picks = e["picks"]
+        if not e["scored_rows"]:  # no market price (the archive's yes/no markets): outcome_table
+            lines.append(f"{e['market']:<14}{e['system_id']:<19}{e['segment']:<9}{0:>7}  no market price")
+            continue
         skill = (
             ""
             if e["brier_skill"] is None
