@@ -9,7 +9,8 @@ before that week's Monday, every date is predicted before it is graded. Then pri
 rows (player-dates every system predicted, the player played, a real line exists): MAE of each
 system and of the consensus line, bets and hit rate at |edge| >= 2 and >= 3, and the run time;
 then per market AND per system (moving_average_v1, ml_market_v1), on the rows of the market every
-system priced, the scores against the de-vigged market (2024-25 threes on its own).
+system priced, the scores against the de-vigged market (2024-25 threes on its own), and against
+the outcome alone (double/triple-double: the archive has no prices for them).
 Break-even at -110 is 52.4%. Numbers are printed, never asserted.
 """
 
@@ -30,6 +31,7 @@ START, END = "2024-10-22", "2025-11-23"
 
 def main() -> None:
     from nba_assets.defs.grading.edge_report import systems_table
+    from nba_assets.defs.grading.market_backtest import outcome_table
     from nba_assets.defs.grading.market_backtest import table as market_table
 
     scratch = Path(tempfile.mkdtemp(prefix="nba-ml-bench-"))
@@ -72,6 +74,11 @@ def main() -> None:
         "consensus price, hit rate and ROI at real prices; 95% intervals clustered by date):"
     )
     print(market_table(markets))
+    print(
+        "\nEvery market against the outcome alone, on every row each system priced (with or without a "
+        "market price: the archive has no double/triple-double prices); rate = observed over (Yes) rate:"
+    )
+    print(outcome_table(markets))
 
 
 if __name__ == "__main__":

@@ -171,7 +171,7 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()
     assert counts["assets"] == 23 == len(graph.materializable_asset_keys)
-    assert counts["asset_checks"] == 63 == len(graph.asset_check_keys)
+    assert counts["asset_checks"] == 69 == len(graph.asset_check_keys)
     assert counts["jobs"] == 8 and counts["schedules"] == 3 and counts["sensors"] == 5
     assert counts["resources"] == 5
 

@@ -24,6 +24,10 @@ box score's team), and `player_name` is his latest earlier box score's, else the
 the date's box score's). Every probability, count and other file is unchanged; those 10 digests
 were re-recorded from the exports of branch `spine`, by `snapshot_of` on the replayed window's v1
 folder, their counts checked equal first.
+Issue 22 item 5 added the double-double and triple-double markets as ROWS (predictions, picks,
+performance.json `markets` entries) and five `outcome_*` fields to each `markets` entry: those rows
+and fields are left out below, so the seven markets' exports are compared exactly as before (the
+snapshot is unchanged); the yes/no rows are checked by tests/test_yes_no.py.
 """
 
 import hashlib
@@ -41,6 +45,8 @@ ISSUE_22_ITEM_FIELDS = {
     "consensus_price",
     "consensus_ev",
 }
+YES_NO_MARKETS = {"double_double", "triple_double"}
+OUTCOME_FIELDS = {"outcome_rows", "outcome_brier", "outcome_log_loss", "outcome_rate", "outcome_mean_p"}
 
 
 def canonical(relative: str, document: dict) -> dict:
@@ -49,6 +55,13 @@ def canonical(relative: str, document: dict) -> dict:
     folder = relative.split("/")[0]
     dropped = ISSUE_22_FILE_FIELDS | ({"systems"} if folder == "best-bets" else set())
     document = {key: value for key, value in document.items() if key not in dropped}
+    for key in ("predictions", "picks", "markets"):  # issue 22 item 5: the yes/no markets' rows
+        if isinstance(document.get(key), list):
+            document[key] = [
+                {field: value for field, value in item.items() if field not in OUTCOME_FIELDS}
+                for item in document[key]
+                if not (isinstance(item, dict) and item.get("market") in YES_NO_MARKETS)
+            ]
     for key in ("picks",):
         if isinstance(document.get(key), list) and document[key] and isinstance(document[key][0], dict):
             document[key] = [

@@ -65,9 +65,9 @@ def test_the_replay_prints_the_gate_its_picks_and_the_published_record(tmp_path)
         text = gate_summary(warehouse, FIRST, LAST)
     lines = text.splitlines()
     assert "on 2025-11-04" in lines[0]
-    ml = next(line for line in lines if line.startswith("threes    ml_market_v1"))
+    ml = next(line for line in lines if line.split()[:2] == ["threes", "ml_market_v1"])
     assert ml.split()[2:] == ["beyond_market", "+0.0210", "+0.0040..+0.0370", "25", "2", "2"]
-    ma = next(line for line in lines if line.startswith("threes    moving_average_v1"))
+    ma = next(line for line in lines if line.split()[:2] == ["threes", "moving_average_v1"])
     assert ma.split()[2] == "worse_than_market" and ma.split()[-2:] == ["0", "0"]
     # the record: a won at his book's 1.5 (+100), b lost at 2.5; per unit (1 - 1) / 2 = 0
     row = next(line for line in lines if line.startswith("| threes | ml_market_v1 |"))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from nba_assets.lib.identity import player_lookup
-from nba_assets.lib.markets import MARKET_KEYS, MARKETS
+from nba_assets.lib.markets import MARKET_KEYS, MODEL_MARKET_KEYS, PRICED_MARKETS, YES_NO_LINE, YES_NO_THRESHOLD
 from tests.conftest import ARCHIVE, PROPS_FILE, ROOT, props_game_date, read_text
 
 WINDOW = ("2025-11-02", "2025-11-04")
@@ -18,19 +18,27 @@ WINDOW_SQL = "game_date BETWEEN DATE '2025-11-02' AND DATE '2025-11-04'"
 
 def test_python_and_dbt_list_the_same_markets():
     text = (ROOT / "dbt_project" / "macros" / "markets.sql").read_text()
-    in_dbt = re.findall(r"'market': '(\w+)', 'raw_market': '(\w+)', 'columns': \[([^\]]*)\]", text)
-    in_python = [(m.market, m.raw_market, ", ".join(f"'{c}'" for c in m.columns)) for m in MARKETS]
-    assert in_dbt == in_python
+    in_dbt = re.findall(
+        r"'market': '(\w+)', 'raw_market': '(\w+)', 'columns': \[([^\]]*)\](?:, 'categories': (\d))?", text
+    )
+    in_python = [
+        (m.market, m.raw_market, ", ".join(f"'{c}'" for c in m.columns), str(m.categories or ""))
+        for m in PRICED_MARKETS
+    ]
+    assert in_dbt == in_python and len(in_dbt) == 9
+    assert f"macro yes_no_threshold() -%}}{{{{ return({YES_NO_THRESHOLD}) }}}}" in text
+    assert f"macro yes_no_line() -%}}{{{{ return({YES_NO_LINE}) }}}}" in text
 
 
 def test_line_counts_per_market_equal_the_archive(replayed):
     props = read_text(ARCHIVE / PROPS_FILE)
-    props = props[props_game_date(props).between(*WINDOW) & props["line"].notna()]
+    yes_no = props["market"].isin([m.raw_market for m in PRICED_MARKETS if m.yes_no])  # no line: 0.5
+    props = props[props_game_date(props).between(*WINDOW) & (props["line"].notna() | yes_no)]
     aliases = pd.read_csv(ROOT / "dbt_project" / "seeds" / "player_aliases.csv")
     alias = dict(zip(aliases["alias_lookup"], aliases["player_lookup"]))
     lookup = props["player"].map(player_lookup)
     props = props.assign(game_date=props_game_date(props), player_lookup=lookup.map(lambda k: alias.get(k, k)))
-    key = {m.raw_market: m.market for m in MARKETS}
+    key = {m.raw_market: m.market for m in PRICED_MARKETS}
     props = props[props["market"].isin(key)].assign(market=lambda f: f["market"].map(key))
     expected = props.drop_duplicates(["game_date", "player_lookup", "market"]).groupby("market").size().to_dict()
     landed = replayed.query(
@@ -112,7 +120,7 @@ def test_every_line_in_every_market_is_predicted_and_graded(replayed):
         f"FROM nba_grading.market_prop_accuracy WHERE {WINDOW_SQL} AND system_id = 'moving_average_v1' GROUP BY 1"
     )
     merged = lines.merge(graded, on="market")
-    assert len(merged) == 7
+    assert len(merged) == 9
     assert (merged["n_x"] == merged["n_y"]).all() and (merged["graded"] == merged["n_y"]).all()
     # After 12 days of history every market has probabilities for nearly every line (rows
     # without are players with no earlier game).
@@ -131,12 +139,12 @@ def test_every_line_in_every_market_is_predicted_and_graded(replayed):
 
 def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):
     """One planted leak per market (a feature row claiming a game of its own date): the blocking
-    check names all seven and the market predictions do not run."""
+    check names all seven (the markets with features) and the market predictions do not run."""
     from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
 
     table = "nba_predictions.market_prop_predictions"
     before = replayed.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0]
-    for market in MARKET_KEYS:
+    for market in MODEL_MARKET_KEYS:
         replayed.query(
             "UPDATE nba_features.player_market_features SET last_feature_game_date = game_date "
             "WHERE game_date = DATE '2025-11-04' AND market = ? AND player_lookup = ("
@@ -161,7 +169,7 @@ def test_a_planted_leak_in_any_market_blocks_the_market_predictions(replayed):
         assert check and not check[0].passed
         assert check[0].metadata["leaked_rows"].value == 7
         listing = check[0].metadata["rows"].value
-        assert all(f" {market}:" in listing for market in MARKET_KEYS)
+        assert all(f" {market}:" in listing for market in MODEL_MARKET_KEYS)
         materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
         assert "market_prop_predictions" not in materialized
         assert replayed.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0] == before

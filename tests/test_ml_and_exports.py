@@ -9,6 +9,7 @@ import pytest
 from nba_assets.defs.grading.edge_report import bucket_stats, profit, wilson
 from nba_assets.defs.predictions.best_bets import select_best_bets
 from nba_assets.lib import export_schemas as schemas
+from nba_assets.lib.markets import MARKET_KEYS, MODEL_MARKET_KEYS, YES_NO_KEYS
 
 
 def test_ml_predictions_only_for_complete_features(replayed):
@@ -41,12 +42,12 @@ def test_exports_validate_against_their_schemas(replayed):
         # without picks says why, naming the held-back systems.
         published = {(g.system_id, g.market) for g in bets.systems if g.published}
         assert {(p.system_id, p.market) for p in bets.picks} <= published
-        assert len(bets.systems) == 14  # 2 systems (baseline, ml_market_v1) x 7 markets
+        assert len(bets.systems) == 18  # 2 systems (baseline, ml_market_v1) x 9 markets
         if not bets.picks:
             assert bets.no_picks_reason and "held back" in bets.no_picks_reason
         assert all(p.ev > 0 and 0 < p.stake <= 0.02 for p in bets.picks)
     markets = {p.market for p in predictions.predictions}
-    assert markets == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
+    assert markets == set(MARKET_KEYS)
     priced = [p for p in predictions.predictions if p.p_over is not None]
     assert priced and all(abs(p.p_over + p.p_under + p.p_push - 1) < 1e-3 for p in priced)
     performance = schemas.PerformanceFile.model_validate_json((root / "systems" / "performance.json").read_text())
@@ -58,10 +59,13 @@ def test_exports_validate_against_their_schemas(replayed):
         ("ml_market_v1", "all"),
         ("moving_average_v1", "all"),
     }
-    assert set(overall) == {"points", "rebounds", "assists", "threes", "pra", "steals", "blocks"}
+    assert set(overall) == set(MARKET_KEYS)
     # The same rows of both systems: the slice's ML system has probabilities from the week of
     # 2025-11-03 on (its first weeks' holdouts are too small), so two dates of rows per market.
-    assert all(m.scored_rows > 30 and m.market_brier > 0 and m.brier_skill is not None for m in overall.values())
+    # The archive has no double/triple-double prices: scored against the outcome alone.
+    priced = [overall[m] for m in MODEL_MARKET_KEYS]
+    assert all(m.scored_rows > 30 and m.market_brier > 0 and m.brier_skill is not None for m in priced)
+    assert all(overall[m].scored_rows == 0 and overall[m].outcome_rows > 20 for m in YES_NO_KEYS)
     for market in overall:
         assert (root / "systems" / "plots" / f"reliability_{market}.png").read_bytes()[:4] == b"\x89PNG"
     assert performance.same_rows > 0 and performance.line.mae > 0

@@ -289,7 +289,7 @@ def test_a_late_game_is_alerted_once_then_heals_through_grading(game_day, tmp_pa
     coverage = day.pipeline.query(
         f"SELECT market, coverage_pct FROM nba_grading.grading_coverage_daily WHERE game_date = DATE '{DATE}'"
     )
-    assert len(coverage) == 7 and (coverage["coverage_pct"] == 100.0).all()  # every market
+    assert len(coverage) == 9 and (coverage["coverage_pct"] == 100.0).all()  # every market, yes/no ones included
     assert not day.at("2025-11-03T09:00").sensor("late_box_scores").run_requests  # nothing left
     assert f"| {DATE} | 8/8 games (100%)" in health_summary(day)
 

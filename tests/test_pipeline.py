@@ -69,11 +69,11 @@ def test_every_player_with_a_line_has_a_prediction_and_is_graded(replayed):
         "AND line IS NOT NULL AND system_id = 'moving_average_v1' AND market = 'points'",
     )
     assert lines == predicted and sum(lines.values()) > 300
-    # Coverage per date and market: all seven markets, every date of the window.
+    # Coverage per date and market: all nine markets (double/triple-double included), every date.
     coverage = replayed.query(
         f"SELECT game_date, market, coverage_pct, status FROM nba_grading.grading_coverage_daily WHERE {WINDOW_SQL}"
     )
-    assert len(coverage) == 3 * 7 and coverage["market"].nunique() == 7
+    assert len(coverage) == 3 * 9 and coverage["market"].nunique() == 9
     assert (coverage["coverage_pct"] >= 90).all()
 
 

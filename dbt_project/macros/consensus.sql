@@ -81,10 +81,15 @@ group by b.game_date, b.market_key, b.player_lookup
     prices only, before the latest snapshot is chosen. -#}
 {% macro latest_book_snapshots(raw_markets, priced_only=false) -%}
 market_lines as (
-    select *, {{ market_key('market') }} as market_key
+    -- A yes/no market's quote has no line: it is carried as yes_no_line() (Yes = over).
+    select
+        game_date, snapshot_time, commence_time, home_team_abbr, away_team_abbr, bookmaker, market,
+        player_name, player_lookup, over_odds, under_odds,
+        {{ market_line('market', 'line') }} as line,
+        {{ market_key('market') }} as market_key
     from {{ ref('stg_nba_raw__prop_lines') }}
     where market in ('{{ raw_markets | join("', '") }}')
-      and line is not null
+      and {{ market_line('market', 'line') }} is not null
       {%- if priced_only %}
       and over_odds is not null
       and under_odds is not null

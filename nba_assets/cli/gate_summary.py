@@ -26,7 +26,7 @@ def gate_summary(warehouse, start: dt.date, end: dt.date) -> str:
     out = [
         f"Gate (docs/gate.md: published when the {100 * gate.CONFIDENCE:.0f}% date-clustered interval of Brier skill "
         f"vs the de-vigged market over the last {gate.WINDOW_DATES} graded dates is above 0), on {last:%Y-%m-%d}:",
-        f"{'market':<10}{'system':<20}{'status':<19}{'skill':>8}{'95% interval':>19}{'dates':>6}"
+        f"{'market':<14}{'system':<20}{'status':<19}{'skill':>8}{'95% interval':>19}{'dates':>6}"
         f"{'published dates':>16}{'picks':>7}",
     ]
     for r in rows[rows["game_date"] == last].itertuples():
@@ -36,7 +36,7 @@ def gate_summary(warehouse, start: dt.date, end: dt.date) -> str:
         skill = "" if r.brier_skill is None or r.brier_skill != r.brier_skill else f"{r.brier_skill:+.4f}"
         n_picks = int(((window["market"] == r.market) & (window["system_id"] == r.system_id)).sum())
         out.append(
-            f"{r.market:<10}{r.system_id:<20}{r.status:<19}{skill:>8}{interval:>19}{r.dates:>6}"
+            f"{r.market:<14}{r.system_id:<20}{r.status:<19}{skill:>8}{interval:>19}{r.dates:>6}"
             f"{int(published_dates.get((r.market, r.system_id), 0)):>16}{n_picks:>7}"
         )
     record = report(picks, lambda frame: pick_stats(pick_arrays(frame)))

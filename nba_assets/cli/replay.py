@@ -152,8 +152,10 @@ def format_summary(table) -> str:
 
 def market_scores(rows) -> list[dict]:
     """Per market and system, on the same rows (player-dates every system of the market priced):
-    n scored, Brier of the system and of the de-vigged market, skill, picks and hit rate."""
-    from nba_assets.defs.grading.market_backtest import same_rows
+    n scored, Brier of the system and of the de-vigged market, skill, picks and hit rate. A market
+    without any market price (the archive's double/triple-double) gets n = 0 and its Brier against
+    the outcome alone on `outcome_n` rows."""
+    from nba_assets.defs.grading.market_backtest import outcome_rows, same_rows
     from nba_assets.defs.predictions import system_health as health
     from nba_assets.lib.markets import MARKET_KEYS
 
@@ -175,24 +177,47 @@ def market_scores(rows) -> list[dict]:
                 "hit_rate": won.mean() if len(won) else None,
             }
         )
+    unpriced = outcome_rows(rows[~rows["market"].isin(scored["market"].unique())])
+    for (market, system_id), part in unpriced.groupby(["market", "system_id"]):
+        won = picks[(picks["market"] == market) & (picks["system_id"] == system_id)]["win"]
+        p, went_over = part["p_system"].to_numpy(float), part["went_over"].to_numpy(float)
+        out.append(
+            {
+                "market": market,
+                "system_id": system_id,
+                "n": 0,
+                "outcome_n": len(part),
+                "brier": float(((p - went_over) ** 2).mean()),
+                "market_brier": None,
+                "skill": None,
+                "picks": len(won),
+                "hit_rate": won.mean() if len(won) else None,
+            }
+        )
     order = {m: i for i, m in enumerate(MARKET_KEYS)}
     return sorted(out, key=lambda e: (order.get(e["market"], 99), e["system_id"]))
 
 
 def format_market_summary(scores: list[dict]) -> str:
     """One line per market and system: n, Brier vs the market's, skill, picks and hit rate."""
-    header = f"{'market':<10}{'system':<20}{'n':>7}{'Brier':>9}{'market':>9}{'skill':>9}{'picks':>7}{'hit':>8}"
+    header = f"{'market':<14}{'system':<20}{'n':>7}{'Brier':>9}{'market':>9}{'skill':>9}{'picks':>7}{'hit':>8}"
     lines = [
         "Markets, every system against the de-vigged market on the same rows of the window "
-        "(probabilities on P(over | no push); skill > 0 beats the market; picks: EV > 0 sides, "
-        "decided):",
+        "(probabilities on P(over | no push), yes/no markets P(yes); skill > 0 beats the market; "
+        "picks: EV > 0 sides, decided; n = 0: no market price, Brier against the outcome alone):",
         header,
         "-" * len(header),
     ]
     for e in scores:
         hit = "" if e["hit_rate"] is None else f"{100 * e['hit_rate']:.1f}%"
+        if e["market_brier"] is None:
+            lines.append(
+                f"{e['market']:<14}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}{'no price':>9}{'':>9}"
+                f"{e['picks']:>7}{hit:>8}  ({e['outcome_n']} rows scored against the outcome)"
+            )
+            continue
         lines.append(
-            f"{e['market']:<10}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}"
+            f"{e['market']:<14}{e['system_id']:<20}{e['n']:>7}{e['brier']:>9.4f}"
             f"{e['market_brier']:>9.4f}{e['skill']:>+9.3f}{e['picks']:>7}{hit:>8}"
         )
     return "\n".join(lines)

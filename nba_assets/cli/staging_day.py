@@ -405,9 +405,11 @@ ORDER BY predicted.market
 
 
 def _raw_market_of() -> str:
-    from nba_assets.lib.markets import MARKETS
+    from nba_assets.lib.markets import PRICED_MARKETS
 
-    return "CASE predicted.market " + " ".join(f"WHEN '{m.market}' THEN '{m.raw_market}'" for m in MARKETS) + " END"
+    return (
+        "CASE predicted.market " + " ".join(f"WHEN '{m.market}' THEN '{m.raw_market}'" for m in PRICED_MARKETS) + " END"
+    )
 
 
 def per_market(warehouse, first: dt.date, last: dt.date):
@@ -469,12 +471,12 @@ def format_report(report: DayReport, warehouse, landing_dir: Path, instance) -> 
     frame = per_market(warehouse, report.first, report.last)
     exports = exported(landing_dir, report.first, report.last)
     header = (
-        f"{'market':<10}{'lines':>8}{'books':>6}{'predicted':>10}{'priced':>8}{'graded':>8}{'exported':>9}{'bets':>6}"
+        f"{'market':<14}{'lines':>8}{'books':>6}{'predicted':>10}{'priced':>8}{'graded':>8}{'exported':>9}{'bets':>6}"
     )
     lines = [f"Per market, {report.first}..{report.last}:", header, "-" * len(header)]
     for r in frame.itertuples():
         lines.append(
-            f"{r.market:<10}{int(r.lines or 0):>8}{int(r.books or 0):>6}{int(r.predictions):>10}"
+            f"{r.market:<14}{int(r.lines or 0):>8}{int(r.books or 0):>6}{int(r.predictions):>10}"
             f"{int(r.priced):>8}{int(r.graded):>8}{exports.get(r.market, 0):>9}{int(r.best_bets):>6}"
         )
     lines.append(

@@ -20,7 +20,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Market = Literal["points", "rebounds", "assists", "threes", "pra", "steals", "blocks"]
+# Issue 22 added the yes/no markets as rows (their `line` is 0.5 of a 0/1 stat: OVER = Yes,
+# UNDER = No; `predicted_value` is P(yes)): docs/markets.md.
+Market = Literal["points", "rebounds", "assists", "threes", "pra", "steals", "blocks", "double_double", "triple_double"]
 
 
 class Probabilities(Strict):
@@ -206,6 +208,13 @@ class MarketPerformance(Strict):
     line_mae: float | None
     picks: PickRecord
     ev_buckets: list[EvBucket]
+    # Issue 22 (yes/no markets): the system against the outcome alone, on every row it priced with
+    # or without a market price (the archive has no double/triple-double prices).
+    outcome_rows: int | None = None
+    outcome_brier: float | None = None
+    outcome_log_loss: float | None = None
+    outcome_rate: float | None = None
+    outcome_mean_p: float | None = None
 
 
 class PublishedSummary(Strict):

@@ -3,8 +3,7 @@
 -- that same line. The best-price rule (nba_assets/lib/pricing.py) takes a side at the best book
 -- among these and refuses the suspect ones (a quote no second book confirms, or one far from the
 -- other books' de-vigged probability).
-{%- set raw_markets = [] -%}
-{%- for m in prop_markets() -%}{%- do raw_markets.append(m.raw_market) -%}{%- endfor %}
+{%- set raw_markets = raw_market_keys() %}
 with {{ latest_book_snapshots(raw_markets, priced_only=true) }},
 
 -- A book's line quoted twice in one snapshot (two files of the same time): one quote, the

@@ -24,6 +24,7 @@ from nba_assets.lib import export_schemas as schemas
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.automation import healing_condition
+from nba_assets.lib.markets import YES_NO_KEYS
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -86,7 +87,8 @@ def _probability_fields(row) -> dict:
 
 def _market_prediction(r) -> "schemas.Prediction":
     predicted = _none(r.predicted_value)
-    edge = None if predicted is None else round(predicted - r.line, 2)
+    # A yes/no market's mean is P(yes) and its line 0.5: no edge in the stat's unit.
+    edge = None if predicted is None or r.market in YES_NO_KEYS else round(predicted - r.line, 2)
     side = {"OVER": r.p_over, "UNDER": r.p_under}.get(r.recommendation)
     return schemas.Prediction(
         **_pick_fields(r),

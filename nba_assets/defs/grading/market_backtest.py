@@ -11,6 +11,11 @@ on them, for each system and for the market itself:
 - the mean: MAE of the system's mean and of the line on the same rows;
 - picks (sides with EV > 0 at the consensus price): bets, hit rate and ROI at the real prices per
   EV bucket and overall, with 95% intervals by the same clustered bootstrap.
+- against the outcome alone (`outcome_*`): Brier, log loss, the observed over (Yes) rate and the
+  mean predicted P(over | no push) on every row the system priced, with or without a market price:
+  the archive has no Yes/No prices for double/triple-double (docs/markets.md), so for them this is
+  the whole score and their reliability diagram is drawn from these rows.
+Yes/no markets have no MAE (their mean is P(yes), their line 0.5).
 Each market's numbers are given over all dates and per season when there are several (the 2024-25
 threes lines are the only full-season sample: they are reported on their own).
 """
@@ -29,7 +34,7 @@ from nba_assets.defs.predictions import system_health as health
 from nba_assets.lib import figures
 from nba_assets.lib import probability as prob
 from nba_assets.lib.asset_defaults import partitioned
-from nba_assets.lib.markets import MARKET_KEYS
+from nba_assets.lib.markets import MARKET_KEYS, YES_NO_KEYS
 from nba_assets.lib.plot_cache import cached_json, cached_plots, digest_of, frame_bytes
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
@@ -120,7 +125,7 @@ def system_scores(rows: "pd.DataFrame") -> dict:
     p_system, p_market = scores["p_system"].to_numpy(float), scores["market_p_over"].to_numpy(float)
     slope, intercept = prob.calibration(p_system, went_over) if len(scores) else (math.nan, math.nan)
     market_slope, market_intercept = prob.calibration(p_market, went_over) if len(scores) else (math.nan, math.nan)
-    with_mean = rows[rows["predicted_value"].notna()]
+    with_mean = rows[rows["predicted_value"].notna() & ~rows["market"].isin(YES_NO_KEYS)]
     picks = pick_arrays(rows[rows["recommendation"].isin(["OVER", "UNDER"]) & rows["price"].notna()])
     buckets = []
     for low, high in EV_BUCKETS:
@@ -148,6 +153,31 @@ def system_scores(rows: "pd.DataFrame") -> dict:
         "line_mae": float((with_mean["line"] - with_mean["actual_value"]).abs().mean()) if len(with_mean) else None,
         "picks": pick_stats(picks),
         "ev_buckets": buckets,
+        **outcome_scores(rows),
+    }
+
+
+def outcome_rows(rows: "pd.DataFrame") -> "pd.DataFrame":
+    """Rows a system priced whose outcome fell on a side (pushes left out), with or without a market
+    price: P(over | no push) `p_system` and `went_over`."""
+    rows = rows[rows["p_over"].notna() & rows["line_outcome"].isin(["OVER", "UNDER"])]
+    return rows.assign(
+        p_system=prob.conditional_over(rows["p_over"], rows["p_under"]),
+        went_over=(rows["line_outcome"] == "OVER").to_numpy(float),
+    )
+
+
+def outcome_scores(rows: "pd.DataFrame") -> dict:
+    """The system against the outcome alone (module docstring)."""
+    scored = outcome_rows(rows)
+    p, went_over = scored["p_system"].to_numpy(float), scored["went_over"].to_numpy()
+    n = len(scored)
+    return {
+        "outcome_rows": n,
+        "outcome_brier": prob.brier(p, went_over) if n else None,
+        "outcome_log_loss": prob.log_loss(p, went_over) if n else None,
+        "outcome_rate": float(went_over.mean()) if n else None,
+        "outcome_mean_p": float(p.mean()) if n else None,
     }
 
 
@@ -196,12 +226,15 @@ def _range(interval, scale: float = 100.0, fmt: str = "{:.1f}") -> str:
 def table(result: dict) -> str:
     """Plain text: per market, system and segment, the scores against the market."""
     header = (
-        f"{'market':<9}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
+        f"{'market':<14}{'system':<19}{'segment':<9}{'n':>7}{'Brier':>8}{'mkt':>8}{'skill (95%)':>26}"
         f"{'slope':>7}{'mkt sl':>7}{'MAE':>7}{'lineMAE':>8}{'bets':>7}{'hit (95%)':>22}{'ROI (95%)':>24}"
     )
     lines = [header]
     for e in result["entries"]:
         picks = e["picks"]
+        if not e["scored_rows"]:  # no market price (the archive's yes/no markets): outcome_table
+            lines.append(f"{e['market']:<14}{e['system_id']:<19}{e['segment']:<9}{0:>7}  no market price")
+            continue
         skill = (
             ""
             if e["brier_skill"] is None
@@ -211,12 +244,28 @@ def table(result: dict) -> str:
             "" if picks["roi"] is None else f"{100 * picks['roi']:+.1f}%" + _range(picks["roi_interval"], fmt="{:+.1f}")
         )
         lines.append(
-            f"{e['market']:<9}{e['system_id']:<19}{e['segment']:<9}{e['scored_rows']:>7}"
+            f"{e['market']:<14}{e['system_id']:<19}{e['segment']:<9}{e['scored_rows']:>7}"
             f"{(e['brier'] or 0):>8.4f}{(e['market_brier'] or 0):>8.4f}{skill:>26}"
             f"{(e['calibration_slope'] or 0):>7.2f}{(e['market_calibration_slope'] or 0):>7.2f}"
             f"{(e['mae'] or 0):>7.2f}{(e['line_mae'] or 0):>8.2f}"
             f"{picks['bets']:>7}{_pct(picks['hit_rate']) + _range(picks['hit_rate_interval']):>22}"
             f"{roi:>24}"
+        )
+    return "\n".join(lines)
+
+
+def outcome_table(result: dict) -> str:
+    """Plain text: per market, system and segment, the scores against the outcome alone (every row
+    priced, with or without a market price)."""
+    header = f"{'market':<14}{'system':<19}{'segment':<9}{'rows':>7}{'Brier':>8}{'log loss':>9}{'rate':>8}{'mean P':>8}"
+    lines = [header]
+    for e in result["entries"]:
+        if not e.get("outcome_rows"):
+            continue
+        lines.append(
+            f"{e['market']:<14}{e['system_id']:<19}{e['segment']:<9}{e['outcome_rows']:>7}"
+            f"{e['outcome_brier']:>8.4f}{e['outcome_log_loss']:>9.4f}{_pct(e['outcome_rate']):>8}"
+            f"{_pct(e['outcome_mean_p']):>8}"
         )
     return "\n".join(lines)
 
@@ -247,6 +296,20 @@ def markdown(result: dict) -> str:
         "Skill > 0: better than the de-vigged market's P(over) on the same rows. ROI at the consensus "
         "books' real prices; intervals: 95%, bootstrap clustered by date.",
     ]
+    unpriced = [e for e in result["entries"] if e.get("outcome_rows") and not e["scored_rows"]]
+    if unpriced:
+        lines += [
+            "",
+            "Without a market price (no de-vigged probability to compare with), against the outcome alone:",
+            "",
+            "| market | system | segment | rows | Brier | log loss | observed rate | mean P |",
+            "|---|---|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {e['market']} | {e['system_id']} | {e['segment']} | {e['outcome_rows']} | {e['outcome_brier']:.4f} "
+            f"| {e['outcome_log_loss']:.4f} | {_pct(e['outcome_rate'])} | {_pct(e['outcome_mean_p'])} |"
+            for e in unpriced
+        ]
     return "\n".join(lines)
 
 
@@ -257,8 +320,15 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     One figure serves every market: what all diagrams share (axes, ticks, labels, the diagonal)
     is built once, and each market's curves, title and legend are drawn, rendered and removed
     (building a figure's axes and ticks is half of a diagram's ~60 ms)."""
+    import pandas as pd
+
     out = {}
-    scores = health.scored(same_rows(rows))
+    same = same_rows(rows)
+    scores = health.scored(same)
+    # A market without any market price (the archive's yes/no markets): its systems' curves from
+    # the rows scored against the outcome alone, no market curve.
+    unpriced = outcome_rows(same[~same["market"].isin(scores["market"].unique())])
+    scores = pd.concat([scores, unpriced.assign(market_p_over=np.nan)], ignore_index=True)
     figure, axis = figures.new_figure(4.2, 4.2, dict(left=0.15, right=0.97, bottom=0.12, top=0.92))
     axis.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1)
     axis.set_xlim(0, 1)
@@ -267,7 +337,9 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     axis.set_ylabel("observed over rate")
     for market, part in scores.groupby("market"):
         first_system = part[part["system_id"] == part["system_id"].iloc[0]]
-        curves = [(f"market (de-vigged), n={len(first_system)}", first_system, "market_p_over")]
+        curves = []
+        if first_system["market_p_over"].notna().any():
+            curves = [(f"market (de-vigged), n={len(first_system)}", first_system, "market_p_over")]
         curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
         drawn = []
         for color, (label, rows_, column) in enumerate(curves):
@@ -304,7 +376,7 @@ def rows_digest(rows: "pd.DataFrame") -> bytes:
 
 def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: bytes) -> dict[str, bytes]:
     """`reliability_plots`, rendered only when the graded rows changed (lib/plot_cache.py)."""
-    markets = sorted(health.scored(same_rows(rows))["market"].unique())  # the plots' order
+    markets = sorted(outcome_rows(same_rows(rows))["market"].unique())  # the plots' order
     return cached_plots(
         store, PLOT_CACHE, digest, lambda: reliability_plots(rows), [f"reliability_{market}.png" for market in markets]
     )

@@ -63,7 +63,7 @@ from nba_assets.defs.model import weekly
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
-from nba_assets.lib.markets import BY_KEY, MARKET_KEYS, actual_values
+from nba_assets.lib.markets import BY_KEY, MODEL_MARKET_KEYS, actual_values
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -217,7 +217,7 @@ class TrainingArrays:
 
     x: "np.ndarray"
     day: "np.ndarray"
-    market: "np.ndarray"  # index in MARKET_KEYS
+    market: "np.ndarray"  # index in MODEL_MARKET_KEYS
     complete: "np.ndarray"
     actual: "np.ndarray"
     minutes: "np.ndarray"
@@ -229,7 +229,7 @@ class TrainingArrays:
     def of(cls, rows: "pd.DataFrame") -> "TrainingArrays":
         import numpy as np
 
-        codes = {market: i for i, market in enumerate(MARKET_KEYS)}
+        codes = {market: i for i, market in enumerate(MODEL_MARKET_KEYS)}
         as_float = lambda column: rows[column].astype(float).to_numpy()  # noqa: E731
         return cls(
             x=design(rows),
@@ -333,7 +333,10 @@ def train_week(rows: TrainingArrays) -> "dict[str, MarketModel | None]":
     import numpy as np
 
     present = np.unique(rows.market)
-    return {MARKET_KEYS[code]: train_market(rows.take(rows.market == code), MARKET_KEYS[code]) for code in present}
+    return {
+        MODEL_MARKET_KEYS[code]: train_market(rows.take(rows.market == code), MODEL_MARKET_KEYS[code])
+        for code in present
+    }
 
 
 def _fit_job(week: dt.date, bounds: tuple[int, int], rows: TrainingArrays):
@@ -503,7 +506,7 @@ def market_models(
         "weeks": MetadataValue.md(header + "\n".join(lines)),
         "weeks_fitted_now": len(trained),
         "weeks_kept": len(reused),
-        "markets": MetadataValue.json(list(MARKET_KEYS)),
+        "markets": MetadataValue.json(list(MODEL_MARKET_KEYS)),
     }
     keys_of_run = context.partition_keys
     if len(keys_of_run) == 1:

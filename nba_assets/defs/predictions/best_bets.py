@@ -35,7 +35,7 @@ from nba_assets.defs.predictions.market_predictions import BASELINE
 from nba_assets.lib import gate as gate_rule
 from nba_assets.lib import pricing, tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
-from nba_assets.lib.markets import MARKET_KEYS
+from nba_assets.lib.markets import MARKET_KEYS, YES_NO_KEYS
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
 from nba_assets.lib.partitions import daily_partitions
 from nba_assets.lib.window import window_bounds
@@ -137,7 +137,8 @@ def select_best_bets(priced: "pd.DataFrame", gate: "pd.DataFrame") -> "pd.DataFr
     result = pd.concat(chosen, ignore_index=True)
     over = result["recommendation"] == "OVER"
     result["tier"] = result["ev"].map(tier)
-    result["edge"] = (result["predicted_value"] - result["line"]).round(2)
+    # A yes/no market's mean is P(yes) and its line 0.5: no edge in the stat's unit.
+    result["edge"] = (result["predicted_value"] - result["line"]).round(2).where(~result["market"].isin(YES_NO_KEYS))
     result["confidence"] = np.where(over, result["p_over"], result["p_under"])
     return result.reindex(columns=list(COLUMN_TYPES))
 

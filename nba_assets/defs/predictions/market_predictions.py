@@ -15,6 +15,11 @@ System `ml_market_v1`, every market: the week's model of the market (market_mode
 GLM, its distribution fitted on its own out-of-sample results before the week, and the learned
 trust in the line), for feature rows with a line and complete features of weeks with a model.
 
+Double-double and triple-double (yes/no, carried as over/under 0.5 of a 0/1 stat): both systems,
+P(yes) from the same points, rebounds and assists distributions each system prices those markets
+with, joined by a Gaussian copula with the player's correlations from his earlier games
+(yes_no_rows.py, lib/yes_no.py). The ML system has a row where all three of its marginals exist.
+
 Pick: the side with the larger expected value at its consensus price when that is > 0
 (`min_ev`); the stake is a quarter Kelly capped at 2% of the bankroll. A missing price means no
 pick on that side: EV is only ever computed at a real price.
@@ -23,12 +28,13 @@ pick on that side: EV is only ever computed at a real price.
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
 from nba_assets.defs.model import market_models
+from nba_assets.defs.predictions import yes_no_rows
 from nba_assets.lib import probability as prob
-from nba_assets.lib import tables
+from nba_assets.lib import tables, yes_no
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.markets import MARKETS, actual_values
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
@@ -209,6 +215,64 @@ def predict_ml(features: "pd.DataFrame", models_by_week: dict, min_ev: float) ->
     return rows[list(COLUMN_TYPES)].reset_index(drop=True)
 
 
+def baseline_yes_no_tails(features: "pd.DataFrame", history: "pd.DataFrame", lines: "pd.DataFrame") -> "pd.DataFrame":
+    """moving_average_v1's P(X >= 10) of points, rebounds, assists per player with a yes/no line:
+    its mean and the date's fitted distribution at line 9.5 (yes_no_rows.py)."""
+    rows = yes_no_rows.components(features, lines)
+    rows = rows.assign(predicted_value=moving_average(rows), line=yes_no_rows.TAIL_LINE)
+    priced = with_probabilities(rows, history)
+    return yes_no_rows.tails_wide(priced.assign(p_tail=priced["p_over"]))
+
+
+def predict_yes_no(
+    lines: "pd.DataFrame",
+    tails: "pd.DataFrame",
+    correlations: "pd.DataFrame",
+    features: "pd.DataFrame",
+    system_id: str,
+    min_ev: float,
+) -> "pd.DataFrame":
+    """A system's double-double / triple-double rows (yes_no_rows.py) with its picks."""
+    rows = yes_no_rows.yes_no_rows(lines, tails, correlations, features)
+    if system_id != BASELINE:  # the ML system has a row only where it has all three marginals
+        rows = rows[rows["p_over"].notna()]
+    rows = with_picks(rows, min_ev).assign(system_id=system_id)
+    return rows[list(COLUMN_TYPES)].reset_index(drop=True)
+
+
+def yes_no_predictions(
+    warehouse: Warehouse, features, history, models_by_week: dict, start: dt.date, end: dt.date, min_ev: float
+) -> "tuple[pd.DataFrame, pd.DataFrame]":
+    """(rows of both systems, the correlations used) for the window's yes/no lines."""
+    import pandas as pd
+
+    lines = _dates(yes_no_rows.lines_of(warehouse, start, end))
+    if lines.empty:
+        return pd.DataFrame(columns=list(COLUMN_TYPES)), yes_no.correlations(lines, lines)
+    correlations = yes_no.correlations(_dates(yes_no_rows.games_of(warehouse, start, end)), lines)
+    leaks = yes_no_rows.leaked(correlations)
+    if len(leaks):  # cannot happen (correlations reads strictly earlier games): named if it does
+        raise Failure(
+            f"{len(leaks)} yes/no correlations read a game of their own date or later: "
+            + ", ".join(f"{r.player_lookup} {r.game_date:%Y-%m-%d}" for r in leaks.head(10).itertuples())
+        )
+    parts = [
+        predict_yes_no(
+            lines, baseline_yes_no_tails(features, history, lines), correlations, features, BASELINE, min_ev
+        ),
+        predict_yes_no(
+            lines,
+            yes_no_rows.ml_tails(features, models_by_week, lines),
+            correlations,
+            features,
+            market_models.SYSTEM,
+            min_ev,
+        ),
+    ]
+    parts = [p for p in parts if len(p)]  # an empty frame would turn the dates' column to objects
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(COLUMN_TYPES))), correlations
+
+
 def models_of_window(store: "ObjectStore", start: dt.date, end: dt.date) -> dict:
     """{week: {market: model}} of the weeks of start..end (exclusive) that have an artifact."""
     weeks = market_models.weekly.weeks_of([start + dt.timedelta(days=i) for i in range((end - start).days)])
@@ -238,6 +302,20 @@ def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Data
     ]
 
 
+def correlation_summary(correlations: "pd.DataFrame") -> str:
+    """The copula's correlations of the window's yes/no players: how many, how many games of their
+    own, the mean of each pair."""
+    if correlations.empty:
+        return "no yes/no lines"
+    shrunk_only = int((correlations["correlation_games"] < yes_no.MIN_PLAYER_GAMES).sum())
+    means = " | ".join(f"{correlations[c].mean():+.3f}" for c in yes_no_rows.CORRELATION_COLUMNS)
+    return (
+        "| players | median own games | league prior only | mean r(pts,reb) | mean r(pts,ast) | mean r(reb,ast) |\n"
+        "|---:|---:|---:|---:|---:|---:|\n"
+        f"| {len(correlations)} | {correlations['correlation_games'].median():.0f} | {shrunk_only} | {means} |"
+    )
+
+
 def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
     import pandas as pd
 
@@ -246,8 +324,9 @@ def _dates(frame: "pd.DataFrame") -> "pd.DataFrame":
 
 @asset(
     **partitioned("predictions", {"python", "pandas", "duckdb"}),
-    deps=["player_market_features", "player_game_summary", "market_models"],
-    description="Per player, date, market (points, rebounds, assists, threes, pra, steals, blocks) "
+    deps=["player_market_features", "player_game_summary", "market_lines_consensus", "market_models"],
+    description="Per player, date, market (points, rebounds, assists, threes, pra, steals, blocks, "
+    "double_double, triple_double: P(yes) as P(over) of 0.5) "
     "and system (moving_average_v1, ml_market_v1): mean, P(over)/P(under)/P(push) from a distribution fitted on earlier dates, the "
     "market's de-vigged P(over), EV at the consensus price and a quarter-Kelly stake; "
     "nba_predictions.market_prop_predictions.",
@@ -264,9 +343,12 @@ def market_prop_predictions(
         [start, end],
     )
     features = _dates(features)
-    baseline = predict_baseline(features, _dates(history_rows(warehouse, start, end)), config.min_ev)
-    ml = predict_ml(features, models_of_window(landing, start, end), config.min_ev)
-    predictions = pd.concat([baseline, ml], ignore_index=True) if len(ml) else baseline
+    history = _dates(history_rows(warehouse, start, end))
+    models = models_of_window(landing, start, end)
+    baseline = predict_baseline(features, history, config.min_ev)
+    ml = predict_ml(features, models, config.min_ev)
+    yes_no_part, correlations = yes_no_predictions(warehouse, features, history, models, start, end, config.min_ev)
+    predictions = pd.concat([baseline, *(p for p in (ml, yes_no_part) if len(p))], ignore_index=True)
     predictions["game_date"] = predictions["game_date"].dt.date
     warehouse.replace_window(*tables.MARKET_PROP_PREDICTIONS, predictions, COLUMN_TYPES, start, end)
     picks = predictions[predictions["recommendation"] != "PASS"]
@@ -283,6 +365,7 @@ def market_prop_predictions(
                 )
             ),
             "without_probabilities": int(predictions["p_over"].isna().sum()),
+            "yes_no_correlations": MetadataValue.md(correlation_summary(correlations)),
             "positive_ev_sides": len(picks),
             "min_ev": config.min_ev,
         }

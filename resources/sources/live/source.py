@@ -13,7 +13,7 @@ the same code runs against the local stand-ins (resources/sources/standin/). The
 which games have started is the operations clock (nba_assets/lib/clock.py: NBA_REPLAY_NOW when set).
 
 Markets, regions, the daily credit budget and the pacing are config with defaults: every market the
-platform predicts plus double/triple-double (`DEFAULT_ODDS_MARKETS`), one region, and the APIs'
+platform predicts, double/triple-double included (`DEFAULT_ODDS_MARKETS`), one region, and the APIs'
 published rate limits (docs/live-sources.md gives their sources).
 This module is imported by the code location: httpx, tenacity and pandas are imported only when a
 date is fetched.
@@ -33,7 +33,7 @@ from dagster import EnvVar
 from pydantic import Field, PrivateAttr
 
 from nba_assets.lib import clock
-from nba_assets.lib.markets import MARKETS
+from nba_assets.lib.markets import PRICED_MARKETS
 from nba_assets.lib.raw_tables import PLAYER_BOXSCORES, PROP_LINES, SCHEDULE
 from resources.sources.base import NbaSource, SourcePayload
 
@@ -45,9 +45,9 @@ if TYPE_CHECKING:
 
 BALLDONTLIE_URL = "https://api.balldontlie.io"
 ODDS_API_URL = "https://api.the-odds-api.com"
-# The Odds API's player-prop market keys: the seven markets predicted (nba_assets/lib/markets.py),
-# then the two landed raw as the archive holds them.
-DEFAULT_ODDS_MARKETS = ",".join([m.raw_market for m in MARKETS] + ["player_double_double", "player_triple_double"])
+# The Odds API's player-prop market keys: the nine markets predicted (nba_assets/lib/markets.py),
+# the seven over/under ones then double/triple-double.
+DEFAULT_ODDS_MARKETS = ",".join(m.raw_market for m in PRICED_MARKETS)
 # balldontlie: ALL-STAR, the cheapest tier serving /v1/stats, allows 60 requests a minute (GOAT 600,
 # free 5 without stats). The Odds API: 30 requests a second on paid plans.
 BALLDONTLIE_REQUESTS_PER_MINUTE = 60.0
