@@ -11,7 +11,8 @@ system and of the consensus line, bets and hit rate at |edge| >= 2 and >= 3, and
 then per market AND per system (moving_average_v1, ml_market_v1), on the rows of the market every
 system priced, the scores against the de-vigged market (2024-25 threes on its own), and against
 the outcome alone (double/triple-double: the archive has no prices for them).
-Break-even at -110 is 52.4%. Numbers are printed, never asserted.
+Last, every side with EV > 0 (ungated) at the consensus price beside the best real book's
+(benchmarks/best_price.py). Break-even at -110 is 52.4%. Numbers are printed, never asserted.
 """
 
 import json
@@ -30,6 +31,7 @@ START, END = "2024-10-22", "2025-11-23"
 
 
 def main() -> None:
+    from benchmarks import best_price
     from nba_assets.defs.grading.edge_report import systems_table
     from nba_assets.defs.grading.market_backtest import outcome_table
     from nba_assets.defs.grading.market_backtest import table as market_table
@@ -58,6 +60,7 @@ def main() -> None:
         elapsed = time.monotonic() - started
         markets = json.loads((scratch / "data" / "backtest" / "markets" / f"{END}.json").read_text())  # as of END
         result = markets["points_edge"]  # the points market's systems by |edge| bucket
+        prices = best_price.report(scratch / "warehouse.duckdb")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     dates = result["graded_dates"]
@@ -79,6 +82,8 @@ def main() -> None:
         "market price: the archive has no double/triple-double prices); rate = observed over (Yes) rate:"
     )
     print(outcome_table(markets))
+    print()
+    print(prices)
 
 
 if __name__ == "__main__":
