@@ -114,13 +114,16 @@ def table(frame: pd.DataFrame) -> str:
         "best at another line |",
         "|---|---|---|---|---:|",
     ]
+
+    def cell(bets, hit_rate, roi, roi_interval) -> str:
+        if not bets:
+            return "0"
+        return f"{bets}, {pct(hit_rate).lstrip('+')}, {pct(roi)} {interval(roi_interval)}"
+
     for r in frame.itertuples():
-        lines.append(
-            f"| {r.market} | {r.system_id} | {r.consensus_bets}, {pct(r.consensus_hit_rate).lstrip('+')}, "
-            f"{pct(r.consensus_roi)} {interval(r.consensus_roi_interval)} | {r.best_bets}, "
-            f"{pct(r.best_hit_rate).lstrip('+')}, {pct(r.best_roi)} {interval(r.best_roi_interval)} | "
-            f"{int(r.best_other_line)} |"
-        )
+        consensus = cell(r.consensus_bets, r.consensus_hit_rate, r.consensus_roi, r.consensus_roi_interval)
+        best = cell(r.best_bets, r.best_hit_rate, r.best_roi, r.best_roi_interval)
+        lines.append(f"| {r.market} | {r.system_id} | {consensus} | {best} | {int(r.best_other_line)} |")
     return "\n".join(lines)
 
 
