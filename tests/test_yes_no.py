@@ -178,6 +178,28 @@ def test_normal_scores_average_tied_ranks():
     assert scores[:, 0] == pytest.approx(ndtri(np.array([3.5, 1, 3.5, 2]) / 5))
 
 
+def test_league_correlation_pools_each_players_own_normal_scores():
+    """The vectorized league correlation equals its definition written plainly: each player's
+    normal scores from scipy's average ranks within his own games, players under
+    MIN_PLAYER_GAMES left out, one Pearson correlation over the pooled scores (ties included)."""
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(11)
+    games = _league(rng, pd.date_range("2025-10-01", periods=12, freq="D"), players=25)
+    games = games.sample(frac=0.8, random_state=3)  # uneven players, some under 5 games
+    games = pd.concat([games, _games("few", games["game_date"].iloc[:3], [(30, 2, 1)] * 3)], ignore_index=True)
+    parts = []
+    for _, player in games.groupby("player_lookup"):
+        if len(player) >= yes_no.MIN_PLAYER_GAMES:
+            stats = player[list(yes_no.STATS)].to_numpy(float)
+            parts.append(ndtri(rankdata(stats, axis=0) / (len(stats) + 1)))
+    pooled = np.corrcoef(np.concatenate(parts), rowvar=False)
+    expected = [pooled[i, j] for i, j in yes_no.PAIRS]
+    assert list(yes_no.league_correlation(games)) == pytest.approx(expected, abs=1e-12)
+    assert list(yes_no.league_correlation(games[games["player_lookup"] == "few"])) == [0, 0, 0]
+
+
 def test_box_scores_graded_on_the_five_categories():
     """The Python mirror of the grading (training and history use it; dbt's is tested by the
     `yes_no_grading` unit test): 10/10/9 is a double-double, 10 points 10 steals too, 9/9/9 is

@@ -138,27 +138,9 @@ def yes_probabilities(p_tail, correlation) -> tuple[np.ndarray, np.ndarray]:
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
     """Phi^-1(rank / (n + 1)) of each column (ties at their average rank)."""
-    from scipy.special import ndtri
-
     values = np.asarray(values, dtype=float)
-    n = len(values)
-    ranks = np.empty_like(values)
-    for column in range(values.shape[1]):
-        ranks[:, column] = _average_ranks(values[:, column])
-    return ndtri(ranks / (n + 1))
-
-
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, kind="mergesort")
-    sorted_x = x[order]
-    first = np.r_[True, sorted_x[1:] != sorted_x[:-1]]
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
-    ends = np.r_[starts[1:], len(x)]
-    average = (starts + ends + 1) / 2.0  # ranks start at 1: the mean of start+1..end
-    ranks = np.empty(len(x))
-    ranks[order] = average[group]
-    return ranks
+    one_group = np.zeros(len(values), dtype=int)
+    return np.column_stack([ndtri_ranks(one_group, column, len(values)) for column in values.T])
 
 
 def pair_correlations(scores: np.ndarray) -> np.ndarray | None:
@@ -174,14 +156,44 @@ def pair_correlations(scores: np.ndarray) -> np.ndarray | None:
 def league_correlation(games: "pd.DataFrame") -> np.ndarray:
     """The PAIRS' correlations of normal scores taken within each player, pooled over players
     with at least MIN_PLAYER_GAMES games (games: player_lookup and STATS); zeros when none."""
-    parts = []
-    for _, player in games.groupby("player_lookup", sort=True):
-        if len(player) >= MIN_PLAYER_GAMES:
-            parts.append(normal_scores(player[list(STATS)].to_numpy(float)))
-    if not parts:
+    import pandas as pd
+
+    codes, _ = pd.factorize(games["player_lookup"])
+    return _league_correlation(codes, games[list(STATS)].to_numpy(float))
+
+
+def _league_correlation(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """league_correlation of rows given as player codes (ints) and their (n, 3) STATS, every
+    player's normal scores at once (a season calls it on ~340 dates of ~14,000 rows)."""
+    if not len(codes):
         return np.zeros(3)
-    pooled = pair_correlations(np.concatenate(parts))
+    _, codes, sizes = np.unique(codes, return_inverse=True, return_counts=True)
+    kept = sizes[codes] >= MIN_PLAYER_GAMES
+    if not kept.any():
+        return np.zeros(3)
+    codes, values = codes[kept], values[kept]
+    scores = np.column_stack([ndtri_ranks(codes, column, sizes[codes]) for column in values.T])
+    pooled = pair_correlations(scores)
     return pooled if pooled is not None else np.zeros(3)
+
+
+def ndtri_ranks(groups: np.ndarray, x: np.ndarray, group_sizes: np.ndarray) -> np.ndarray:
+    """normal_scores of one column taken within each group: Phi^-1(rank / (n + 1)), the rank
+    within the row's group (ties at their average rank), n its group's size."""
+    from scipy.special import ndtri
+
+    order = np.lexsort((x, groups))
+    g, v = groups[order], x[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    first = new_group | np.r_[True, v[1:] != v[:-1]]  # a new tie run
+    positions = np.arange(len(x))
+    group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], len(x)]
+    run = np.cumsum(first) - 1
+    ranks = np.empty(len(x))
+    ranks[order] = (starts + ends + 1)[run] / 2.0 - group_start
+    return ndtri(ranks / (group_sizes + 1))
 
 
 def shrunk(player: np.ndarray | None, n: int, league: np.ndarray) -> np.ndarray:
@@ -204,27 +216,29 @@ def correlations(games: "pd.DataFrame", targets: "pd.DataFrame") -> "pd.DataFram
         return out.assign(**{c: [] for c in columns}, correlation_games=[], last_correlation_game_date=[])
     games = games.sort_values(["game_date", "player_lookup"], kind="mergesort").reset_index(drop=True)
     game_dates = games["game_date"].to_numpy("datetime64[ns]")
+    codes, players = pd.factorize(games["player_lookup"])
+    stats = games[list(STATS)].to_numpy(float)
     distinct = np.unique(game_dates)
-    by_player = {player: part for player, part in games.groupby("player_lookup", sort=False)}
+    # Each player's games in date order (the sort above is stable): his rows' positions in `games`.
+    rows_of = dict(zip(players, np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])))
     values, used, last = np.zeros((len(out), 3)), np.zeros(len(out), dtype=int), [pd.NaT] * len(out)
     for day, rows in out.groupby("game_date", sort=True):
         day = np.datetime64(day, "ns")
         before = np.searchsorted(distinct, day, side="left")  # dates strictly before the day
         low = distinct[max(0, before - LEAGUE_DATES)] if before else day
-        window = games[(game_dates >= low) & (game_dates < day)]
-        league = league_correlation(window)
+        first, stop = np.searchsorted(game_dates, [low, day], side="left")  # games are in date order
+        league = _league_correlation(codes[first:stop], stats[first:stop])
         for index, player in zip(rows.index, rows["player_lookup"]):
-            history = by_player.get(player)
-            if history is None:
-                earlier = games.iloc[:0]
-            else:
-                dates = history["game_date"].to_numpy("datetime64[ns]")
-                earlier = history[(dates < day) & (dates >= day - HISTORY)].tail(CORRELATION_GAMES)
+            own_rows = rows_of.get(player, np.zeros(0, dtype=int))
+            dates = game_dates[own_rows]
+            end = np.searchsorted(dates, day, side="left")
+            begin = max(end - CORRELATION_GAMES, np.searchsorted(dates, day - HISTORY, side="left"))
+            earlier = own_rows[begin:end]
             n = len(earlier)
-            own = pair_correlations(normal_scores(earlier[list(STATS)].to_numpy(float))) if n >= 2 else None
+            own = pair_correlations(normal_scores(stats[earlier])) if n >= 2 else None
             values[index] = shrunk(own, n, league)
             used[index] = n
-            last[index] = earlier["game_date"].max() if n else pd.NaT
+            last[index] = game_dates[earlier[-1]] if n else pd.NaT
     return out.assign(
         **{c: values[:, i] for i, c in enumerate(columns)},
         correlation_games=used,
