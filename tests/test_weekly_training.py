@@ -4,6 +4,7 @@ models equal those trained one by one (weekly.py's machinery, on the market mode
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from nba_assets.defs.model import market_models, weekly
 
@@ -49,3 +50,19 @@ def test_weeks_with_identical_training_rows_are_trained_once(replayed, monkeypat
     assert trained[weeks[2]] is trained[weeks[1]]
     for week in weeks:
         _assert_same(trained[week], rows, slices[week])
+
+
+def test_the_worker_pool_started_ahead_runs_jobs_reports_a_failure_and_leaves_no_process():
+    jobs = {i: i for i in range(weekly.PARALLEL_FROM_JOBS)}
+    with weekly.worker_pool("builtins:max", len(jobs)) as pool:  # max(job, payload, shared)
+        assert pool is not None
+        assert weekly.run_jobs("builtins:max", jobs, shared=3, pool=pool) == {i: max(i, 3) for i in jobs}
+    with weekly.worker_pool("math:sqrt", len(jobs)) as pool:  # sqrt takes one argument: the workers fail
+        with pytest.raises(RuntimeError, match="(?s)training worker \\(math:sqrt\\) failed: .*TypeError"):
+            pool.run(jobs, None)
+    processes = pool._processes
+    with weekly.worker_pool("builtins:max", len(jobs)) as idle:  # never given jobs: stopped at the exit
+        processes += idle._processes
+    assert all(process.returncode is not None for process in processes)
+    with weekly.worker_pool("builtins:max", weekly.PARALLEL_FROM_JOBS - 1) as none:
+        assert none is None  # too few jobs for workers: run_jobs runs them here

@@ -393,11 +393,20 @@ def fit_keys(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]") -> 
     }
 
 
-def train_weeks(rows: "pd.DataFrame", slices: "dict[dt.date, tuple[int, int]]", keys: "dict[dt.date, str]") -> dict:
-    """{week: {market: model}}; weeks with identical rows share one fit, many in worker processes."""
+FIT_TARGET = "nba_assets.defs.model.market_models:_fit_job"
+
+
+def train_weeks(
+    rows: "pd.DataFrame",
+    slices: "dict[dt.date, tuple[int, int]]",
+    keys: "dict[dt.date, str]",
+    pool: "weekly.WorkerPool | None" = None,
+) -> dict:
+    """{week: {market: model}}; weeks with identical rows share one fit, many in worker processes
+    (`pool`'s, when the caller started them ahead)."""
     same_as = weekly.distinct_jobs(keys)
     distinct = {week: slices[week] for week in set(same_as.values())}
-    trained = weekly.run_jobs("nba_assets.defs.model.market_models:_fit_job", distinct, shared=TrainingArrays.of(rows))
+    trained = weekly.run_jobs(FIT_TARGET, distinct, shared=TrainingArrays.of(rows), pool=pool)
     return {week: trained[same_as[week]] for week in slices}
 
 
@@ -463,23 +472,25 @@ def market_models(
 ):
     days = window_dates(context)
     to_fit = weeks_to_fit(landing, days, config.retrain)
-    rows, slices = training_rows(warehouse, to_fit) if to_fit else (None, {})
-    # The guard first: nothing is trained or stored if any week's rows reach into the week.
-    for week, (low, high) in slices.items():
-        check = weekly.leak_check(
-            "market_training_before_week", rows.iloc[low:high], week, label=("player_lookup", "market")
-        )
-        if not check.passed:
-            yield check
-            raise Failure(description=f"market_models {week}: {check.description}")
+    # Many weeks: the workers start now and import while the rows are read, checked and hashed.
+    with weekly.worker_pool(FIT_TARGET, len(to_fit)) as pool:
+        rows, slices = training_rows(warehouse, to_fit) if to_fit else (None, {})
+        # The guard first: nothing is trained or stored if any week's rows reach into the week.
+        for week, (low, high) in slices.items():
+            check = weekly.leak_check(
+                "market_training_before_week", rows.iloc[low:high], week, label=("player_lookup", "market")
+            )
+            if not check.passed:
+                yield check
+                raise Failure(description=f"market_models {week}: {check.description}")
 
-    eligible = {week: bounds for week, bounds in slices.items() if bounds[1] - bounds[0] >= MIN_TRAINING_ROWS}
-    keys = fit_keys(rows, eligible) if eligible else {}
-    reused = {
-        week: record for week in eligible if (record := ARTIFACTS.reusable(landing, week, keys[week])) is not None
-    }
-    to_train = {week: bounds for week, bounds in eligible.items() if week not in reused}
-    trained = train_weeks(rows, to_train, {week: keys[week] for week in to_train}) if to_train else {}
+        eligible = {week: bounds for week, bounds in slices.items() if bounds[1] - bounds[0] >= MIN_TRAINING_ROWS}
+        keys = fit_keys(rows, eligible) if eligible else {}
+        reused = {
+            week: record for week in eligible if (record := ARTIFACTS.reusable(landing, week, keys[week])) is not None
+        }
+        to_train = {week: bounds for week, bounds in eligible.items() if week not in reused}
+        trained = train_weeks(rows, to_train, {week: keys[week] for week in to_train}, pool) if to_train else {}
     lines, by_week = [], {}
     for week in weekly.weeks_of(days):
         models = trained.get(week)

@@ -14,6 +14,8 @@ import functools
 import hashlib
 import json
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -143,11 +145,11 @@ def as_days(dates: "pd.Series") -> "np.ndarray":
 
 
 def single_threaded():
-    """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
-    a second thread gains little, and on a busy machine (another run, the UI, other work on the
-    same cores) OpenMP threads spin waiting for each other at every tree node: a season's training
-    took over 10 minutes instead of about one. The results do not depend on the thread count."""
-    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so the limit applies to it)
+    """Runs scikit-learn on one OpenMP thread (and BLAS on one). Our fits are small (~30,000 rows
+    a market): a second thread gains little, and on a busy machine (another run, the UI, other work
+    on the same cores) OpenMP threads spin waiting for each other: a season's training once took
+    over 10 minutes instead of about one. The results do not depend on the thread count."""
+    import sklearn.linear_model  # noqa: F401  (loads OpenMP, through its loss modules, so the limit applies to it)
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
@@ -159,8 +161,8 @@ def distinct_jobs(keys: dict) -> "dict":
     return {job: first_of.setdefault(key, job) for job, key in keys.items()}
 
 
-# Below this many jobs, worker processes cost more than they save: each needs ~2 s to start
-# (pandas, scikit-learn) against ~0.7 s per job, and this process imports scikit-learn anyway.
+# Below this many jobs, worker processes cost more than they save: each needs ~1.5 s to start
+# (pandas, scikit-learn, the target's module) against ~0.15 s per job.
 PARALLEL_FROM_JOBS = 8
 
 
@@ -172,54 +174,92 @@ def resolve(target: str):
     return getattr(importlib.import_module(module), name)
 
 
-def run_jobs(target: str, jobs: dict, shared=None) -> dict:
-    """{job: target(job, payload, shared)} for each job, single-threaded, in worker processes (one
-    per core) when there are PARALLEL_FROM_JOBS or more, else here. `shared` is what every job
-    reads (sent once per worker, not once per job). The workers are plain
-    `python -m nba_assets.defs.model.training_worker` processes (not multiprocessing, whose workers
-    re-run the calling script when it has no `__main__` guard); the results are the same as here."""
-    import os
-
+def run_jobs(target: str, jobs: dict, shared=None, pool: "WorkerPool | None" = None) -> dict:
+    """{job: target(job, payload, shared)} for each job, single-threaded: in `pool`'s worker
+    processes when given (or started here when there are PARALLEL_FROM_JOBS jobs or more and two
+    cores), else in this process. `shared` is what every job reads (sent once per worker, not once
+    per job). The results are the same as here."""
     if not jobs:  # nothing to fit: no scikit-learn import (~0.8 s of a one-date run)
         return {}
-    workers = min(len(os.sched_getaffinity(0)), len(jobs))
-    if workers < 2 or len(jobs) < PARALLEL_FROM_JOBS:
-        function = resolve(target)
-        with single_threaded():
-            return {job: function(job, payload, shared) for job, payload in jobs.items()}
-    return _run_in_workers(target, jobs, shared, workers)
+    if pool is not None:
+        return pool.run(jobs, shared)
+    with worker_pool(target, len(jobs)) as started:
+        if started is not None:
+            return started.run(jobs, shared)
+    function = resolve(target)
+    with single_threaded():
+        return {job: function(job, payload, shared) for job, payload in jobs.items()}
 
 
-def _run_in_workers(target: str, jobs: dict, shared, workers: int) -> dict:
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
+@contextmanager
+def worker_pool(target: str, expected_jobs: int) -> "Iterator[WorkerPool | None]":
+    """Worker processes for `run_jobs`, one per core, started now: their imports (~1.5 s each)
+    overlap what the caller does before its jobs are known (reading and hashing the training rows).
+    None below PARALLEL_FROM_JOBS expected jobs or with one core. On exit the workers still running
+    are stopped (a worker whose parent dies sees its stdin end and exits too)."""
+    import os
 
-    ordered = sorted(jobs)
-    with tempfile.TemporaryDirectory(prefix="weekly-fits-") as folder:
-        running = []
-        for worker in range(workers):
-            share = {job: jobs[job] for job in ordered[worker::workers]}
-            given, result = Path(folder) / f"in{worker}.pkl", Path(folder) / f"out{worker}.pkl"
-            with given.open("wb") as file:  # streamed: the rows are most of the memory
-                pickle.dump((target, share, shared), file, protocol=pickle.HIGHEST_PROTOCOL)
-            running.append(
-                (
-                    result,
-                    subprocess.Popen(
-                        [sys.executable, "-m", "nba_assets.defs.model.training_worker", str(given), str(result)],
-                        stderr=subprocess.PIPE,
-                    ),
-                )
+    workers = min(len(os.sched_getaffinity(0)), expected_jobs)
+    if workers < 2 or expected_jobs < PARALLEL_FROM_JOBS:
+        yield None
+        return
+    pool = WorkerPool(target, workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
+class WorkerPool:
+    """Plain `python -m nba_assets.defs.model.training_worker <target>` processes (not
+    multiprocessing, whose workers re-run the calling script when it has no `__main__` guard). Each
+    imports the target's module, then reads from its stdin the file of its jobs and the file for its
+    results (training_worker.py); files, not pipes: the rows are most of the memory."""
+
+    def __init__(self, target: str, workers: int):
+        import subprocess
+        import sys
+        import tempfile
+
+        self._folder = tempfile.TemporaryDirectory(prefix="weekly-fits-")
+        self._processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "nba_assets.defs.model.training_worker", target],
+                stdin=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
+            for _ in range(workers)
+        ]
+        self._target = target
+
+    def run(self, jobs: dict, shared) -> dict:
+        from pathlib import Path
+
+        ordered, workers = sorted(jobs), len(self._processes)
+        files = []
+        for index, process in enumerate(self._processes):
+            share = {job: jobs[job] for job in ordered[index::workers]}
+            given, result = Path(self._folder.name) / f"in{index}.pkl", Path(self._folder.name) / f"out{index}.pkl"
+            with given.open("wb") as file:  # streamed: the rows are most of the memory
+                pickle.dump((share, shared), file, protocol=pickle.HIGHEST_PROTOCOL)
+            process.stdin.write(f"{given}\n{result}\n".encode())
+            process.stdin.flush()
+            files.append(result)
         results = {}
-        for result, process in running:
+        for result, process in zip(files, self._processes):
             _, errors = process.communicate()
             if process.returncode != 0:
-                raise RuntimeError(f"training worker ({target}) failed: {errors.decode()[-3000:]}")
+                raise RuntimeError(f"training worker ({self._target}) failed: {errors.decode()[-3000:]}")
             results.update(pickle.loads(result.read_bytes()))
-    return results
+        return results
+
+    def close(self) -> None:
+        """Stops the workers still running (never given jobs, or left by another's failure)."""
+        for process in self._processes:
+            if process.returncode is None:
+                process.kill()
+                process.communicate()
+        self._folder.cleanup()
 
 
 # --- the leakage guard ----------------------------------------------------------------------------
@@ -228,10 +268,12 @@ def _run_in_workers(target: str, jobs: dict, shared, workers: int) -> dict:
 def leak_check(check_name: str, rows: "pd.DataFrame", week: dt.date, label=("player_lookup",)):
     """The blocking check's result for one week: failed, naming (up to 20 of) the rows, when any
     training row is dated on or after the week's Monday; `label`: the columns that name a row."""
+    import numpy as np
     import pandas as pd
     from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-    late = rows[pd.to_datetime(rows["game_date"]) >= pd.Timestamp(week)] if len(rows) else rows
+    # numpy's comparison: a season checks ~80 weeks of ~170,000 rows (pandas' to_datetime: 7 ms each)
+    late = rows[rows["game_date"].to_numpy("datetime64[ns]") >= np.datetime64(week, "ns")] if len(rows) else rows
     listing = "\n".join(
         f"- {pd.Timestamp(r['game_date']):%Y-%m-%d} " + " ".join(str(r[c]) for c in label)
         for _, r in late.head(20).iterrows()
