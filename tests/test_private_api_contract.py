@@ -1,9 +1,11 @@
-"""The two modules allowed to use private Dagster / dagster-dbt APIs, and what they rely on: an
+"""The three modules allowed to use private Dagster / dagster-dbt APIs, and what they rely on: an
 upgrade that moves or changes any of it fails here, by name, before anything runs on it.
 
 - resources/instance/storage.py: the local event-log storage (a subclass of Dagster's SQLite one);
 - resources/dbt/runner.py: dbt in-process behind dagster-dbt's DbtCliResource interface (and a
-  faster equivalent of dbt_common's behavior-flag source lookup).
+  faster equivalent of dbt_common's behavior-flag source lookup);
+- nba_assets/lib/partition_metadata.py: many partitions' materialization metadata in one update of
+  the step's accumulator (Dagster's public call per partition is quadratic).
 """
 
 import importlib
@@ -16,6 +18,7 @@ import pytest
 TESTED = {"dagster": "1.13.27", "dagster-dbt": "0.29.27"}
 
 PRIVATE_NAMES = [
+    ("dagster._core.execution.context.metadata_logging", ["AssetMetadataHandle", "OutputMetadataAccumulator"]),
     ("dagster._core.events", ["ASSET_CHECK_EVENTS", "ASSET_EVENTS", "EVENT_TYPE_TO_PIPELINE_RUN_STATUS"]),
     ("dagster._core.storage.asset_check_execution_record", ["AssetCheckExecutionRecordStatus"]),
     ("dagster._core.storage.event_log.polling_event_watcher", ["SqlPollingEventWatcher"]),
@@ -43,8 +46,8 @@ PRIVATE_NAMES = [
 @pytest.mark.parametrize("package", sorted(TESTED))
 def test_installed_versions_are_the_tested_ones(package):
     assert version(package) == TESTED[package], (
-        f"{package} {version(package)} is installed; resources/instance/storage.py and resources/dbt/runner.py "
-        f"were tested on {TESTED[package]}: check their private imports, run the tests, then update TESTED"
+        f"{package} {version(package)} is installed; resources/instance/storage.py, resources/dbt/runner.py and "
+        f"nba_assets/lib/partition_metadata.py were tested on {TESTED[package]}: check their private imports, run the tests, then update TESTED"
     )
 
 
@@ -99,3 +102,47 @@ def test_the_behavior_flag_source_is_the_one_dbt_finds():
     finally:
         BehaviorFlagRendered._default_source = original
     assert theirs == ours == __name__
+
+
+def test_partition_metadata_in_one_update_equals_the_public_calls():
+    """One run over four dates: an asset adding each date's metadata with Dagster's public call and
+    one with add_partition_metadata materialize with the same metadata per date; a partition the
+    run does not target is refused, as the public call refuses it."""
+    import dagster as dg
+
+    from nba_assets.lib.partition_metadata import add_partition_metadata
+
+    daily = dg.DailyPartitionsDefinition(start_date="2025-11-01")
+
+    def by_partition(context):
+        return {
+            key: {"rows": i, "last": key == context.partition_keys[-1]} for i, key in enumerate(context.partition_keys)
+        }
+
+    @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+    def public(context: dg.AssetExecutionContext) -> None:
+        for key, metadata in by_partition(context).items():
+            context.add_asset_metadata(metadata, partition_key=key)
+
+    @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+    def batched(context: dg.AssetExecutionContext) -> None:
+        context.add_asset_metadata({"rows": -1}, partition_key=context.partition_keys[0])  # earlier entries kept
+        add_partition_metadata(context, by_partition(context))
+
+    @dg.asset(partitions_def=daily, backfill_policy=dg.BackfillPolicy.single_run())
+    def untargeted(context: dg.AssetExecutionContext) -> None:
+        add_partition_metadata(context, {**by_partition(context), "2025-11-20": {"rows": 0}})
+
+    instance = dg.DagsterInstance.ephemeral()
+    tags = {"dagster/asset_partition_range_start": "2025-11-02", "dagster/asset_partition_range_end": "2025-11-05"}
+    result = dg.materialize([public, batched], instance=instance, tags=tags)
+    assert result.success
+
+    def metadata(key):
+        events = result.asset_materializations_for_node(key)
+        return {event.partition: {k: v.value for k, v in event.metadata.items()} for event in events}
+
+    assert len(metadata("public")) == 4
+    assert metadata("batched") == metadata("public")
+    with pytest.raises(dg.DagsterInvariantViolationError, match="2025-11-20"):
+        dg.materialize([untargeted], instance=instance, tags=tags)

@@ -40,14 +40,19 @@ def window_metadata(context, counts_by_date: dict[str, int], preview: dict, asse
     the preview, and nothing is returned for the whole window; otherwise every date's event would
     carry the window's total and its own copy of one preview table (a season: 538 copies of
     ~10 KB, seconds of event writing). `counts_by_date`: rows per partition key (absent = 0)."""
+    from nba_assets.lib.partition_metadata import add_partition_metadata
+
     keys = context.partition_keys
     if len(keys) == 1:
         return {"dagster/row_count": int(counts_by_date.get(keys[0], 0)), **preview}
-    for key in keys:
-        extra = preview if key == keys[-1] else {}
-        context.add_asset_metadata(
-            {"dagster/row_count": int(counts_by_date.get(key, 0)), **extra}, asset_key=asset_key, partition_key=key
-        )
+    add_partition_metadata(
+        context,
+        {
+            key: {"dagster/row_count": int(counts_by_date.get(key, 0)), **(preview if key == keys[-1] else {})}
+            for key in keys
+        },
+        asset_key,
+    )
     return {}
 
 

@@ -64,6 +64,7 @@ from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import BY_KEY, MODEL_MARKET_KEYS, actual_values
+from nba_assets.lib.partition_metadata import add_partition_metadata
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
@@ -523,9 +524,13 @@ def market_models(
     if len(keys_of_run) == 1:
         yield MaterializeResult(metadata={**by_week[weekly.monday(days[0])], **summary})
     else:
-        for key, day in zip(keys_of_run, days):
-            extra = summary if key == keys_of_run[-1] else {}
-            context.add_asset_metadata({**by_week[weekly.monday(day)], **extra}, partition_key=key)
+        add_partition_metadata(
+            context,
+            {
+                key: {**by_week[weekly.monday(day)], **(summary if key == keys_of_run[-1] else {})}
+                for key, day in zip(keys_of_run, days)
+            },
+        )
         yield MaterializeResult()
     yield AssetCheckResult(
         check_name="market_training_before_week",
