@@ -145,11 +145,11 @@ def as_days(dates: "pd.Series") -> "np.ndarray":
 
 
 def single_threaded():
-    """Runs scikit-learn on one OpenMP thread (and BLAS on one). Our fits are small (~30,000 rows
-    a market): a second thread gains little, and on a busy machine (another run, the UI, other work
-    on the same cores) OpenMP threads spin waiting for each other: a season's training once took
-    over 10 minutes instead of about one. The results do not depend on the thread count."""
-    import sklearn.linear_model  # noqa: F401  (loads OpenMP, through its loss modules, so the limit applies to it)
+    """Runs scikit-learn on one OpenMP thread. Our fits and predictions are small (~30,000 rows):
+    a second thread gains little, and on a busy machine (another run, the UI, other work on the
+    same cores) OpenMP threads spin waiting for each other: a season's training took over 10
+    minutes instead of about one. The results do not depend on the thread count."""
+    import sklearn.linear_model  # noqa: F401  (loads OpenMP and BLAS, so the limit applies to them)
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1)
