@@ -67,15 +67,19 @@ def csv_ready(rows: "pd.DataFrame") -> "pd.DataFrame":
     import pandas as pd
 
     written = {}
-    for name, column in rows.items():
-        if not (isinstance(column.dtype, pd.DatetimeTZDtype) and str(column.dt.tz) == "UTC"):
+    for name, dtype in rows.dtypes.items():  # the dtypes, not the columns: no Series built per column
+        if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
             continue
-        values = column.dt.tz_localize(None).to_numpy("datetime64[ns]")
+        values = rows[name].dt.tz_localize(None).to_numpy("datetime64[ns]")
         seconds = values.astype("datetime64[s]")
         missing = np.isnat(values)
         if (missing | (values == seconds.astype("datetime64[ns]"))).all():
-            text = np.char.add(np.char.replace(np.datetime_as_string(seconds, unit="s"), "T", " "), "+00:00")
-            written[name] = np.where(missing, "", text)
+            # Each distinct moment formatted once (a date's lines have a few snapshot and tip-off times).
+            moments, at = np.unique(seconds, return_inverse=True)
+            text = np.char.add(np.char.replace(np.datetime_as_string(moments, unit="s"), "T", " "), "+00:00")
+            column = text.astype(object)[at]  # Python strings, as pandas holds text
+            column[missing] = ""
+            written[name] = column
     return rows.assign(**written) if written else rows
 
 
