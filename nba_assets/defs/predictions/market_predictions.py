@@ -115,19 +115,25 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
     date's distribution fitted on history rows of the FIT_DATES game dates before it."""
     import numpy as np
 
-    out = features.assign(p_over=np.nan, p_under=np.nan, p_push=np.nan, dispersion=np.nan)
+    # Positions and numpy arrays, not pandas' loc per market and date (~0.5 s of a season).
+    figures = np.full((len(features), 4), np.nan)  # p_over, p_under, p_push, dispersion
+    row_markets, row_dates = features["market"].to_numpy(), features["game_date"].to_numpy("datetime64[ns]")
+    predicted, lines = features["predicted_value"].to_numpy(float), features["line"].to_numpy(float)
+    usable = ~np.isnan(predicted) & ~np.isnan(lines)
+    history_markets = history["market"].to_numpy()
     for market in MARKETS:
         # Sorted on every column: the warehouse returns rows in any order, and float sums over
         # them must not depend on it (DuckDB and BigQuery give the same probabilities).
-        past = history[history["market"] == market.market].sort_values(
+        past = history[history_markets == market.market].sort_values(
             ["game_date", "predicted_value", "actual_value"], kind="mergesort"
         )
-        past_dates = past["game_date"].to_numpy()
+        past_dates = past["game_date"].to_numpy("datetime64[ns]")
         distinct = np.unique(past_dates)
         mean_values, actual = past["predicted_value"].to_numpy(float), past["actual_value"].to_numpy(float)
-        targets = out[(out["market"] == market.market) & out["predicted_value"].notna() & out["line"].notna()]
-        for day, rows in targets.groupby("game_date"):
-            day = np.datetime64(day, "ns")
+        targets = np.flatnonzero((row_markets == market.market) & usable)
+        targets = targets[np.argsort(row_dates[targets], kind="stable")]
+        days, starts = np.unique(row_dates[targets], return_index=True)
+        for day, at in zip(days, np.split(targets, starts[1:])):
             before = np.searchsorted(distinct, day, side="left")
             if before == 0:
                 continue
@@ -136,14 +142,11 @@ def with_probabilities(features: "pd.DataFrame", history: "pd.DataFrame") -> "pd
             if high - low < FIT_MIN_ROWS:
                 continue
             p_over, p_under, p_push, dispersion = fitted_probabilities(
-                market,
-                rows["predicted_value"].to_numpy(float),
-                rows["line"].to_numpy(float),
-                mean_values[low:high],
-                actual[low:high],
+                market, predicted[at], lines[at], mean_values[low:high], actual[low:high]
             )
-            out.loc[rows.index, ["p_over", "p_under", "p_push"]] = np.column_stack([p_over, p_under, p_push])
-            out.loc[rows.index, "dispersion"] = dispersion
+            figures[at, :3] = np.column_stack([p_over, p_under, p_push])
+            figures[at, 3] = dispersion
+    out = features.assign(p_over=figures[:, 0], p_under=figures[:, 1], p_push=figures[:, 2], dispersion=figures[:, 3])
     out["distribution"] = out["market"].map({m.market: m.distribution for m in MARKETS})
     return out
 
