@@ -195,10 +195,19 @@ def pandera_schema(table: RawTable, start: pd.Timestamp, end: pd.Timestamp):
 
 def prepare_for_validation(table: RawTable, rows: pd.DataFrame) -> pd.DataFrame:
     """Source values arrive as text; "11.0" is a valid integer there, pandas' Int64 disagrees."""
+    import numpy as np
+    import pandas as pd
+
     rows = rows.copy()
     for name, sql_type in table.column_types.items():
         if sql_type in _INT_TYPES and rows[name].dtype == object:
-            rows[name] = rows[name].str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+            # Each distinct value once (a season's box scores: ~150,000 rows, a few hundred values).
+            codes, distinct = pd.factorize(rows[name])
+            if not len(distinct):  # all missing
+                continue
+            fixed = pd.Series(distinct, dtype=object).str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True).to_numpy(object)
+            values = rows[name].to_numpy(object)
+            rows[name] = np.where(codes < 0, values, fixed[np.maximum(codes, 0)])  # missing ones as they were
     return rows
 
 
