@@ -25,6 +25,9 @@ def test_utc_timestamps_are_written_as_pandas_writes_them():
     assert ready["snapshot_time"].tolist() == ["2025-11-12 17:00:00+00:00", "", "2025-11-13 00:10:00+00:00"]
     assert _csv(ready) == _csv(frame)
     assert frame["snapshot_time"].dtype == utc.dtype  # the caller's frame is not changed
+    assert _csv(csv_ready(frame.iloc[:0])) == _csv(frame.iloc[:0])  # a date without lines
+    missing = frame.assign(snapshot_time=pd.Series([pd.NaT] * len(frame), dtype=utc.dtype))
+    assert _csv(csv_ready(missing)) == _csv(missing)
 
 
 def test_sub_second_or_other_zone_timestamps_are_left_to_pandas():

@@ -67,6 +67,8 @@ def csv_ready(rows: "pd.DataFrame") -> "pd.DataFrame":
     import pandas as pd
 
     written = {}
+    if rows.empty:  # a date without rows (numpy's string functions refuse empty arrays)
+        return rows
     for name, dtype in rows.dtypes.items():  # the dtypes, not the columns: no Series built per column
         if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
             continue
