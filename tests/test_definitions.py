@@ -59,6 +59,27 @@ def test_the_daily_run_draws_no_figure_and_the_figures_job_only_them():
     assert {"market_backtest_report", "market_backtest_plots"} <= steps("reports")
 
 
+def test_loading_the_code_location_imports_no_numerical_library():
+    """numpy, pandas and matplotlib are imported by the steps that compute, not by the code
+    location's load (a code server, `dg`, every run's start): the modules that use them import
+    them in their functions (docs/benchmarks.md, "Session 10": the load's floor)."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, nba_assets.definitions; "
+            "print(' '.join(m for m in ('numpy', 'pandas', 'matplotlib') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == ""
+
+
 def test_every_partitioned_asset_backfills_in_a_single_run():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():

@@ -15,7 +15,6 @@ numbers, and kept by their digest like them
 import base64
 from typing import TYPE_CHECKING
 
-import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets.defs.grading import edge_report
@@ -46,6 +45,7 @@ def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
     One figure serves every market: what all diagrams share (axes, ticks, labels, the diagonal)
     is built once, and each market's curves, title and legend are drawn, rendered and removed
     (building a figure's axes and ticks is half of a diagram's ~60 ms)."""
+    import numpy as np
     import pandas as pd
 
     out = {}

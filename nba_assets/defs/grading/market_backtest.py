@@ -24,7 +24,6 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets.defs.grading import edge_report, published_record
@@ -37,6 +36,7 @@ from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 EV_BUCKETS = [(0.0, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, None)]
@@ -97,6 +97,8 @@ def pick_stats(picks: dict, selected: "np.ndarray | None" = None) -> dict:
     """Bets, wins, losses, pushes, hit rate and ROI at the real prices, with date-clustered 95%
     intervals, of the `selected` picks (a mask over `pick_arrays`; all by default). Pushes return
     the stake: they count as bets, not in the hit rate."""
+    import numpy as np
+
     if selected is None:
         selected = np.ones(len(picks["result"]), dtype=bool)
     result = picks["result"][selected]
@@ -336,6 +338,8 @@ def rows_digest(rows: "pd.DataFrame") -> bytes:
 def graded_rows_as_of(warehouse: Warehouse, as_of: "dt.date") -> "pd.DataFrame":
     """The graded market rows (system_health.graded_market_rows) of the dates up to `as_of`: what
     the report and its figures are computed from."""
+    import numpy as np
+
     rows = health.graded_market_rows(warehouse)
     return rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
 
