@@ -23,6 +23,9 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 .PHONY: run replay import test test-fast ui install clean benchmark ml-benchmark recover staging staging-stop staging-day
 
 run: replay ui
+# `make run` opens the UI on the replayed window: its replay also draws the backtest report's figures
+# (not part of the daily run, `make replay`: nba_assets/defs/grading/backtest_plots.py).
+run: REPLAY_ARGS += --figures
 
 replay: $(VENV)/.bytecode $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@$(COMPILE)

@@ -122,12 +122,13 @@ class Pipeline:
         # dbt runs as a subprocess and finds the DuckDB file through this variable.
         os.environ["NBA_DUCKDB_PATH"] = str(self.duckdb_path)
 
-    def replay(self, start: str, end: str) -> list:
-        """The same run as `make replay`: the whole graph over start..end, one run."""
+    def replay(self, start: str, end: str, figures: bool = False) -> list:
+        """The same run as `make replay`: the whole graph over start..end, one run (with `figures`,
+        then the report's figures as of `end`, as `make run` does)."""
         from nba_assets.cli.replay import run_window
 
         self._point_dbt_here()
-        return run_window(self.instance, day(start), day(end), defs=self.defs)
+        return run_window(self.instance, day(start), day(end), defs=self.defs, figures=figures)
 
     def run(self, start: str, end: str, assets=None, raise_on_error=False):
         """One run of the daily pipeline (the whole graph, or `assets` of it) over start..end
@@ -187,12 +188,13 @@ def day(value: str) -> dt.date:
 @pytest.fixture(scope="session")
 def replayed(tmp_path_factory):
     """The real pipeline over a slice of the archive: a history run 2025-10-21..2025-11-01, then the
-    3-day window 2025-11-02..2025-11-04 (the window the tests look at)."""
+    3-day window 2025-11-02..2025-11-04 (the window the tests look at), replayed as `make run` does:
+    the daily run, then the report's figures as of 2025-11-04."""
     root = tmp_path_factory.mktemp("replayed")
     archive = write_archive_slice(root / "archive", "2025-10-21", "2025-11-04")
     pipeline = Pipeline(root, archive)
     assert all(result.success for result in pipeline.replay("2025-10-21", "2025-11-01"))
-    pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04")
+    pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04", figures=True)
     assert all(result.success for result in pipeline.window_results)
     return pipeline
 

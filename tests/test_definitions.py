@@ -46,6 +46,40 @@ def write_snapshot():
     SNAPSHOT.write_text("\n".join(graph_lines()) + "\n")
 
 
+def test_the_daily_run_draws_no_figure_and_the_figures_job_only_them():
+    """The report's figures are not in the daily run (`make replay`, the benchmark's new date): they
+    are their own asset, in the reports job and the report_figures job `make run` launches."""
+
+    def steps(job: str) -> set[str]:
+        return {node.name for node in defs.resolve_job_def(job).graph.node_defs}
+
+    assert "market_backtest_report" in steps("daily_pipeline")
+    assert "market_backtest_plots" not in steps("daily_pipeline")
+    assert steps("report_figures") == {"market_backtest_plots"}
+    assert {"market_backtest_report", "market_backtest_plots"} <= steps("reports")
+
+
+def test_loading_the_code_location_imports_no_numerical_library():
+    """numpy, pandas and matplotlib are imported by the steps that compute, not by the code
+    location's load (a code server, `dg`, every run's start): the modules that use them import
+    them in their functions (docs/benchmarks.md, "Session 10": the load's floor)."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, nba_assets.definitions; "
+            "print(' '.join(m for m in ('numpy', 'pandas', 'matplotlib') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == ""
+
+
 def test_every_partitioned_asset_backfills_in_a_single_run():
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
@@ -170,9 +204,9 @@ def test_dg_checks_and_lists_the_definitions(tmp_path):
     assert listed.returncode == 0, listed.stderr[-3000:]
     counts = {section: len(items) for section, items in json.loads(listed.stdout).items()}
     graph = defs.resolve_asset_graph()
-    assert counts["assets"] == 23 == len(graph.materializable_asset_keys)
+    assert counts["assets"] == 24 == len(graph.materializable_asset_keys)
     assert counts["asset_checks"] == 69 == len(graph.asset_check_keys)
-    assert counts["jobs"] == 8 and counts["schedules"] == 3 and counts["sensors"] == 5
+    assert counts["jobs"] == 9 and counts["schedules"] == 3 and counts["sensors"] == 5
     assert counts["resources"] == 5
 
 

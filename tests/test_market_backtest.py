@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nba_assets.defs.grading import backtest_plots as plots
 from nba_assets.defs.grading import market_backtest as mb
 
 
@@ -79,7 +80,7 @@ def test_systems_of_a_market_are_compared_on_the_same_rows():
     other = one.assign(system_id="t").iloc[::2]  # predicted only every other row
     entries = mb.report(pd.concat([one, other]))["entries"]
     assert {e["scored_rows"] for e in entries} == {len(other)}
-    images = mb.reliability_plots(pd.concat([one, other]))
+    images = plots.reliability_plots(pd.concat([one, other]))
     assert set(images) == {"reliability_threes.png"} and images["reliability_threes.png"][:4] == b"\x89PNG"
 
 
@@ -88,8 +89,8 @@ def test_each_market_diagram_is_drawn_as_if_alone():
     bytes as when it is the only market, and markets with different rows get different PNGs."""
     threes = rows(seed=4)
     blocks = rows(seed=5, system_noise=0.8).assign(market="blocks")
-    together = mb.reliability_plots(pd.concat([blocks, threes]))
+    together = plots.reliability_plots(pd.concat([blocks, threes]))
     assert set(together) == {"reliability_blocks.png", "reliability_threes.png"}
-    assert together["reliability_threes.png"] == mb.reliability_plots(threes)["reliability_threes.png"]
-    assert together["reliability_blocks.png"] == mb.reliability_plots(blocks)["reliability_blocks.png"]
+    assert together["reliability_threes.png"] == plots.reliability_plots(threes)["reliability_threes.png"]
+    assert together["reliability_blocks.png"] == plots.reliability_plots(blocks)["reliability_blocks.png"]
     assert together["reliability_blocks.png"] != together["reliability_threes.png"]

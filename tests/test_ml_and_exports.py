@@ -71,6 +71,16 @@ def test_exports_validate_against_their_schemas(replayed):
     assert performance.same_rows > 0 and performance.line.mae > 0
     assert (root / "systems" / "plots" / "hit_rate_by_edge.png").read_bytes()[:4] == b"\x89PNG"
     assert (root / "systems" / "plots" / "calibration.png").read_bytes()[:4] == b"\x89PNG"
+    # Drawn by the figures' own run after the daily one (`make run`), as of the window's last date;
+    # the daily run's report carries the numbers and says where its figures are.
+    *daily, figures_run = replayed.window_results
+    [drawn] = figures_run.get_asset_materialization_events()
+    assert (drawn.asset_key.to_user_string(), drawn.partition) == ("market_backtest_plots", "2025-11-04")
+    assert drawn.step_materialization_data.materialization.metadata["plots"].value == len(MARKET_KEYS) + 2
+    reports = [
+        e for r in daily for e in r.get_asset_materialization_events() if e.asset_key.path == ["market_backtest_report"]
+    ]
+    assert reports and all("reliability" not in e.step_materialization_data.materialization.metadata for e in reports)
 
 
 def test_a_feature_leak_planted_during_the_run_blocks_its_predictions(replayed, monkeypatch):

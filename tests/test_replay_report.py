@@ -15,7 +15,7 @@ def replay_cli(pipeline: Pipeline, start: str, end: str) -> int:
     from nba_assets.cli.replay import _replay
 
     pipeline._point_dbt_here()
-    args = argparse.Namespace(start=day(start), end=day(end), retrain=False, downstream=False)
+    args = argparse.Namespace(start=day(start), end=day(end), retrain=False, downstream=False, figures=False)
     return _replay(args, pipeline.instance, pipeline.defs, time.monotonic())
 
 

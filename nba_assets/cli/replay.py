@@ -13,6 +13,10 @@ seed, the models the dates use (a week that started on or before START and has a
 `--downstream` additionally runs `retrain_and_repredict` over the dates after END that already have
 predictions: their models are refitted on the replayed history and their predictions, grading,
 exports and reports redone. Without it, dates outside START..END are never touched.
+
+`--figures` then draws the backtest report's figures as of END (`report_figures`, one more run of
+one step; `make run` passes it): they are not part of the daily run
+(nba_assets/defs/grading/backtest_plots.py).
 """
 
 import argparse
@@ -346,10 +350,17 @@ def later_predicted_dates(warehouse, end: dt.date) -> tuple[dt.date, dt.date] | 
 
 
 def run_window(
-    instance, start: dt.date, end: dt.date, defs=None, retrain: bool = False, downstream: bool = False
+    instance,
+    start: dt.date,
+    end: dt.date,
+    defs=None,
+    retrain: bool = False,
+    downstream: bool = False,
+    figures: bool = False,
 ) -> list:
     """The window as one run of the whole graph (and, with `downstream`, one more run over the later
-    predicted dates); stops at a failed run. Returns the results."""
+    predicted dates; with `figures`, one more of the report's figures as of END, unless that one drew them);
+    stops at a failed run. Returns the results."""
     if defs is None:
         from nba_assets.definitions import defs
     from nba_assets.defs.jobs import RETRAIN
@@ -368,6 +379,9 @@ def run_window(
                 run_config=RETRAIN,
             )
         )
+    # retrain_and_repredict (everything downstream of the models) has drawn them as of its last date.
+    if results[-1].success and figures and not later:
+        results.append(run_job(instance, defs.resolve_job_def("report_figures"), end.isoformat(), end.isoformat()))
     return results
 
 
@@ -403,6 +417,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="then refit the models and redo the predictions, grading and exports of "
         "the dates after END that have predictions",
+    )
+    parser.add_argument(
+        "--figures",
+        action="store_true",
+        help="then draw the backtest report's figures as of the last date (not part of the daily run)",
     )
     args = parser.parse_args(argv)
     # Preview/beta notices (partitioned checks, backfill policies) are known; keep output readable.
@@ -492,12 +511,22 @@ def _replay(args, instance, defs, started: float) -> int:
     # once, so that this replay does not wait for their pool slots.
     for line in close_dead_runs(instance, f"make replay (process {os.getpid()})") + free_slots_of_ended_runs(instance):
         say(f"recovered: {line}")
-    flags = " ".join(flag for flag, on in (("--retrain", args.retrain), ("--downstream", args.downstream)) if on)
+    flags = " ".join(
+        flag
+        for flag, on in (("--retrain", args.retrain), ("--downstream", args.downstream), ("--figures", args.figures))
+        if on
+    )
     resume = f"make replay START={args.start} END={args.end}" + (f" REPLAY_ARGS='{flags}'" if flags else "")
     RESUME["hint"] = f"Run the same command to resume:\n  {resume}"
     try:
         results = run_window(
-            instance, args.start, args.end, defs=defs, retrain=args.retrain, downstream=args.downstream
+            instance,
+            args.start,
+            args.end,
+            defs=defs,
+            retrain=args.retrain,
+            downstream=args.downstream,
+            figures=args.figures,
         )
     except Interrupted as stopped:
         say(

@@ -11,7 +11,7 @@ every module-level Dagster object under nba_assets/defs, sees each asset once.
 from dagster import AssetSelection, define_asset_job
 
 from nba_assets.defs.exports import exports
-from nba_assets.defs.grading import dbt_grading, market_backtest
+from nba_assets.defs.grading import backtest_plots, dbt_grading, market_backtest
 from nba_assets.defs.ingest import raw
 from nba_assets.defs.model import market_models
 from nba_assets.defs.operations import health, schedules
@@ -35,6 +35,9 @@ PREDICT_GRADE_EXPORT = (
     health.daily_health_summary,
 )
 REPORTS = (market_backtest.market_backtest_report, exports.export_system_performance)
+# The report's figures: drawn on request (`make run`, --figures, the UI), not in the daily run
+# (nba_assets/defs/grading/backtest_plots.py says why).
+FIGURES = (backtest_plots.market_backtest_plots,)
 MODELS = (market_models.market_models,)
 ALL_ASSETS = (*INGEST_AND_FEATURES, *MODELS, *PREDICT_GRADE_EXPORT, *REPORTS)
 
@@ -45,7 +48,7 @@ daily_pipeline = define_asset_job(
     selection=AssetSelection.assets(*ALL_ASSETS),
     description="The whole graph for a date or a range of dates, in one run: the alias seed, raw "
     "sources, analytics, features, the market models the dates use, predictions, best bets, grading, "
-    "JSON exports and the backtest report as of the last date.",
+    "JSON exports and the backtest report as of the last date (its figures: report_figures).",
 )
 ingest_and_features = define_asset_job(
     "ingest_and_features",
@@ -74,8 +77,15 @@ retrain_and_repredict = define_asset_job(
 )
 reports = define_asset_job(
     "reports",
-    selection=AssetSelection.assets(*REPORTS),
-    description="Backtest report as of a date and v1/systems/performance.json.",
+    selection=AssetSelection.assets(*REPORTS, *FIGURES),
+    description="Backtest report as of a date, its figures and v1/systems/performance.json.",
+)
+report_figures = define_asset_job(
+    "report_figures",
+    selection=AssetSelection.assets(*FIGURES),
+    description="The backtest report's figures as of a date (PNG: reliability per market, hit rate by "
+    "edge, calibration), in v1/systems/plots/; what `make run` and `make replay REPLAY_ARGS=--figures` "
+    "launch after the daily run.",
 )
 
 # The weekly schedule targets the job defined here (schedules.py builds it from the job).

@@ -22,9 +22,12 @@ from the market is part signal, part noise; a record that barely clears the gate
 every departure real, so the EV a pick is ranked and staked by counts half of it.
 """
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from nba_assets.lib import probability as prob
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Chosen by the simulation (docs/gate.md, "Choosing the window"): the shortest window at which a
 # system moved INFORMED_SHIFT toward the outcome (Brier skill about +0.02) is published on >= 80%
@@ -51,17 +54,21 @@ PUBLISHED = "beyond_market"
 STATUSES = ("insufficient", "at_market", "worse_than_market", PUBLISHED)
 
 
-def squared_errors(p, went_over) -> np.ndarray:
+def squared_errors(p, went_over) -> "np.ndarray":
     """Per row (p - outcome)^2, p kept off 0 and 1 as every score is (probability.PROBABILITY_FLOOR)."""
+    import numpy as np
+
     clipped = np.clip(np.asarray(p, dtype=float), prob.PROBABILITY_FLOOR, 1 - prob.PROBABILITY_FLOOR)
     return (clipped - np.asarray(went_over, dtype=float)) ** 2
 
 
-def skill_intervals(se_system, se_market) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def skill_intervals(se_system, se_market) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
     """(skill, low, high) of records given as per-date sums of squared errors, shape (records,
     dates) each (every record the same number of dates): the point Brier skill and the CONFIDENCE
     percentile interval of the bootstrap that resamples whole dates. Vectorized over records: the
     gate and its simulation are the same call."""
+    import numpy as np
+
     se_system, se_market = np.atleast_2d(np.asarray(se_system, float)), np.atleast_2d(np.asarray(se_market, float))
     weights = prob.resample_weights(se_system.shape[1], REPLICATES, SEED).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -84,8 +91,10 @@ def status(dates: int, rows: int, low: float, high: float, window: int = WINDOW_
     return "at_market"
 
 
-def statuses(dates, rows, low, high, window: int = WINDOW_DATES) -> np.ndarray:
+def statuses(dates, rows, low, high, window: int = WINDOW_DATES) -> "np.ndarray":
     """`status` of many records at once (the simulation's)."""
+    import numpy as np
+
     dates, rows = np.asarray(dates), np.asarray(rows)
     low, high = np.asarray(low, float), np.asarray(high, float)
     out = np.where(low > 0, PUBLISHED, np.where(high < 0, "worse_than_market", "at_market"))
@@ -109,10 +118,12 @@ def reason(state: str, dates: int, rows: int, skill, low, high) -> str:
     return f"{interval}: {verdict}"
 
 
-def shrunk_over(p_over, p_under, market_p_over) -> tuple[np.ndarray, np.ndarray]:
+def shrunk_over(p_over, p_under, market_p_over) -> "tuple[np.ndarray, np.ndarray]":
     """(P(over), P(under)) the EV of a pick is ranked and staked by: the system's P(over | no push)
     moved SHRINK of the way back to the de-vigged market's, P(push) kept. Where the market has no
     probability the system's own is kept (no pick is then priced anyway)."""
+    import numpy as np
+
     p_over, p_under = np.asarray(p_over, float), np.asarray(p_under, float)
     market = np.asarray(market_p_over, float)
     no_push = p_over + p_under

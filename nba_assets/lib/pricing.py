@@ -19,8 +19,6 @@ price. The EV at the consensus price is kept beside it (`consensus_ev`).
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from nba_assets.lib import gate
 from nba_assets.lib import probability as prob
 
@@ -36,6 +34,8 @@ QUOTE_KEYS = ["game_date", "player_lookup", "market"]
 def flag_suspect(quotes: "pd.DataFrame") -> "pd.DataFrame":
     """Quotes with their de-vigged P(over) (`quote_p_over`), the median of the books at that line
     (`line_p_over`), `suspect` and why (`suspect_reason`: `single_book` or `far_from_books`)."""
+    import numpy as np
+
     p = prob.devig_over(quotes["over_odds"], quotes["under_odds"])
     quotes = quotes.assign(quote_p_over=p)
     median = quotes.groupby([*QUOTE_KEYS, "line"])["quote_p_over"].transform("median")
@@ -81,6 +81,7 @@ def best_prices(sides_: "pd.DataFrame", flagged: "pd.DataFrame") -> "pd.DataFram
     `consensus_line`, `price`, `p_over`/`p_under`/`p_push` and `market_p_over` at the line taken,
     `ev` and `stake` at the shrunk probability, `consensus_ev` (at the consensus line and price,
     no book). Sides without any unsuspected quote are dropped."""
+    import numpy as np
     import pandas as pd
 
     columns = [*QUOTE_KEYS, "bookmaker", "line", "over_odds", "under_odds", "line_p_over"]
@@ -125,6 +126,8 @@ def consensus_option(sides_: "pd.DataFrame") -> "pd.DataFrame":
 def priced(options: "pd.DataFrame") -> "pd.DataFrame":
     """EV and quarter-Kelly stake of each option's side at its `price`, at the shrunk probability
     (gate.shrunk_over); the system's own EV kept as `model_ev`."""
+    import numpy as np
+
     p_over, p_under = gate.shrunk_over(options["p_over"], options["p_under"], options["market_p_over"])
     p_win = np.where(options["recommendation"] == "OVER", p_over, p_under)
     own = np.where(options["recommendation"] == "OVER", options["p_over"], options["p_under"]).astype(float)

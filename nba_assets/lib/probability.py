@@ -20,9 +20,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # Quarter Kelly, never more than 2% of the bankroll on one pick.
@@ -33,20 +32,22 @@ MAX_STAKE = 0.02
 PROBABILITY_FLOOR = 0.005
 
 
-def american_to_decimal(odds) -> np.ndarray:
+def american_to_decimal(odds) -> "np.ndarray":
     """Payout per unit staked, stake included (-110 -> 1.909, +150 -> 2.5); NaN when missing or 0."""
+    import numpy as np
+
     odds = np.asarray(odds, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         decimal = np.where(odds > 0, 1 + odds / 100.0, 1 + 100.0 / -odds)
     return np.where(np.isnan(odds) | (odds == 0), np.nan, decimal)
 
 
-def implied_probability(odds) -> np.ndarray:
+def implied_probability(odds) -> "np.ndarray":
     """The book's probability including its margin (-110 -> 0.5238)."""
     return 1.0 / american_to_decimal(odds)
 
 
-def devig_over(over_odds, under_odds) -> np.ndarray:
+def devig_over(over_odds, under_odds) -> "np.ndarray":
     """The market's fair P(over | not a push): the two implied probabilities scaled to sum to 1
     (multiplicative de-vig). NaN when either price is missing."""
     over, under = implied_probability(over_odds), implied_probability(under_odds)
@@ -54,6 +55,8 @@ def devig_over(over_odds, under_odds) -> np.ndarray:
 
 
 def _line_arrays(mean, line):
+    import numpy as np
+
     mean = np.asarray(mean, dtype=float)
     line = np.asarray(line, dtype=float)
     whole = np.isclose(line, np.round(line))
@@ -62,6 +65,8 @@ def _line_arrays(mean, line):
 
 def _assemble(p_over, p_under, whole):
     """(p_over, p_under, p_push) summing to 1: no push on half lines."""
+    import numpy as np
+
     p_over = np.clip(p_over, 0.0, 1.0)
     p_under = np.where(whole, np.clip(p_under, 0.0, 1.0), 1.0 - p_over)
     p_push = np.where(whole, np.clip(1.0 - p_over - p_under, 0.0, 1.0), 0.0)
@@ -69,9 +74,11 @@ def _assemble(p_over, p_under, whole):
     return p_over / total, p_under / total, p_push / total
 
 
-def negative_binomial_probabilities(mean, line, size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def negative_binomial_probabilities(mean, line, size) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
     """P(over), P(under), P(push) of `line` for a count with this mean and negative-binomial
     size r (variance = mean + mean^2 / r); size = inf is Poisson."""
+    import numpy as np
+
     mean, line, whole = _line_arrays(mean, line)
     mean = np.maximum(mean, 1e-6)
     above = np.floor(line)  # over: Y >= floor(line) + 1
@@ -85,14 +92,17 @@ def negative_binomial_probabilities(mean, line, size) -> tuple[np.ndarray, np.nd
 # tests/test_probability.py checks them against scipy.stats.
 
 
-def _counts(k, mean) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _counts(k, mean) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
     """(k rounded down, k clipped at 0 for the special functions, mean), broadcast together."""
+    import numpy as np
+
     k, mean = np.broadcast_arrays(np.floor(np.asarray(k, dtype=float)), np.asarray(mean, dtype=float))
     return k, np.maximum(k, 0.0), mean
 
 
-def count_cdf(k, mean, size) -> np.ndarray:
+def count_cdf(k, mean, size) -> "np.ndarray":
     """P(Y <= k) of a negative binomial with this mean and size r (Poisson when r is inf)."""
+    import numpy as np
     from scipy.special import betainc, pdtr
 
     k, at, mean = _counts(k, mean)
@@ -100,8 +110,9 @@ def count_cdf(k, mean, size) -> np.ndarray:
     return np.where(k < 0, 0.0, cdf)
 
 
-def count_sf(k, mean, size) -> np.ndarray:
+def count_sf(k, mean, size) -> "np.ndarray":
     """P(Y > k) of a negative binomial with this mean and size r (Poisson when r is inf)."""
+    import numpy as np
     from scipy.special import betainc, pdtrc
 
     k, at, mean = _counts(k, mean)
@@ -109,21 +120,27 @@ def count_sf(k, mean, size) -> np.ndarray:
     return np.where(k < 0, 1.0, sf)
 
 
-def residual_scale(mean) -> np.ndarray:
+def residual_scale(mean) -> "np.ndarray":
     """Residuals of points-like stats grow with the mean roughly like a count's (sqrt(mean)); at
     least 1 so a bench player's residuals are not inflated by a tiny mean."""
+    import numpy as np
+
     return np.sqrt(np.maximum(np.asarray(mean, dtype=float), 1.0))
 
 
-def scaled_residuals(mean, actual) -> np.ndarray:
+def scaled_residuals(mean, actual) -> "np.ndarray":
+    import numpy as np
+
     mean = np.asarray(mean, dtype=float)
     return (np.asarray(actual, dtype=float) - mean) / residual_scale(mean)
 
 
-def residual_probabilities(mean, line, residuals) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def residual_probabilities(mean, line, residuals) -> "tuple[np.ndarray, np.ndarray, np.ndarray]":
     """P(over), P(under), P(push) when the outcome is round(mean + sqrt(mean) * z), z drawn from
     earlier scaled residuals (`scaled_residuals` of games before the date). Counts of the pool
     are smoothed by half an observation so no side is ever certain."""
+    import numpy as np
+
     mean, line, whole = _line_arrays(mean, line)
     pool = np.sort(np.asarray(residuals, dtype=float))
     n = len(pool)
@@ -142,6 +159,8 @@ def residual_probabilities(mean, line, residuals) -> tuple[np.ndarray, np.ndarra
 def fit_negative_binomial_size(mean, actual, max_size: float = 1e4) -> float:
     """The dispersion r of a negative binomial around the given means, by moments:
     sum((y - mu)^2 - mu) = sum(mu^2) / r. inf (Poisson) when the data show no over-dispersion."""
+    import numpy as np
+
     mean = np.asarray(mean, dtype=float)
     actual = np.asarray(actual, dtype=float)
     excess = float(np.sum((actual - mean) ** 2 - mean))
@@ -151,17 +170,21 @@ def fit_negative_binomial_size(mean, actual, max_size: float = 1e4) -> float:
     return math.inf if size >= max_size else size
 
 
-def expected_value(p_win, p_push, odds) -> np.ndarray:
+def expected_value(p_win, p_push, odds) -> "np.ndarray":
     """Expected profit per unit staked at American `odds` (a push returns the stake)."""
+    import numpy as np
+
     p_win, p_push = np.asarray(p_win, dtype=float), np.asarray(p_push, dtype=float)
     p_lose = 1.0 - p_win - p_push
     return p_win * (american_to_decimal(odds) - 1.0) - p_lose
 
 
-def kelly_stake(p_win, p_push, odds, fraction: float = KELLY_FRACTION, cap: float = MAX_STAKE) -> np.ndarray:
+def kelly_stake(p_win, p_push, odds, fraction: float = KELLY_FRACTION, cap: float = MAX_STAKE) -> "np.ndarray":
     """Fraction of the bankroll to stake: `fraction` of the Kelly stake, at most `cap`, 0 when the
     bet has no positive expectation. With pushes (stake returned) the Kelly stake maximizing
     p*log(1 + b f) + q*log(1 - f) is (b p - q) / (b (p + q))."""
+    import numpy as np
+
     p = np.asarray(p_win, dtype=float)
     q = 1.0 - p - np.asarray(p_push, dtype=float)
     b = american_to_decimal(odds) - 1.0
@@ -170,23 +193,31 @@ def kelly_stake(p_win, p_push, odds, fraction: float = KELLY_FRACTION, cap: floa
     return np.clip(np.nan_to_num(full * fraction, nan=0.0), 0.0, cap)
 
 
-def conditional_over(p_over, p_under) -> np.ndarray:
+def conditional_over(p_over, p_under) -> "np.ndarray":
     """P(over | not a push)."""
+    import numpy as np
+
     p_over, p_under = np.asarray(p_over, dtype=float), np.asarray(p_under, dtype=float)
     return p_over / (p_over + p_under)
 
 
-def _clipped(p) -> np.ndarray:
+def _clipped(p) -> "np.ndarray":
+    import numpy as np
+
     return np.clip(np.asarray(p, dtype=float), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
 
 def brier(p, went_over) -> float:
     """Mean squared error of P(over) against the outcome (0/1)."""
+    import numpy as np
+
     return float(np.mean((_clipped(p) - np.asarray(went_over, dtype=float)) ** 2))
 
 
 def log_loss(p, went_over) -> float:
     """Mean negative log-likelihood of the outcome under P(over)."""
+    import numpy as np
+
     p, y = _clipped(p), np.asarray(went_over, dtype=float)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
@@ -203,6 +234,8 @@ def calibration(p, went_over, max_steps: int = 50) -> tuple[float, float]:
     Unpenalized maximum likelihood by Newton's method on the two parameters, in numpy: the report
     fits it ~40 times per run, and scikit-learn's LogisticRegression spent more time validating its
     inputs than fitting (the estimates agree with it to 1e-6: tests/test_probability.py)."""
+    import numpy as np
+
     p = _clipped(p)
     y = np.asarray(went_over, dtype=float)
     if len(np.unique(y)) < 2:
@@ -228,6 +261,7 @@ def calibration(p, went_over, max_steps: int = 50) -> tuple[float, float]:
 def reliability(p, went_over, bins: int = 10) -> "pd.DataFrame":
     """Per probability bin with rows: rows, mean predicted P(over), observed over rate. Summed with
     numpy (bincount): a report draws ~20 of these, a pandas groupby each cost more than the drawing."""
+    import numpy as np
     import pandas as pd
 
     p, y = np.asarray(p, dtype=float), np.asarray(went_over, dtype=float)
@@ -257,9 +291,11 @@ def wilson(wins: int, n: int, z: float = 1.96) -> tuple[float | None, float | No
 
 
 @functools.lru_cache(maxsize=64)
-def resample_weights(n: int, replicates: int, seed: int) -> np.ndarray:
+def resample_weights(n: int, replicates: int, seed: int) -> "np.ndarray":
     """How many times each of n clusters is drawn in each replicate. Cached: a report bootstraps
     many statistics over the same dates, and common draws cost nothing in validity."""
+    import numpy as np
+
     weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=replicates)
     weights.flags.writeable = False
     return weights
@@ -269,7 +305,7 @@ def clustered_bootstrap(
     frame: "pd.DataFrame",
     cluster: str,
     columns: list[str],
-    statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
+    statistic: "Callable[[dict[str, np.ndarray]], np.ndarray]",
     replicates: int = 1000,
     level: float = 0.95,
     seed: int = 13,
@@ -284,15 +320,17 @@ def clustered_bootstrap(
 
 
 def clustered_bootstrap_arrays(
-    clusters: np.ndarray,
-    values: dict[str, np.ndarray],
-    statistic: Callable[[dict[str, np.ndarray]], np.ndarray],
+    clusters: "np.ndarray",
+    values: "dict[str, np.ndarray]",
+    statistic: "Callable[[dict[str, np.ndarray]], np.ndarray]",
     replicates: int = 1000,
     level: float = 0.95,
     seed: int = 13,
 ) -> tuple[float | None, float | None]:
     """`clustered_bootstrap` on arrays: each row's cluster (a date) and the summed columns' values
     (a report computes ~200 intervals: pandas per call cost more than the resampling)."""
+    import numpy as np
+
     if len(clusters) == 0:
         return None, None
     distinct, codes = np.unique(clusters, return_inverse=True)  # sorted, as dates are

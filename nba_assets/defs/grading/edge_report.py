@@ -6,8 +6,8 @@ Not an asset: the one backtest report (market_backtest.py) computes it from the 
 the retired points pipeline published (MAE against the line's MAE; per |edge| bucket the bets, hit
 rate with a 95% Wilson interval, and ROI at the consensus books' real over/under prices, at -110
 when a price is missing, counted and said so), now for the systems of the points market
-(moving_average_v1, ml_market_v1). Plots (hit rate by edge bucket, calibration) are PNGs attached to
-the report's materialization and written next to the exports (`v1/systems/plots/`).
+(moving_average_v1, ml_market_v1). Its plots (hit rate by edge bucket, calibration) are PNGs of the
+report's figures (backtest_plots.py), written next to the exports (`v1/systems/plots/`).
 """
 
 from typing import TYPE_CHECKING

@@ -7,39 +7,36 @@ on them, for each system and for the market itself:
   refund them): Brier score and log loss of the system and of the market's de-vigged P(over),
   Brier skill = 1 - Brier(system) / Brier(market) with a 95% bootstrap interval clustered by date,
   calibration slope and intercept (logistic regression of the outcome on logit(p); 1 and 0 are
-  calibrated), and a reliability diagram PNG per market;
+  calibrated); the reliability diagram per market is drawn by backtest_plots.py (not in the daily run);
 - the mean: MAE of the system's mean and of the line on the same rows;
 - picks (sides with EV > 0 at the consensus price): bets, hit rate and ROI at the real prices per
   EV bucket and overall, with 95% intervals by the same clustered bootstrap.
 - against the outcome alone (`outcome_*`): Brier, log loss, the observed over (Yes) rate and the
   mean predicted P(over | no push) on every row the system priced, with or without a market price:
   the archive has no Yes/No prices for double/triple-double (docs/markets.md), so for them this is
-  the whole score and their reliability diagram is drawn from these rows.
+  the whole score (and their reliability diagram is drawn from these rows).
 Yes/no markets have no MAE (their mean is P(yes), their line 0.5).
 Each market's numbers are given over all dates and per season when there are several (the 2024-25
 threes lines are the only full-season sample: they are reported on their own).
 """
 
-import base64
 import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from nba_assets.defs.grading import edge_report, published_record
-from nba_assets.defs.grading.edge_report import PLOT_CACHE
 from nba_assets.defs.predictions import system_health as health
-from nba_assets.lib import figures
 from nba_assets.lib import probability as prob
 from nba_assets.lib.asset_defaults import partitioned
 from nba_assets.lib.markets import MARKET_KEYS, YES_NO_KEYS
-from nba_assets.lib.plot_cache import cached_json, cached_plots, digest_of, frame_bytes
+from nba_assets.lib.plot_cache import cached_json, digest_of, frame_bytes
 from nba_assets.lib.window import window_dates
 from resources.interfaces import ObjectStore, Warehouse
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 EV_BUCKETS = [(0.0, 0.05), (0.05, 0.10), (0.10, 0.20), (0.20, None)]
@@ -52,6 +49,12 @@ def report_key(as_of: "dt.date") -> str:
 
 # Where the object store keeps the last report computed, with its inputs' digest (lib/plot_cache.py).
 REPORT_CACHE = "cache/reports/market_backtest.json"
+# Where the report's figures are (nba_assets/defs/grading/backtest_plots.py): not in the daily run.
+FIGURES_NOTE = (
+    "Reliability per market, hit rate by |edge| and calibration (PNG): the `market_backtest_plots` "
+    "asset, drawn on request (`make run`, `make replay REPLAY_ARGS=--figures`, the `report_figures` "
+    "job or Materialize in the UI), not in the daily run."
+)
 # NBA seasons start in October: a date before July belongs to the season that started the year before.
 SEASON_START_MONTH = 7
 
@@ -94,6 +97,8 @@ def pick_stats(picks: dict, selected: "np.ndarray | None" = None) -> dict:
     """Bets, wins, losses, pushes, hit rate and ROI at the real prices, with date-clustered 95%
     intervals, of the `selected` picks (a mask over `pick_arrays`; all by default). Pushes return
     the stake: they count as bets, not in the hit rate."""
+    import numpy as np
+
     if selected is None:
         selected = np.ones(len(picks["result"]), dtype=bool)
     result = picks["result"][selected]
@@ -313,51 +318,8 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def reliability_plots(rows: "pd.DataFrame") -> dict[str, bytes]:
-    """One reliability diagram per market: observed over rate against predicted P(over | no push),
-    for each system and for the de-vigged market, on the same rows (all dates).
-
-    One figure serves every market: what all diagrams share (axes, ticks, labels, the diagonal)
-    is built once, and each market's curves, title and legend are drawn, rendered and removed
-    (building a figure's axes and ticks is half of a diagram's ~60 ms)."""
-    import pandas as pd
-
-    out = {}
-    same = same_rows(rows)
-    scores = health.scored(same)
-    # A market without any market price (the archive's yes/no markets): its systems' curves from
-    # the rows scored against the outcome alone, no market curve.
-    unpriced = outcome_rows(same[~same["market"].isin(scores["market"].unique())])
-    scores = pd.concat([scores, unpriced.assign(market_p_over=np.nan)], ignore_index=True)
-    figure, axis = figures.new_figure(4.2, 4.2, dict(left=0.15, right=0.97, bottom=0.12, top=0.92))
-    axis.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1)
-    axis.set_xlim(0, 1)
-    axis.set_ylim(0, 1)
-    axis.set_xlabel("predicted P(over)")
-    axis.set_ylabel("observed over rate")
-    for market, part in scores.groupby("market"):
-        first_system = part[part["system_id"] == part["system_id"].iloc[0]]
-        curves = []
-        if first_system["market_p_over"].notna().any():
-            curves = [(f"market (de-vigged), n={len(first_system)}", first_system, "market_p_over")]
-        curves += [(system_id, rows_, "p_system") for system_id, rows_ in part.groupby("system_id")]
-        drawn = []
-        for color, (label, rows_, column) in enumerate(curves):
-            bins = prob.reliability(rows_[column], rows_["went_over"])
-            bins = bins[bins["rows"] >= 20]
-            drawn += axis.plot(
-                bins["predicted"], bins["observed"], marker="o", markersize=3, label=label, color=f"C{color}"
-            )
-        axis.set_title(f"Reliability: {market}")
-        drawn.append(axis.legend(fontsize=7))
-        out[f"reliability_{market}.png"] = figures.png(figure, dpi=80)
-        for artist in drawn:
-            artist.remove()
-    return out
-
-
 def rows_digest(rows: "pd.DataFrame") -> bytes:
-    """What the report and its plots are computed from: the graded rows, this code and the
+    """What the report and its figures are computed from: the graded rows, this code and the
     libraries that compute them (scores, fits, bootstraps: numpy and pandas)."""
     from importlib.metadata import version
 
@@ -370,16 +332,16 @@ def rows_digest(rows: "pd.DataFrame") -> bytes:
         prob.__file__,
         health.__file__,
         markets.__file__,
-        figures.__file__,
     )
 
 
-def cached_reliability_plots(store: ObjectStore, rows: "pd.DataFrame", digest: bytes) -> dict[str, bytes]:
-    """`reliability_plots`, rendered only when the graded rows changed (lib/plot_cache.py)."""
-    markets = sorted(outcome_rows(same_rows(rows))["market"].unique())  # the plots' order
-    return cached_plots(
-        store, PLOT_CACHE, digest, lambda: reliability_plots(rows), [f"reliability_{market}.png" for market in markets]
-    )
+def graded_rows_as_of(warehouse: Warehouse, as_of: "dt.date") -> "pd.DataFrame":
+    """The graded market rows (system_health.graded_market_rows) of the dates up to `as_of`: what
+    the report and its figures are computed from."""
+    import numpy as np
+
+    rows = health.graded_market_rows(warehouse)
+    return rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
 
 
 def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: dict) -> dict:
@@ -400,10 +362,11 @@ def as_of_metadata(context: AssetExecutionContext, as_of: "dt.date", metadata: d
     description="The backtest as of the date, every system against the market, per market, over the "
     "graded dates up to the date: "
     "Brier and log loss of the system and of the de-vigged market, skill with a date-clustered 95% "
-    "interval, calibration slope/intercept, reliability PNG per market, MAE vs line MAE, hit rate and "
+    "interval, calibration slope/intercept, MAE vs line MAE, hit rate and "
     "ROI at real prices by EV bucket; per season when there are several (2024-25 threes on its own); "
     "for the points market also MAE and hit rate/ROI by |edge| bucket (performance.json `systems`). "
-    "A range's run computes the report as of its last date.",
+    "A range's run computes the report as of its last date. Its figures (reliability per market, "
+    "hit rate by edge, calibration) are the market_backtest_plots asset, drawn on request.",
 )
 def market_backtest_report(
     context: AssetExecutionContext, warehouse: Warehouse, landing: ObjectStore
@@ -411,27 +374,17 @@ def market_backtest_report(
     import json
 
     as_of = window_dates(context)[-1]
-    rows = health.graded_market_rows(warehouse)
-    rows = rows[rows["game_date"] <= np.datetime64(as_of, "ns")]
-    # Computed and rendered only when the graded rows changed (a re-run of a date reuses them).
-    digest = rows_digest(rows)
-    result = cached_json(landing, REPORT_CACHE, digest, lambda: report(rows))
+    rows = graded_rows_as_of(warehouse, as_of)
+    # Computed only when the graded rows changed (a re-run of a date reuses it).
+    result = cached_json(landing, REPORT_CACHE, rows_digest(rows), lambda: report(rows))
     # Issue 22: every pick ever published, graded, and what following the platform won or lost.
     published = published_record.report(
         published_record.published_picks(warehouse, as_of), lambda picks: pick_stats(pick_arrays(picks))
     )
     result = {**result, "published": published}
-    images = cached_reliability_plots(landing, rows, digest) if result["entries"] else {}
     # The points market by |edge| bucket, on the same graded rows (edge_report.py).
-    points = edge_report.points_rows(rows)
-    edges = edge_report.report(points)
-    if edges["same_rows"]:
-        images = {**edge_report.cached_backtest_plots(landing, edges, points), **images}
-    uris = {name: landing.put_bytes(f"v1/systems/plots/{name}", data) for name, data in images.items()}
+    edges = edge_report.report(edge_report.points_rows(rows))
     landing.put_bytes(report_key(as_of), json.dumps({**result, "points_edge": edges}, indent=1).encode())
-    embedded = "\n\n".join(
-        f"![{name}](data:image/png;base64,{base64.b64encode(data).decode()})" for name, data in images.items()
-    )
     overall = [e for e in result["entries"] if e["segment"] == "all"]
     return MaterializeResult(
         metadata=as_of_metadata(
@@ -442,11 +395,10 @@ def market_backtest_report(
                 "points_by_edge": MetadataValue.md(edge_report.markdown(edges)),
                 **{f"{s['system_id']}_points_mae": s["mae"] for s in edges["systems"]},
                 "points_line_mae": edges["line"]["mae"],
-                "reliability": MetadataValue.md(embedded or "no graded rows"),
+                "figures": FIGURES_NOTE,
                 "published_record": MetadataValue.md(published_record.markdown(published)),
                 "published_picks": published["overall"]["bets"],
                 **{f"{e['system_id']}_{e['market']}_brier_skill": e["brier_skill"] for e in overall},
-                **{f"plot_{name}": MetadataValue.url(uri) for name, uri in uris.items()},
             },
         )
     )

@@ -10,20 +10,21 @@ VOID when the player did not play, PENDING before his box score, PUSH on the lin
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 from nba_assets.lib.markets import MARKET_KEYS
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from resources.interfaces import Warehouse
 
 
-def pick_results(recommendation, line, actual, player_outcome) -> np.ndarray:
+def pick_results(recommendation, line, actual, player_outcome) -> "np.ndarray":
     """WIN / LOSS / PUSH / VOID / PENDING of picks at their own line and side."""
+    import numpy as np
+
     recommendation, outcome = np.asarray(recommendation, dtype=object), np.asarray(player_outcome, dtype=object)
     line, actual = np.asarray(line, dtype=float), np.asarray(actual, dtype=float)
     over = recommendation == "OVER"
@@ -68,6 +69,8 @@ def with_results(picks: "pd.DataFrame") -> "pd.DataFrame":
     """Result and profit (at the stake) of each pick at its book's line and price, and beside it
     the same side at the consensus line and average price (`consensus_result`, `consensus_unit`:
     profit per unit), the price the platform quoted before issue 22."""
+    import numpy as np
+
     result = pick_results(picks["recommendation"], picks["line"], picks["actual_value"], picks["player_outcome"])
     decimal = prob.american_to_decimal(picks["price"])
     stake = picks["stake"].fillna(0.0).to_numpy(float)
@@ -110,6 +113,8 @@ def _consensus_roi(picks: "pd.DataFrame") -> float | None:
 def report(picks: "pd.DataFrame", pick_stats) -> dict:
     """The record overall and per market and system, the running record by date, every pick
     (`pick_stats`: as `summary`'s)."""
+    import numpy as np
+
     order = {m: i for i, m in enumerate(MARKET_KEYS)}
     groups = sorted(picks.groupby(["market", "system_id"]), key=lambda g: (order.get(g[0][0], 99), g[0][1]))
     running = []

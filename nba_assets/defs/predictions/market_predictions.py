@@ -34,7 +34,7 @@ from pydantic import Field
 from nba_assets.defs.model import market_models
 from nba_assets.defs.predictions import yes_no_rows
 from nba_assets.lib import probability as prob
-from nba_assets.lib import tables, yes_no
+from nba_assets.lib import tables
 from nba_assets.lib.asset_defaults import partitioned, warehouse_session
 from nba_assets.lib.markets import MARKETS, actual_values
 from nba_assets.lib.metadata import preview_metadata, rows_by_date, window_metadata
@@ -249,6 +249,8 @@ def yes_no_predictions(
     """(rows of both systems, the correlations used) for the window's yes/no lines."""
     import pandas as pd
 
+    from nba_assets.lib import yes_no
+
     lines = _dates(yes_no_rows.lines_of(warehouse, start, end))
     if lines.empty:
         return pd.DataFrame(columns=list(COLUMN_TYPES)), yes_no.correlations(lines, lines)
@@ -308,6 +310,8 @@ def history_rows(warehouse: Warehouse, start: dt.date, end: dt.date) -> "pd.Data
 def correlation_summary(correlations: "pd.DataFrame") -> str:
     """The copula's correlations of the window's yes/no players: how many, how many games of their
     own, the mean of each pair."""
+    from nba_assets.lib import yes_no
+
     if correlations.empty:
         return "no yes/no lines"
     shrunk_only = int((correlations["correlation_games"] < yes_no.MIN_PLAYER_GAMES).sum())

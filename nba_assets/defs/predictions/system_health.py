@@ -15,13 +15,12 @@ dates BEFORE that date (never the date itself):
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from nba_assets.lib import gate as gate_rule
 from nba_assets.lib import probability as prob
 from nba_assets.lib import tables
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from resources.interfaces import Warehouse
@@ -72,6 +71,8 @@ def scored(rows: "pd.DataFrame") -> "pd.DataFrame":
 
 def decided_picks(rows: "pd.DataFrame") -> "pd.DataFrame":
     """The system's picks that won or lost, with the profit of one unit at the price taken."""
+    import numpy as np
+
     picks = rows[rows["result"].isin(["WIN", "LOSS"]) & rows["price"].notna()]
     win = (picks["result"] == "WIN").to_numpy(float)
     decimal = prob.american_to_decimal(picks["price"])
@@ -131,6 +132,7 @@ def gate(history: "pd.DataFrame", days, systems_markets) -> "pd.DataFrame":
     """Per date of `days` and (system, market): the record of its last WINDOW_DATES graded dates
     before the date, the Brier skill's interval, the gate's status, whether its picks are
     published, and why."""
+    import numpy as np
     import pandas as pd
 
     sums = daily_sums(history)
@@ -171,9 +173,11 @@ def gate(history: "pd.DataFrame", days, systems_markets) -> "pd.DataFrame":
     return pd.DataFrame(out)
 
 
-def _intervals(part: "pd.DataFrame", ends: np.ndarray) -> dict:
+def _intervals(part: "pd.DataFrame", ends: "np.ndarray") -> dict:
     """{end index: (skill, low, high)} of the full windows (WINDOW_DATES dates) ending before each
     of `ends`, in one vectorized call of the gate's bootstrap."""
+    import numpy as np
+
     full = np.unique(ends[ends >= WINDOW_DATES])
     if not len(full):
         return {}

@@ -16,7 +16,6 @@ EV and stake follow the over/under markets' rules at the Yes/No consensus prices
 from typing import TYPE_CHECKING
 
 from nba_assets.defs.model import market_models
-from nba_assets.lib import yes_no
 from nba_assets.lib.markets import BY_KEY, YES_NO_KEYS, YES_NO_THRESHOLD
 
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ CORRELATION_COLUMNS = ["r_pts_reb", "r_pts_ast", "r_reb_ast"]
 
 def components(features: "pd.DataFrame", lines: "pd.DataFrame") -> "pd.DataFrame":
     """The points, rebounds and assists feature rows of the players with a yes/no line."""
+    from nba_assets.lib import yes_no
+
     wanted = lines[KEYS].drop_duplicates()
     rows = features[features["market"].isin(yes_no.STATS)]
     return rows.merge(wanted, on=KEYS)
@@ -37,6 +38,8 @@ def components(features: "pd.DataFrame", lines: "pd.DataFrame") -> "pd.DataFrame
 def tails_wide(rows: "pd.DataFrame") -> "pd.DataFrame":
     """(game_date, player_lookup) x STATS of P(X >= 10) (column `p_tail` of `rows`)."""
     import pandas as pd
+
+    from nba_assets.lib import yes_no
 
     if rows.empty:  # typed: the rows merge on the dates
         return pd.DataFrame(
@@ -78,6 +81,8 @@ def yes_no_rows(
     a marginal is missing."""
     import numpy as np
 
+    from nba_assets.lib import yes_no
+
     people = features.loc[features["market"] == "points", [*KEYS, "player_name", "team_abbr", "opponent_abbr"]]
     rows = lines.merge(people.drop_duplicates(KEYS), on=KEYS, how="left")
     rows = rows.merge(tails, on=KEYS, how="left").merge(correlations, on=KEYS, how="left")
@@ -118,7 +123,7 @@ def games_of(warehouse, start, end) -> "pd.DataFrame":
     (each date reads only its earlier games)."""
     import datetime as dt
 
-    from nba_assets.lib import tables
+    from nba_assets.lib import tables, yes_no
 
     return warehouse.query(
         f"SELECT game_date, player_lookup, {', '.join(yes_no.STATS)} "
