@@ -3,6 +3,7 @@ real DuckDB file there (dbt included)."""
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -196,6 +197,8 @@ def replayed(tmp_path_factory):
     assert all(result.success for result in pipeline.replay("2025-10-21", "2025-11-01"))
     pipeline.window_results = pipeline.replay("2025-11-02", "2025-11-04", figures=True)
     assert all(result.success for result in pipeline.window_results)
+    # The exports as the replay wrote them: later tests run more on this folder (tests/test_export_compat.py).
+    shutil.copytree(root / "data" / "v1", root / "v1_as_replayed")
     return pipeline
 
 
