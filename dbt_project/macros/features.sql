@@ -194,7 +194,13 @@ last_ten_figures as (
         {%- for name in stats %}
         avg(case when recency <= 5 then {{ name }} end) as {{ name }}_avg_last_5,
         avg({{ name }}) as {{ name }}_avg_last_10,
-        stddev_samp({{ name }}) as {{ name }}_std_last_10,
+        -- The sample std from exact integer sums (the stats are counts): the same value whatever
+        -- order the rows are added in; stddev_samp's running update differs in the last digit
+        -- between runs, which changed the training rows' digest and refitted unchanged weeks.
+        case when count({{ name }}) > 1 then sqrt(
+            (count({{ name }}) * sum({{ name }} * {{ name }}) - sum({{ name }}) * sum({{ name }}))
+            / (count({{ name }}) * (count({{ name }}) - 1))
+        ) end as {{ name }}_std_last_10,
         sum({{ name }}) / nullif(sum(minutes), 0) as {{ name }}_per_minute_last_10,
         {%- endfor %}
         avg(minutes) as minutes_avg_last_10,
