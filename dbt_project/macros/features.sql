@@ -22,6 +22,13 @@
         and {{ game_date }} >= cast({{ dbt.dateadd('day', -feature_history_days(), feature_date) }} as date)
 {%- endmacro %}
 
+{#- A game of `games` (a relation alias with game_date and the date of the player's next game,
+    `next_column`) is his latest game strictly before `feature_date`. -#}
+{% macro latest_game_before(games, next_column, feature_date) -%}
+    {{ games }}.game_date < {{ feature_date }}
+        and ({{ games }}.{{ next_column }} is null or {{ games }}.{{ next_column }} >= {{ feature_date }})
+{%- endmacro %}
+
 {#- Who a pre-game run expects to play on each date of the window: every player whose latest game
     before the date (a box-score row, played or not) was for a team that plays that date, in the
     same season. Known at 12:45 from earlier box scores and the date's schedule, so the rows are the
@@ -59,8 +66,7 @@ expected_players as (
     inner join player_spans as p
         on p.team_abbr = t.team_abbr
         and p.season = t.season
-        and p.game_date < t.game_date
-        and (p.next_game_date is null or p.next_game_date >= t.game_date)
+        and {{ latest_game_before('p', 'next_game_date', 't.game_date') }}
 )
 {%- endmacro %}
 
@@ -90,8 +96,8 @@ last_team as (
     from spine as s
     inner join player_spans as p
         on p.player_lookup = s.player_lookup
+        and {{ latest_game_before('p', 'next_game_date', 's.game_date') }}
         and {{ before_feature_date('p.game_date', 's.game_date') }}
-        and (p.next_game_date is null or p.next_game_date >= s.game_date)
 ),
 
 resolved as (
@@ -167,8 +173,8 @@ latest_played as (
     from with_game as w
     inner join played_games as p
         on p.player_lookup = w.player_lookup
+        and {{ latest_game_before('p', 'next_played_date', 'w.game_date') }}
         and {{ before_feature_date('p.game_date', 'w.game_date') }}
-        and (p.next_played_date is null or p.next_played_date >= w.game_date)
 ),
 
 last_ten as (
@@ -194,9 +200,9 @@ last_ten_figures as (
         {%- for name in stats %}
         avg(case when recency <= 5 then {{ name }} end) as {{ name }}_avg_last_5,
         avg({{ name }}) as {{ name }}_avg_last_10,
-        -- The sample std from exact integer sums (the stats are counts): the same value whatever
-        -- order the rows are added in; stddev_samp's running update differs in the last digit
-        -- between runs, which changed the training rows' digest and refitted unchanged weeks.
+        {#- The sample std from exact integer sums (the stats are counts): the same value whatever
+            order the rows are added in; stddev_samp's running update differs in the last digit
+            between runs, which changed the training rows' digest and refitted unchanged weeks. #}
         case when count({{ name }}) > 1 then sqrt(
             (count({{ name }}) * sum({{ name }} * {{ name }}) - sum({{ name }}) * sum({{ name }}))
             / (count({{ name }}) * (count({{ name }}) - 1))
