@@ -66,3 +66,14 @@ def test_the_worker_pool_started_ahead_runs_jobs_reports_a_failure_and_leaves_no
     assert all(process.returncode is not None for process in processes)
     with weekly.worker_pool("builtins:max", weekly.PARALLEL_FROM_JOBS - 1) as none:
         assert none is None  # too few jobs for workers: run_jobs runs them here
+
+
+def test_a_worker_that_cannot_start_is_named_with_its_error():
+    jobs = {i: i for i in range(weekly.PARALLEL_FROM_JOBS)}
+    with weekly.worker_pool("no_such_module:fit", len(jobs)) as pool:
+        for process in pool._processes:  # dead before they are given jobs: writing to them fails
+            process.wait(timeout=120)
+        with pytest.raises(
+            RuntimeError, match="(?s)training worker \\(no_such_module:fit\\) failed: .*ModuleNotFoundError"
+        ):
+            pool.run(jobs, None)

@@ -162,7 +162,7 @@ def distinct_jobs(keys: dict) -> "dict":
 
 
 # Below this many jobs, worker processes cost more than they save: each needs ~1.5 s to start
-# (pandas, scikit-learn, the target's module) against ~0.15 s per job.
+# (pandas, scikit-learn, the target's module) against ~0.2 s per job (a week's seven fits).
 PARALLEL_FROM_JOBS = 8
 
 
@@ -242,8 +242,11 @@ class WorkerPool:
             given, result = Path(self._folder.name) / f"in{index}.pkl", Path(self._folder.name) / f"out{index}.pkl"
             with given.open("wb") as file:  # streamed: the rows are most of the memory
                 pickle.dump((share, shared), file, protocol=pickle.HIGHEST_PROTOCOL)
-            process.stdin.write(f"{given}\n{result}\n".encode())
-            process.stdin.flush()
+            try:
+                process.stdin.write(f"{given}\n{result}\n".encode())
+                process.stdin.flush()
+            except BrokenPipeError:  # it died starting: its error is read below
+                pass
             files.append(result)
         results = {}
         for result, process in zip(files, self._processes):
